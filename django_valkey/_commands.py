@@ -1,0 +1,406 @@
+"""Sans-I/O commands: what each cache operation sends and how its reply is read.
+
+Every operation is written once here as a ``Request``: the command (or batch of commands) to send
+and a function that turns the reply into the typed result. The sync and async clients only
+execute requests, so they cannot drift apart. Nothing in this module does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+from django_valkey._codec import Codec
+from django_valkey._keys import KeyMaker
+from django_valkey.protocols import AbsoluteTime, ExpiryTime
+
+__all__ = ["Commands", "Request"]
+
+R = TypeVar("R")
+Args = tuple[Any, ...]
+
+# Django's incr: fail on a missing key, never create one; keeps the TTL. One round trip.
+INCR_SCRIPT = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then "
+    "return redis.call('INCRBY', KEYS[1], ARGV[1]) end return false"
+)
+# Django's touch(timeout=None): True whenever the key exists, even if it had no TTL to remove.
+PERSIST_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0"
+
+
+class Request(Generic[R]):
+    """One round trip: a command (``args``) or a pipeline (``batch``), and how to read the reply.
+
+    ``args`` and ``batch`` both ``None`` means nothing needs sending (e.g. ``get_many([])``);
+    ``parse`` then receives ``None``. ``write`` sends it to the primary. ``on_error`` may turn a
+    server error reply into a clearer exception (return ``None`` to keep the original).
+    """
+
+    __slots__ = ("args", "parse", "write", "batch", "on_error")
+
+    def __init__(
+        self,
+        args: Args | None,
+        parse: Callable[[Any], R],
+        write: bool = False,
+        batch: list[Args] | None = None,
+        on_error: Callable[[Exception], Exception | None] | None = None,
+    ) -> None:
+        self.args = args
+        self.parse = parse
+        self.write = write
+        self.batch = batch
+        self.on_error = on_error
+
+
+def _bool(reply: Any) -> bool:
+    return bool(reply)
+
+
+def _int(reply: Any) -> int:
+    return int(reply)
+
+
+def _none(reply: Any) -> None:
+    return None
+
+
+def _true(reply: Any) -> bool:
+    return True
+
+
+def _missing(reply: Any) -> bool:
+    return not reply
+
+
+def _empty_dict(reply: Any) -> dict[str, Any]:
+    return {}
+
+
+def _no_failures(reply: Any) -> list[str]:
+    return []
+
+
+def _zero(reply: Any) -> int:
+    return 0
+
+
+def _ttl(reply: Any) -> int | None:
+    """TTL/PTTL reply: -1 (no expiry) is None, -2 (no key) is 0."""
+    value = int(reply)
+    if value >= 0:
+        return value
+    return None if value == -1 else 0
+
+
+def _text_list(reply: Iterable[bytes | str]) -> list[str]:
+    return [item.decode() if isinstance(item, bytes) else item for item in reply]
+
+
+def seconds_to_ms(timeout: object, what: str = "timeout") -> int:
+    """Milliseconds for a number of seconds or a timedelta; TypeError names anything else."""
+    if type(timeout) is int:
+        return timeout * 1000
+    if isinstance(timeout, timedelta):
+        return int(timeout.total_seconds() * 1000)
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return int(timeout * 1000)
+    raise TypeError(f"{what} must be a number of seconds or None, got {timeout!r}")
+
+
+def _ms_as_given(timeout: object) -> int:
+    if isinstance(timeout, timedelta):
+        return int(timeout.total_seconds() * 1000)
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return int(timeout)
+    raise TypeError(f"timeout must be a number of milliseconds or a timedelta, got {timeout!r}")
+
+
+def _unix_ms(when: object, unit: int) -> int:
+    if isinstance(when, datetime):
+        return int(when.timestamp() * 1000)
+    if isinstance(when, (int, float)) and not isinstance(when, bool):
+        return int(when * unit)
+    raise TypeError(f"when must be a datetime or a Unix timestamp, got {when!r}")
+
+
+def _not_found(key: str) -> Callable[[Exception], Exception | None]:
+    def on_error(exc: Exception) -> Exception | None:
+        return ValueError(f"Key {key!r} not found.") if "no such key" in str(exc).lower() else None
+
+    return on_error
+
+
+def _not_integer(key: str) -> Callable[[Exception], Exception | None]:
+    def on_error(exc: Exception) -> Exception | None:
+        if "not an integer" in str(exc):
+            return TypeError(f"cannot increment {key!r}: its value is not an integer in the 64-bit range")
+        return None
+
+    return on_error
+
+
+class Commands:
+    """Builds the ``Request`` of every cache operation from user keys and values."""
+
+    __slots__ = ("keys", "codec", "default_timeout")
+
+    def __init__(self, keys: KeyMaker, codec: Codec, default_timeout: float | None) -> None:
+        self.keys = keys
+        self.codec = codec
+        self.default_timeout = default_timeout
+
+    def timeout_ms(self, timeout: object) -> int | None:
+        """Milliseconds to keep a value: ``None`` forever, ``<= 0`` expire at once."""
+        if timeout is DEFAULT_TIMEOUT:
+            timeout = self.default_timeout
+        if timeout is None:
+            return None
+        return seconds_to_ms(timeout)
+
+    def _decoder(self, key: str) -> Callable[[bytes], Any]:
+        decode = self.codec.decode
+        return lambda raw: decode(raw, key)
+
+    def _decode_set(self, key: str) -> Callable[[Iterable[bytes]], set[Any]]:
+        decode = self.codec.decode
+        return lambda reply: {decode(raw, key) for raw in reply}
+
+    # ---------------------------------------------------------------- Django's API
+
+    def get(self, key: str, default: Any, version: int | None) -> Request[Any]:
+        made = self.keys.make_key(key, version)
+        decode = self.codec.decode
+        return Request(("GET", made), lambda raw: default if raw is None else decode(raw, made))
+
+    def set(
+        self, key: str, value: Any, timeout: object, version: int | None, nx: bool = False, xx: bool = False
+    ) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        data = self.codec.encode(value)
+        ms = self.timeout_ms(timeout)
+        if ms is not None and ms <= 0:
+            # Expires at once: nothing is stored, the old value goes.
+            if nx:
+                return Request(("EXISTS", made), _missing, write=True)
+            return Request(("DEL", made), _bool if xx else _true, write=True)
+        args: Args = ("SET", made, data) if ms is None else ("SET", made, data, "PX", ms)
+        if nx:
+            args += ("NX",)
+        elif xx:
+            args += ("XX",)
+        return Request(args, _bool, write=True)
+
+    def touch(self, key: str, timeout: object, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        ms = self.timeout_ms(timeout)
+        if ms is None:
+            return Request(("EVAL", PERSIST_SCRIPT, 1, made), _bool, write=True)
+        if ms <= 0:
+            return Request(("DEL", made), _bool, write=True)
+        return Request(("PEXPIRE", made, ms), _bool, write=True)
+
+    def delete(self, key: str, version: int | None) -> Request[bool]:
+        return Request(("DEL", self.keys.make_key(key, version)), _bool, write=True)
+
+    def get_many(self, keys: Iterable[str], version: int | None) -> Request[dict[str, Any]]:
+        wanted = list(keys)
+        if not wanted:
+            return Request(None, _empty_dict)
+        made = self.keys.make_keys(wanted, version)
+        decode = self.codec.decode
+
+        def parse(reply: list[bytes | None]) -> dict[str, Any]:
+            return {key: decode(raw, stored) for key, stored, raw in zip(wanted, made, reply) if raw is not None}
+
+        return Request(("MGET", *made), parse)
+
+    def set_many(self, data: Mapping[str, Any], timeout: object, version: int | None) -> Request[list[str]]:
+        ms = self.timeout_ms(timeout)
+        make_key, encode = self.keys.make_key, self.codec.encode
+        # Everything is encoded before anything is sent: a bad value leaves the cache untouched.
+        items = [(make_key(key, version), encode(value)) for key, value in data.items()]
+        if not items:
+            return Request(None, _no_failures)
+        if ms is None:
+            return Request(("MSET", *[part for item in items for part in item]), _no_failures, write=True)
+        if ms <= 0:
+            return Request(("DEL", *[key for key, _ in items]), _no_failures, write=True)
+        batch: list[Args] = [("SET", key, value, "PX", ms) for key, value in items]
+        return Request(None, _no_failures, write=True, batch=batch)
+
+    def delete_many(self, keys: Iterable[str], version: int | None) -> Request[int]:
+        made = self.keys.make_keys(list(keys), version)
+        if not made:
+            return Request(None, _zero)
+        return Request(("DEL", *made), _int, write=True)
+
+    def has_key(self, key: str, version: int | None) -> Request[bool]:
+        return Request(("EXISTS", self.keys.make_key(key, version)), _bool)
+
+    def incr(self, key: str, delta: int, version: int | None) -> Request[int]:
+        if type(delta) is not int:
+            raise TypeError(f"delta must be an int, got {delta!r}")
+        made = self.keys.make_key(key, version)
+
+        def parse(reply: int | None) -> int:
+            if reply is None:
+                raise ValueError(f"Key {key!r} not found.")
+            return int(reply)
+
+        return Request(("EVAL", INCR_SCRIPT, 1, made, delta), parse, write=True, on_error=_not_integer(key))
+
+    def incr_version(self, key: str, delta: int, version: int | None) -> Request[int]:
+        if type(delta) is not int:
+            raise TypeError(f"delta must be an int, got {delta!r}")
+        current = self.keys.version if version is None else version
+        old = self.keys.make_key(key, current)
+        new = self.keys.make_key(key, current + delta)
+        # RENAME moves the value in one step and keeps its TTL.
+        return Request(("RENAME", old, new), lambda _: current + delta, write=True, on_error=_not_found(key))
+
+    def clear(self) -> Request[None]:
+        return Request(("FLUSHDB",), _none, write=True)
+
+    # ---------------------------------------------------------------- expiry
+
+    def ttl(self, key: str, version: int | None) -> Request[int | None]:
+        return Request(("TTL", self.keys.make_key(key, version)), _ttl)
+
+    def pttl(self, key: str, version: int | None) -> Request[int | None]:
+        return Request(("PTTL", self.keys.make_key(key, version)), _ttl)
+
+    def expire(self, key: str, timeout: ExpiryTime, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        return Request(("PEXPIRE", made, seconds_to_ms(timeout)), _bool, write=True)
+
+    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        return Request(("PEXPIRE", made, _ms_as_given(timeout)), _bool, write=True)
+
+    def expire_at(self, key: str, when: AbsoluteTime, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        return Request(("PEXPIREAT", made, _unix_ms(when, 1000)), _bool, write=True)
+
+    def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        return Request(("PEXPIREAT", made, _unix_ms(when, 1)), _bool, write=True)
+
+    def persist(self, key: str, version: int | None) -> Request[bool]:
+        return Request(("PERSIST", self.keys.make_key(key, version)), _bool, write=True)
+
+    # ---------------------------------------------------------------- key space
+
+    def keys_matching(self, search: str, version: int | None) -> Request[list[str]]:
+        original = self.keys.original
+        pattern = self.keys.make_pattern(search, version)
+        return Request(("KEYS", pattern), lambda reply: [original(key) for key in reply])
+
+    def delete_stored(self, stored: list[Any]) -> Request[int]:
+        """DEL of keys already made (from SCAN)."""
+        if not stored:
+            return Request(None, _zero)
+        return Request(("DEL", *stored), _int, write=True)
+
+    # ---------------------------------------------------------------- sets
+
+    def _members(self, command: str, key: str, members: tuple[Any, ...], version: int | None) -> Args:
+        return (command, self.keys.make_key(key, version), *self.codec.encode_many(list(members)))
+
+    def sadd(self, key: str, values: tuple[Any, ...], version: int | None) -> Request[int]:
+        if not values:
+            return Request(None, _zero)
+        return Request(self._members("SADD", key, values, version), _int, write=True)
+
+    def srem(self, key: str, members: tuple[Any, ...], version: int | None) -> Request[int]:
+        if not members:
+            return Request(None, _zero)
+        return Request(self._members("SREM", key, members, version), _int, write=True)
+
+    def scard(self, key: str, version: int | None) -> Request[int]:
+        return Request(("SCARD", self.keys.make_key(key, version)), _int)
+
+    def sismember(self, key: str, member: Any, version: int | None) -> Request[bool]:
+        return Request(self._members("SISMEMBER", key, (member,), version), _bool)
+
+    def smismember(self, key: str, members: tuple[Any, ...], version: int | None) -> Request[list[bool]]:
+        if not members:
+            return Request(None, lambda _: [])
+        return Request(self._members("SMISMEMBER", key, members, version), lambda reply: [bool(x) for x in reply])
+
+    def smembers(self, key: str, version: int | None) -> Request[set[Any]]:
+        made = self.keys.make_key(key, version)
+        return Request(("SMEMBERS", made), self._decode_set(made))
+
+    def smove(self, source: str, destination: str, member: Any, version: int | None) -> Request[bool]:
+        args = ("SMOVE", self.keys.make_key(source, version), self.keys.make_key(destination, version))
+        return Request((*args, self.codec.encode(member)), _bool, write=True)
+
+    def spop_one(self, key: str, version: int | None) -> Request[Any]:
+        made = self.keys.make_key(key, version)
+        decode = self._decoder(made)
+        return Request(("SPOP", made), lambda raw: None if raw is None else decode(raw), write=True)
+
+    def spop_many(self, key: str, count: int, version: int | None) -> Request[set[Any]]:
+        made = self.keys.make_key(key, version)
+        return Request(("SPOP", made, count), self._decode_set(made), write=True)
+
+    def srandmember_one(self, key: str, version: int | None) -> Request[Any]:
+        made = self.keys.make_key(key, version)
+        decode = self._decoder(made)
+        return Request(("SRANDMEMBER", made), lambda raw: None if raw is None else decode(raw))
+
+    def srandmember_many(self, key: str, count: int, version: int | None) -> Request[list[Any]]:
+        made = self.keys.make_key(key, version)
+        decode = self._decoder(made)
+        return Request(("SRANDMEMBER", made, count), lambda reply: [decode(raw) for raw in reply])
+
+    def set_algebra(self, command: str, keys: tuple[str, ...], version: int | None) -> Request[set[Any]]:
+        """SDIFF / SINTER / SUNION."""
+        made = self.keys.make_keys(list(keys), version)
+        return Request((command, *made), self._decode_set(made[0] if made else ""))
+
+    def set_algebra_store(
+        self, command: str, destination: str, keys: tuple[str, ...], version: int | None
+    ) -> Request[int]:
+        """SDIFFSTORE / SINTERSTORE / SUNIONSTORE."""
+        made = self.keys.make_keys([destination, *keys], version)
+        return Request((command, *made), _int, write=True)
+
+    def sscan_page(
+        self, key: str, cursor: int, match: str | None, count: int, version: int | None
+    ) -> Request[tuple[int, list[Any]]]:
+        made = self.keys.make_key(key, version)
+        args: Args = ("SSCAN", made, cursor, "COUNT", count)
+        if match is not None:
+            args += ("MATCH", match)
+        decode = self._decoder(made)
+        # Pages of one scan must come from one server: always the primary.
+        return Request(args, lambda reply: (int(reply[0]), [decode(raw) for raw in reply[1]]), write=True)
+
+    # ---------------------------------------------------------------- hashes
+
+    def hset(self, name: str, key: str, value: Any, version: int | None) -> Request[int]:
+        made = self.keys.make_key(name, version)
+        return Request(("HSET", made, key, self.codec.encode(value)), _int, write=True)
+
+    def hget(self, name: str, key: str, default: Any, version: int | None) -> Request[Any]:
+        made = self.keys.make_key(name, version)
+        decode = self.codec.decode
+        return Request(("HGET", made, key), lambda raw: default if raw is None else decode(raw, made))
+
+    def hdel(self, name: str, key: str, version: int | None) -> Request[int]:
+        return Request(("HDEL", self.keys.make_key(name, version), key), _int, write=True)
+
+    def hlen(self, name: str, version: int | None) -> Request[int]:
+        return Request(("HLEN", self.keys.make_key(name, version)), _int)
+
+    def hkeys(self, name: str, version: int | None) -> Request[list[str]]:
+        return Request(("HKEYS", self.keys.make_key(name, version)), _text_list)
+
+    def hexists(self, name: str, key: str, version: int | None) -> Request[bool]:
+        return Request(("HEXISTS", self.keys.make_key(name, version), key), _bool)
+

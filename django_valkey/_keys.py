@@ -1,0 +1,88 @@
+"""Pure key handling: make_key / make_pattern with Django's validation warnings. No I/O."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.base import BaseCache, CacheKeyWarning, memcache_key_warnings
+
+from django_valkey.protocols import CacheContext
+from django_valkey.util import CacheKey
+
+__all__ = ["KeyMaker", "glob_escape"]
+
+# Characters memcached rejects: a key with none of them (and short enough) needs no slower check.
+_SUSPICIOUS = re.compile(r"[\x00-\x20\x7f]")
+_MAX_KEY_LENGTH = 250
+_GLOB_SPECIALS = re.compile(r"([*?\[\]])")
+
+
+def glob_escape(text: str) -> str:
+    """Escape the glob characters of ``text`` so that SCAN/KEYS match it literally."""
+    return _GLOB_SPECIALS.sub(r"[\1]", text)
+
+
+def _warn_like_django(key: str) -> None:
+    for message in memcache_key_warnings(key):
+        warnings.warn(message, CacheKeyWarning, stacklevel=4)
+
+
+class KeyMaker:
+    """Makes stored keys from user keys, once per call, with the cache's prefix and version.
+
+    Validation follows Django's backends (a ``CacheKeyWarning`` for keys memcached would reject),
+    with a fast path for ordinary keys; a cache that overrides ``validate_key`` gets its own
+    method called for every key.
+    """
+
+    __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse")
+
+    def __init__(self, backend: CacheContext, reverse: Callable[[str], str]) -> None:
+        self._func: Callable[..., Any] = backend.key_func
+        self._prefix = backend.key_prefix
+        self._version = backend.version
+        overridden = getattr(type(backend), "validate_key", BaseCache.validate_key) is not BaseCache.validate_key
+        self._validate: Callable[[Any], None] | None = backend.validate_key if overridden else None
+        self.reverse = reverse
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        """The stored key for ``key``; a ``CacheKey`` is returned unchanged."""
+        if type(key) is CacheKey:
+            return key
+        made = CacheKey(
+            self._func(
+                key,
+                self._prefix if prefix is None else prefix,
+                self._version if version is None else version,
+            )
+        )
+        if self._validate is not None:
+            self._validate(made)
+        elif len(made) > _MAX_KEY_LENGTH or _SUSPICIOUS.search(made) is not None:
+            _warn_like_django(made)
+        return made
+
+    def make_keys(self, keys: list[str], version: int | None) -> list[CacheKey]:
+        make = self.make_key
+        return [make(key, version) for key in keys]
+
+    def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        """A SCAN/KEYS pattern: the glob in ``pattern`` is kept, the prefix is matched literally."""
+        return CacheKey(
+            self._func(
+                pattern,
+                glob_escape(self._prefix if prefix is None else prefix),
+                self._version if version is None else version,
+            )
+        )
+
+    def original(self, stored: bytes | str) -> str:
+        """The user key of a stored key, with ``REVERSE_KEY_FUNCTION``."""
+        return self.reverse(stored.decode() if isinstance(stored, bytes) else stored)

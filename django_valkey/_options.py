@@ -1,0 +1,123 @@
+"""Pure configuration parsing: OPTIONS and settings, read once when a cache is built. No I/O."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+from typing_extensions import get_protocol_members
+
+__all__ = ["CacheOptions", "check_members", "load_object", "number_or_none", "setting_or_option"]
+
+T = TypeVar("T")
+
+DEFAULT_SCAN_ITERSIZE = 1000
+
+
+def load_object(value: object, setting: str) -> Any:
+    """``value`` itself, or the object its dotted path names; ImproperlyConfigured names ``setting``."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return import_string(value)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"{setting} = {value!r} cannot be imported: {exc}") from exc
+
+
+def check_members(obj: object, protocol: type, setting: str) -> None:
+    """Raise ImproperlyConfigured naming what ``obj`` lacks to satisfy ``protocol``.
+
+    Run once at configuration time, never per call.
+    """
+    missing = sorted(name for name in get_protocol_members(protocol) if not hasattr(obj, name))
+    if missing:
+        name = getattr(obj, "__qualname__", type(obj).__qualname__)
+        raise ImproperlyConfigured(
+            f"{setting}: {name} does not implement {protocol.__name__}; missing: {', '.join(missing)}"
+        )
+
+
+def load_class(value: object, setting: str, protocol: type) -> Any:
+    """Load a class from settings and check it has every member of ``protocol``."""
+    obj = load_object(value, setting)
+    if not callable(obj):
+        raise ImproperlyConfigured(f"{setting} must name a class, got {obj!r}")
+    check_members(obj, protocol, setting)
+    return obj
+
+
+def number_or_none(value: object, setting: str) -> float | None:
+    """A number of seconds from settings (``None`` allowed), or ImproperlyConfigured."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ImproperlyConfigured(f"{setting} must be a number of seconds or None, got {value!r}")
+    return value
+
+
+def setting_or_option(options: Mapping[str, Any], key: str, setting: str, default: T) -> T:
+    """``options[key]`` if present, else the Django setting, else ``default``."""
+    if key in options:
+        value: T = options[key]
+        return value
+    return getattr(settings, setting, default)
+
+
+def _flag(options: Mapping[str, Any], key: str, setting: str, default: bool) -> bool:
+    value = setting_or_option(options, key, setting, default)
+    if not isinstance(value, bool):
+        raise ImproperlyConfigured(f"OPTIONS[{key!r}] / {setting} must be True or False, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class CacheOptions:
+    """What the cache backend itself reads from ``OPTIONS`` and settings."""
+
+    client_class: Callable[..., Any]
+    ignore_exceptions: bool
+    log_ignored_exceptions: bool
+    logger: logging.Logger
+    close_connection: bool
+
+    @classmethod
+    def parse(cls, options: Mapping[str, Any], default_client: str, client_protocol: type) -> CacheOptions:
+        logger_name = getattr(settings, "DJANGO_VALKEY_LOGGER", None) or "django_valkey"
+        if not isinstance(logger_name, str):
+            raise ImproperlyConfigured(f"DJANGO_VALKEY_LOGGER must be a logger name, got {logger_name!r}")
+        return cls(
+            client_class=load_class(
+                options.get("CLIENT_CLASS", default_client), "OPTIONS['CLIENT_CLASS']", client_protocol
+            ),
+            ignore_exceptions=_flag(options, "IGNORE_EXCEPTIONS", "DJANGO_VALKEY_IGNORE_EXCEPTIONS", False),
+            log_ignored_exceptions=_flag(
+                options, "LOG_IGNORED_EXCEPTIONS", "DJANGO_VALKEY_LOG_IGNORED_EXCEPTIONS", False
+            ),
+            logger=logging.getLogger(logger_name),
+            close_connection=_flag(options, "CLOSE_CONNECTION", "DJANGO_VALKEY_CLOSE_CONNECTION", False),
+        )
+
+
+def scan_itersize(options: Mapping[str, Any]) -> int:
+    value = setting_or_option(options, "SCAN_ITERSIZE", "DJANGO_VALKEY_SCAN_ITERSIZE", DEFAULT_SCAN_ITERSIZE)
+    if type(value) is not int or value < 1:
+        raise ImproperlyConfigured(f"DJANGO_VALKEY_SCAN_ITERSIZE must be a positive int, got {value!r}")
+    return value
+
+
+def validate_timeout_param(params: Mapping[str, Any]) -> None:
+    """Django silently replaces a bad TIMEOUT with 300; name the setting instead."""
+    for key in ("TIMEOUT", "timeout"):
+        value = params.get(key)
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                raise ImproperlyConfigured(f"{key} must be a number of seconds or None, got {value!r}") from None
+        elif key in params:
+            number_or_none(value, key)

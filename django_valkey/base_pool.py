@@ -1,0 +1,127 @@
+"""``BaseConnectionFactory``: the reference base of the connection factory Protocols.
+
+A factory turns a LOCATION URL into a raw valkey-py client. Pools are cached process-wide, keyed
+by the factory class and every option that shapes the pool (URL, parser, timeouts, password, pool
+class and its kwargs), so two caches share a pool only when they would have built the same one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Mapping
+from typing import Any, ClassVar, Generic
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from typing_extensions import TypeVar
+
+from django_valkey._options import load_object, number_or_none
+
+__all__ = ["BaseConnectionFactory", "Base", "Pool", "SUPPORTED_SCHEMES"]
+
+Base = TypeVar("Base", default=Any)
+Pool = TypeVar("Pool", default=Any)
+
+SUPPORTED_SCHEMES = ("valkey", "valkeys", "unix", "redis", "rediss")
+
+
+def freeze(value: object) -> Hashable:
+    """A hashable stand-in for an option value (dicts and lists included)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, Hashable):
+        return value
+    return repr(value)
+
+
+def check_url(url: str) -> None:
+    """ImproperlyConfigured naming the LOCATION when its scheme is not one valkey-py speaks."""
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ImproperlyConfigured(
+            f"LOCATION {url!r} has no supported scheme: use valkey://, valkeys:// (TLS) or unix://"
+        )
+
+
+class BaseConnectionFactory(Generic[Base, Pool]):
+    """Reference base for connection factories, Generic over the raw client and the pool.
+
+    Subclasses set ``path_pool_cls`` and ``path_base_cls`` and implement ``connect``,
+    ``disconnect``, ``get_connection`` and ``get_parser_cls`` (sync or async as they need).
+    """
+
+    path_pool_cls: ClassVar[str]
+    path_base_cls: ClassVar[str]
+
+    _pools: ClassVar[dict[Hashable, Any]] = {}
+    _pools_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options: Mapping[str, Any] = options
+        self.pool_cls: Any = load_object(
+            options.get("CONNECTION_POOL_CLASS", self.path_pool_cls), "OPTIONS['CONNECTION_POOL_CLASS']"
+        )
+        self.pool_cls_kwargs: dict[str, Any] = dict(options.get("CONNECTION_POOL_KWARGS") or {})
+        self.base_client_cls: Any = load_object(
+            options.get("BASE_CLIENT_CLASS", self.path_base_cls), "OPTIONS['BASE_CLIENT_CLASS']"
+        )
+        self.base_client_cls_kwargs: dict[str, Any] = dict(options.get("BASE_CLIENT_KWARGS") or {})
+        self.socket_timeout = number_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
+        self.socket_connect_timeout = number_or_none(
+            options.get("SOCKET_CONNECT_TIMEOUT"), "OPTIONS['SOCKET_CONNECT_TIMEOUT']"
+        )
+        password = options.get("PASSWORD")
+        if password is not None and not isinstance(password, str):
+            raise ImproperlyConfigured("OPTIONS['PASSWORD'] must be a string")
+        self.password: str | None = password
+
+    def make_connection_params(self, url: str | None) -> dict[str, Any]:
+        """The keyword arguments that build a pool for ``url``."""
+        if url is not None:
+            check_url(url)
+        params: dict[str, Any] = {"url": url, "parser_class": self.get_parser_cls()}
+        if self.socket_timeout is not None:
+            params["socket_timeout"] = self.socket_timeout
+        if self.socket_connect_timeout is not None:
+            params["socket_connect_timeout"] = self.socket_connect_timeout
+        if self.password is not None:
+            params["password"] = self.password
+        return params
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Pool:
+        """A new pool for ``params``; a password in the URL wins over ``OPTIONS["PASSWORD"]``."""
+        kwargs = {**params, **self.pool_cls_kwargs}
+        url = kwargs.pop("url")
+        pool: Pool = self.pool_cls.from_url(url, **kwargs)
+        return pool
+
+    def get_or_create_connection_pool(self, params: dict[str, Any]) -> Pool:
+        """The process-wide pool for ``params``, built on first use."""
+        key = (type(self), self.pool_cls, freeze(params), freeze(self.pool_cls_kwargs))
+        pools = BaseConnectionFactory._pools
+        pool = pools.get(key)
+        if pool is None:
+            with BaseConnectionFactory._pools_lock:
+                pool = pools.get(key)
+                if pool is None:
+                    pool = pools[key] = self.get_connection_pool(params)
+        result: Pool = pool
+        return result
+
+    def get_connection(self, params: dict[str, Any]) -> Base:
+        """A raw client for already-made ``params``."""
+        raise NotImplementedError
+
+    def connect(self, url: str) -> Base:
+        """A raw client for ``url``."""
+        raise NotImplementedError
+
+    def disconnect(self, connection: Any) -> None:
+        """Close ``connection``'s pool."""
+        raise NotImplementedError
+
+    def get_parser_cls(self) -> type[Any]:
+        """The valkey-py parser class the pools use."""
+        raise NotImplementedError

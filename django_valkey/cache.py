@@ -1,0 +1,16 @@
+"""``ValkeyCache``: the standard ``CACHES`` backend."""
+
+from __future__ import annotations
+
+from valkey import Valkey
+
+from django_valkey.base import BackendCommands, BaseValkeyCache
+from django_valkey.client import DefaultClient
+
+__all__ = ["ValkeyCache"]
+
+
+class ValkeyCache(BaseValkeyCache[DefaultClient, Valkey], BackendCommands):
+    """``"BACKEND": "django_valkey.cache.ValkeyCache"``: Django's cache API plus the extended API."""
+
+    DEFAULT_CLIENT_CLASS = "django_valkey.client.DefaultClient"

@@ -1,0 +1,1 @@
+"""Compressors: shrink serialized values above a minimum length. Choose one with ``OPTIONS["COMPRESSOR"]``."""

@@ -1,0 +1,51 @@
+"""Sync connection factories: ``ConnectionFactory`` and ``SentinelConnectionFactory``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from valkey import Valkey
+from valkey.connection import ConnectionPool, DefaultParser
+
+from django_valkey._options import load_object
+from django_valkey.base_pool import BaseConnectionFactory
+
+__all__ = ["ConnectionFactory", "get_connection_factory"]
+
+
+class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
+    """Builds ``valkey.Valkey`` clients over process-wide ``ConnectionPool``s."""
+
+    path_pool_cls = "valkey.connection.ConnectionPool"
+    path_base_cls = "valkey.client.Valkey"
+
+    def connect(self, url: str) -> Valkey:
+        return self.get_connection(self.make_connection_params(url))
+
+    def get_connection(self, params: dict[str, Any]) -> Valkey:
+        pool = self.get_or_create_connection_pool(params)
+        client: Valkey = self.base_client_cls(connection_pool=pool, **self.base_client_cls_kwargs)
+        return client
+
+    def disconnect(self, connection: Any) -> None:
+        connection.connection_pool.disconnect()
+
+    def get_parser_cls(self) -> type[Any]:
+        parser = self.options.get("PARSER_CLASS")
+        if parser is None:
+            return DefaultParser
+        cls: type[Any] = load_object(parser, "OPTIONS['PARSER_CLASS']")
+        return cls
+
+
+def get_connection_factory(path: str | None = None, options: Mapping[str, Any] | None = None) -> Any:
+    """Build the factory a client uses: ``OPTIONS["CONNECTION_FACTORY"]``, else the
+    ``DJANGO_VALKEY_CONNECTION_FACTORY`` setting, else ``path`` (the client's default)."""
+    options = options or {}
+    chosen = options.get("CONNECTION_FACTORY") or getattr(settings, "DJANGO_VALKEY_CONNECTION_FACTORY", None) or path
+    if chosen is None:
+        chosen = "django_valkey.pool.ConnectionFactory"
+    factory_cls = load_object(chosen, "OPTIONS['CONNECTION_FACTORY']")
+    return factory_cls(options)

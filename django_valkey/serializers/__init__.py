@@ -1,0 +1,1 @@
+"""Serializers: turn cache values into bytes. Choose one with ``OPTIONS["SERIALIZER"]``."""
