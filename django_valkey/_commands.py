@@ -7,6 +7,8 @@ execute requests, so they cannot drift apart. Nothing in this module does I/O.
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -165,7 +167,7 @@ class Commands:
         decode = self.codec.decode
         return lambda raw: decode(raw, key)
 
-    def _decode_set(self, key: str) -> Callable[[Iterable[bytes]], set[Any]]:
+    def _decode_set(self, key: str) -> Callable[[Iterable[bytes]], builtins.set[Any]]:
         decode = self.codec.decode
         return lambda reply: {decode(raw, key) for raw in reply}
 
@@ -331,7 +333,7 @@ class Commands:
             return Request(None, lambda _: [])
         return Request(self._members("SMISMEMBER", key, members, version), lambda reply: [bool(x) for x in reply])
 
-    def smembers(self, key: str, version: int | None) -> Request[set[Any]]:
+    def smembers(self, key: str, version: int | None) -> Request[builtins.set[Any]]:
         made = self.keys.make_key(key, version)
         return Request(("SMEMBERS", made), self._decode_set(made))
 
@@ -344,7 +346,7 @@ class Commands:
         decode = self._decoder(made)
         return Request(("SPOP", made), lambda raw: None if raw is None else decode(raw), write=True)
 
-    def spop_many(self, key: str, count: int, version: int | None) -> Request[set[Any]]:
+    def spop_many(self, key: str, count: int, version: int | None) -> Request[builtins.set[Any]]:
         made = self.keys.make_key(key, version)
         return Request(("SPOP", made, count), self._decode_set(made), write=True)
 
@@ -358,7 +360,7 @@ class Commands:
         decode = self._decoder(made)
         return Request(("SRANDMEMBER", made, count), lambda reply: [decode(raw) for raw in reply])
 
-    def set_algebra(self, command: str, keys: tuple[str, ...], version: int | None) -> Request[set[Any]]:
+    def set_algebra(self, command: str, keys: tuple[str, ...], version: int | None) -> Request[builtins.set[Any]]:
         """SDIFF / SINTER / SUNION."""
         made = self.keys.make_keys(list(keys), version)
         return Request((command, *made), self._decode_set(made[0] if made else ""))

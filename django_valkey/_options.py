@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -13,8 +13,6 @@ from django.utils.module_loading import import_string
 from typing_extensions import get_protocol_members
 
 __all__ = ["CacheOptions", "check_members", "load_object", "number_or_none", "setting_or_option"]
-
-T = TypeVar("T")
 
 DEFAULT_SCAN_ITERSIZE = 1000
 
@@ -60,12 +58,13 @@ def number_or_none(value: object, setting: str) -> float | None:
     return value
 
 
-def setting_or_option(options: Mapping[str, Any], key: str, setting: str, default: T) -> T:
-    """``options[key]`` if present, else the Django setting, else ``default``."""
+def setting_or_option(options: Mapping[str, Any], key: str, setting: str, default: object) -> object:
+    """``options[key]`` if present, else the Django setting, else ``default``; callers validate it."""
     if key in options:
-        value: T = options[key]
+        value: object = options[key]
         return value
-    return getattr(settings, setting, default)
+    value = getattr(settings, setting, default)
+    return value
 
 
 def _flag(options: Mapping[str, Any], key: str, setting: str, default: bool) -> bool:

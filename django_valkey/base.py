@@ -7,6 +7,8 @@ guard. ``AsyncBackendCommands`` is the asyncio twin.
 
 from __future__ import annotations
 
+import builtins
+
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, overload
@@ -308,7 +310,7 @@ class BackendCommands(BaseCache):
             return self.client.smismember(key, *members, version=version)
         return [False] * len(members)
 
-    def smembers(self, key: str, version: int | None = None) -> set[Any]:
+    def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
         with self._guard:
             return self.client.smembers(key, version)
         return set()
@@ -321,11 +323,11 @@ class BackendCommands(BaseCache):
     @overload
     def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
     @overload
-    def spop(self, key: str, count: int, version: int | None = None) -> set[Any]: ...
+    def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
     def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
         with self._guard:
             return self.client.spop(key, None, version) if count is None else self.client.spop(key, count, version)
-        return None if count is None else set()
+        return None if count is None else builtins.set[Any]()
 
     @overload
     def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
@@ -338,17 +340,17 @@ class BackendCommands(BaseCache):
             return self.client.srandmember(key, count, version)
         return None if count is None else []
 
-    def sdiff(self, *keys: str, version: int | None = None) -> set[Any]:
+    def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         with self._guard:
             return self.client.sdiff(*keys, version=version)
         return set()
 
-    def sinter(self, *keys: str, version: int | None = None) -> set[Any]:
+    def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         with self._guard:
             return self.client.sinter(*keys, version=version)
         return set()
 
-    def sunion(self, *keys: str, version: int | None = None) -> set[Any]:
+    def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         with self._guard:
             return self.client.sunion(*keys, version=version)
         return set()
@@ -368,7 +370,7 @@ class BackendCommands(BaseCache):
             return self.client.sunionstore(destination, *keys, version=version)
         return 0
 
-    def sscan(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> set[Any]:
+    def sscan(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> builtins.set[Any]:
         with self._guard:
             return self.client.sscan(key, match, count, version)
         return set()

@@ -8,9 +8,11 @@ codec, the connection factory and replica routing. ``ClientCommands`` executes e
 
 from __future__ import annotations
 
+import builtins
+
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.exceptions import ImproperlyConfigured
@@ -149,7 +151,8 @@ class ClientCommands(Generic[Backend]):
     _scan_itersize: int
     connection_factory: Any
 
-    def _read_index(self) -> int: ...
+    def _read_index(self) -> int:
+        raise NotImplementedError  # provided by BaseClient
 
     def connect(self, index: int = 0) -> Backend:
         """A new raw client for LOCATION entry ``index``."""
@@ -284,7 +287,7 @@ class ClientCommands(Generic[Backend]):
         thread_local: bool = True,
     ) -> LockProtocol:
         """A valkey-py ``Lock`` on the made key (so it follows KEY_PREFIX and VERSION)."""
-        raw: RawClient = self.get_client(write=True)  # type: ignore[assignment]  # Backend is unbounded here; every raw client has lock()
+        raw = cast(RawClient, self.get_client(write=True))
         lock: LockProtocol = raw.lock(
             self._keys.make_key(key, version),
             timeout=timeout,
@@ -322,7 +325,7 @@ class ClientCommands(Generic[Backend]):
         """Delete the keys matching the glob ``pattern``; SCAN and DEL ``itersize`` keys at a time."""
         client = self.get_client(write=True)
         count = itersize or self._scan_itersize
-        deleted, batch = 0, []
+        deleted, batch = 0, list[Any]()
         for stored in self._scan(client, self._keys.make_pattern(pattern, version, prefix), count):
             batch.append(stored)
             if len(batch) >= count:
@@ -347,7 +350,7 @@ class ClientCommands(Generic[Backend]):
     def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
         return self._run(self._cmd.smismember(key, members, version))
 
-    def smembers(self, key: str, version: int | None = None) -> set[Any]:
+    def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
         return self._run(self._cmd.smembers(key, version))
 
     def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
@@ -356,7 +359,7 @@ class ClientCommands(Generic[Backend]):
     @overload
     def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
     @overload
-    def spop(self, key: str, count: int, version: int | None = None) -> set[Any]: ...
+    def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
     def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
         if count is None:
             return self._run(self._cmd.spop_one(key, version))
@@ -371,13 +374,13 @@ class ClientCommands(Generic[Backend]):
             return self._run(self._cmd.srandmember_one(key, version))
         return self._run(self._cmd.srandmember_many(key, count, version))
 
-    def sdiff(self, *keys: str, version: int | None = None) -> set[Any]:
+    def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         return self._run(self._cmd.set_algebra("SDIFF", keys, version))
 
-    def sinter(self, *keys: str, version: int | None = None) -> set[Any]:
+    def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         return self._run(self._cmd.set_algebra("SINTER", keys, version))
 
-    def sunion(self, *keys: str, version: int | None = None) -> set[Any]:
+    def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         return self._run(self._cmd.set_algebra("SUNION", keys, version))
 
     def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
@@ -389,7 +392,7 @@ class ClientCommands(Generic[Backend]):
     def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
         return self._run(self._cmd.set_algebra_store("SUNIONSTORE", destination, keys, version))
 
-    def sscan(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> set[Any]:
+    def sscan(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> builtins.set[Any]:
         """Every member of the set, fetched with SSCAN (``match`` filters the stored bytes)."""
         return set(self.sscan_iter(key, match, count, version))
 

