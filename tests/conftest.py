@@ -25,6 +25,8 @@ def valkey_server() -> Iterator[ValkeyProcess]:
 @pytest.fixture(scope="session")
 def replica_server(valkey_server: ValkeyProcess) -> Iterator[ValkeyProcess]:
     """A real replica of ``valkey_server`` (started with --replicaof)."""
+    with valkey_server.client() as conn:
+        conn.config_set("repl-diskless-sync-delay", 0)  # sync at once, not after 5 s
     server = ValkeyProcess("--replicaof", "127.0.0.1", str(valkey_server.port)).start()
     yield server
     server.cleanup()
@@ -71,3 +73,11 @@ def django_caches(valkey_server: ValkeyProcess) -> Iterator[None]:
         conn.flushall()
     with override_settings(CACHES={"default": cache_params(f"{valkey_server.url}/0")}):
         yield
+
+
+@pytest.fixture
+def raw(valkey_server: ValkeyProcess) -> Iterator[Any]:
+    """A plain valkey-py client on db 0 of the session server, to check what is really stored."""
+    conn = valkey_server.client()
+    yield conn
+    conn.close()
