@@ -17,12 +17,15 @@ __all__ = ["KeyMaker", "glob_escape"]
 # Characters memcached rejects: a key with none of them (and short enough) needs no slower check.
 _SUSPICIOUS = re.compile(r"[\x00-\x20\x7f]")
 _MAX_KEY_LENGTH = 250
-_GLOB_SPECIALS = re.compile(r"([*?\[\]])")
+_GLOB_SPECIALS = re.compile(r"([*?\[\]\\])")
 
 
 def glob_escape(text: str) -> str:
-    """Escape the glob characters of ``text`` so that SCAN/KEYS match it literally."""
-    return _GLOB_SPECIALS.sub(r"[\1]", text)
+    """Escape the glob characters of ``text`` so that SCAN/KEYS match it literally.
+
+    A backslash escape, not a ``[x]`` class: the server's matcher reads ``[]]`` as an empty class.
+    """
+    return _GLOB_SPECIALS.sub(r"\\\1", text)
 
 
 def _warn_like_django(key: str) -> None:
