@@ -13,6 +13,16 @@ from settings.
 
 Every ``key`` parameter is the user's key: the client turns it into the stored key with
 ``make_key`` (prefix and version). ``version=None`` means the cache's ``VERSION``.
+
+The Protocols that describe a thing built around a raw valkey-py client are Generic over that
+client type, with a default so that the bare name means the common case: ``ClientProtocol`` is
+``ClientProtocol[RawClient]``, ``ClientProtocol[valkey.Valkey]`` is the default client's exact type.
+
+The ``*Class`` aliases (``ClientClass``, ``ConnectionFactoryClass``, ``SerializerClass``,
+``CompressorClass`` and their async twins) type what ``OPTIONS`` names: a class (or any callable)
+that builds the Protocol's object. ``django_valkey.config.cache_options`` takes them, so a class
+given there is checked statically; a dotted path in ``OPTIONS`` is checked once at runtime when the
+cache is built (``ImproperlyConfigured`` names the missing members).
 """
 
 from __future__ import annotations
@@ -28,10 +38,16 @@ from typing_extensions import TypeVar
 from django_valkey.util import CacheKey
 
 __all__ = [
+    "AbsoluteTime",
+    "AsyncCacheProtocol",
+    "AsyncClientClass",
     "AsyncClientProtocol",
+    "AsyncConnectionFactoryClass",
     "AsyncConnectionFactoryProtocol",
+    "AsyncLockProtocol",
     "AsyncRawClient",
     "AsyncRawPipeline",
+    "AsyncRawT_co",
     "CacheContext",
     "CacheProtocol",
     "ClientClass",
@@ -42,9 +58,10 @@ __all__ = [
     "ConnectionFactoryProtocol",
     "ExpiryTime",
     "LockProtocol",
-    "AsyncLockProtocol",
+    "PoolT_co",
     "RawClient",
     "RawPipeline",
+    "RawT_co",
     "SerializerClass",
     "SerializerProtocol",
     "Timeout",
@@ -77,9 +94,13 @@ class SerializerProtocol(Protocol):
     lean. Errors propagate; the client wraps them in ``SerializerError`` naming the key.
     """
 
-    def dumps(self, value: Any) -> bytes: ...
+    def dumps(self, value: Any) -> bytes:
+        """The bytes that ``value`` is stored as."""
+        ...
 
-    def loads(self, value: bytes) -> Any: ...
+    def loads(self, value: bytes) -> Any:
+        """The value that ``dumps`` turned into ``value``."""
+        ...
 
 
 @runtime_checkable
@@ -91,16 +112,20 @@ class CompressorProtocol(Protocol):
     input is not in its format: the client then reads the bytes as stored uncompressed.
     """
 
-    def compress(self, value: bytes) -> bytes: ...
+    def compress(self, value: bytes) -> bytes:
+        """``value`` compressed, or ``value`` itself when compressing is not worth it."""
+        ...
 
-    def decompress(self, value: bytes) -> bytes: ...
+    def decompress(self, value: bytes) -> bytes:
+        """The bytes ``compress`` was given; ``CompressorError`` if ``value`` is not compressed."""
+        ...
 
 
 SerializerClass = Callable[[Mapping[str, Any]], SerializerProtocol]
-"""What ``OPTIONS["SERIALIZER"]`` names: called once with the cache's ``OPTIONS``."""
+"""What ``OPTIONS["SERIALIZER"]`` names: called once per client with the cache's ``OPTIONS``."""
 
 CompressorClass = Callable[[Mapping[str, Any]], CompressorProtocol]
-"""What ``OPTIONS["COMPRESSOR"]`` names: called once with the cache's ``OPTIONS``."""
+"""What ``OPTIONS["COMPRESSOR"]`` names: called once per client with the cache's ``OPTIONS``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,7 +134,10 @@ CompressorClass = Callable[[Mapping[str, Any]], CompressorProtocol]
 
 
 class LockProtocol(Protocol):
-    """A distributed lock, as ``valkey.lock.Lock`` provides it."""
+    """A distributed lock, as ``valkey.lock.Lock`` provides it; ``cache.get_lock()`` returns one.
+
+    Application code calls it; django-valkey only creates it (``RawClient.lock`` on the made key).
+    """
 
     def acquire(
         self,
@@ -133,7 +161,8 @@ class LockProtocol(Protocol):
 
 
 class AsyncLockProtocol(Protocol):
-    """A distributed lock, as ``valkey.asyncio.lock.Lock`` provides it."""
+    """A distributed lock, as ``valkey.asyncio.lock.Lock`` provides it; the async ``get_lock()``
+    returns one. Use it with ``async with``."""
 
     async def acquire(
         self,
@@ -156,7 +185,8 @@ class AsyncLockProtocol(Protocol):
 
 
 class RawPipeline(Protocol):
-    """The part of a valkey-py pipeline that django-valkey uses."""
+    """The part of a valkey-py pipeline that django-valkey uses (``get_many``, ``set_many`` and
+    other multi-command operations queue commands, then ``execute`` them in one round trip)."""
 
     def execute_command(self, *args: Any, **options: Any) -> Any: ...
 
@@ -166,7 +196,8 @@ class RawPipeline(Protocol):
 class RawClient(Protocol):
     """The part of a sync valkey-py client (``Valkey``, ``ValkeyCluster``) that django-valkey uses.
 
-    valkey-py types every command as ``Awaitable[Any] | Any``; django-valkey sends commands through
+    A connection factory returns one from ``connect``; the client's commands call it. valkey-py
+    types every command as ``Awaitable[Any] | Any``; django-valkey sends commands through
     ``execute_command`` and types each reply where it parses it, so this is the whole boundary.
     """
 
@@ -197,7 +228,7 @@ class RawClient(Protocol):
 
 
 class AsyncRawPipeline(Protocol):
-    """The part of a ``valkey.asyncio`` pipeline that django-valkey uses."""
+    """The part of a ``valkey.asyncio`` pipeline that django-valkey uses (see ``RawPipeline``)."""
 
     def execute_command(self, *args: Any, **options: Any) -> Any: ...
 
@@ -205,7 +236,7 @@ class AsyncRawPipeline(Protocol):
 
 
 class AsyncRawClient(Protocol):
-    """The part of a ``valkey.asyncio`` client that django-valkey uses.
+    """The part of a ``valkey.asyncio`` client that django-valkey uses (see ``RawClient``).
 
     ``aclose`` is what tells it apart from a sync client, whose commands also claim to return
     awaitables in valkey-py's annotations.
@@ -238,8 +269,13 @@ class AsyncRawClient(Protocol):
 
 
 RawT_co = TypeVar("RawT_co", bound=RawClient, covariant=True, default=RawClient)
+"""The raw sync client type a client or factory works with (``valkey.Valkey``, ``ValkeyCluster``)."""
+
 AsyncRawT_co = TypeVar("AsyncRawT_co", bound=AsyncRawClient, covariant=True, default=AsyncRawClient)
+"""The raw asyncio client type (``valkey.asyncio.Valkey``)."""
+
 PoolT_co = TypeVar("PoolT_co", covariant=True, default=Any)
+"""The connection pool type a factory shares between raw clients."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,28 +291,52 @@ class ConnectionFactoryProtocol(Protocol[RawT_co, PoolT_co]):
     ``DJANGO_VALKEY_CONNECTION_FACTORY`` setting, or its ``CONNECTION_FACTORY_PATH``) with the
     cache's ``OPTIONS`` and calls ``connect`` the first time it needs a server, then keeps the raw
     client. ``disconnect`` is called by ``close()`` when ``CLOSE_CONNECTION`` is on.
+    ``django_valkey.base_pool.BaseConnectionFactory`` is the reference implementation.
     """
 
-    def connect(self, url: str) -> RawT_co: ...
+    def connect(self, url: str) -> RawT_co:
+        """A raw client for the LOCATION entry ``url``; called once per server by a client."""
+        ...
 
-    def disconnect(self, connection: Any) -> None: ...
+    def disconnect(self, connection: Any) -> None:
+        """Release what ``connect`` opened for ``connection`` (its pool's sockets)."""
+        ...
 
-    def get_or_create_connection_pool(self, params: dict[str, Any]) -> PoolT_co: ...
+    def get_or_create_connection_pool(self, params: dict[str, Any]) -> PoolT_co:
+        """The pool shared by raw clients made with the same ``params``.
+
+        Reference factories build every raw client on it; code that must reach the pool itself
+        (to inspect or reset it) calls it. Clients do not.
+        """
+        ...
 
 
 @runtime_checkable
 class AsyncConnectionFactoryProtocol(Protocol[AsyncRawT_co, PoolT_co]):
-    """The asyncio twin of ``ConnectionFactoryProtocol``; its pools belong to one event loop."""
+    """The asyncio twin of ``ConnectionFactoryProtocol``, used by async clients in the same way.
 
-    async def connect(self, url: str) -> AsyncRawT_co: ...
+    ``connect`` and ``disconnect`` are coroutines; pools belong to one event loop.
+    """
 
-    async def disconnect(self, connection: Any) -> None: ...
+    async def connect(self, url: str) -> AsyncRawT_co:
+        """A raw asyncio client for the LOCATION entry ``url``."""
+        ...
 
-    def get_or_create_connection_pool(self, params: dict[str, Any]) -> PoolT_co: ...
+    async def disconnect(self, connection: Any) -> None:
+        """Release what ``connect`` opened for ``connection``."""
+        ...
+
+    def get_or_create_connection_pool(self, params: dict[str, Any]) -> PoolT_co:
+        """The pool shared by raw clients made with the same ``params`` (see the sync twin)."""
+        ...
 
 
 ConnectionFactoryClass = Callable[[Mapping[str, Any]], ConnectionFactoryProtocol[RawT_co, Any]]
-"""What ``OPTIONS["CONNECTION_FACTORY"]`` names: called with the cache's ``OPTIONS``."""
+"""What ``OPTIONS["CONNECTION_FACTORY"]`` names for a sync client: called once per client with
+the cache's ``OPTIONS``."""
+
+AsyncConnectionFactoryClass = Callable[[Mapping[str, Any]], AsyncConnectionFactoryProtocol[AsyncRawT_co, Any]]
+"""What ``OPTIONS["CONNECTION_FACTORY"]`` names for an async client."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,7 +345,10 @@ ConnectionFactoryClass = Callable[[Mapping[str, Any]], ConnectionFactoryProtocol
 
 
 class CacheContext(Protocol):
-    """The settings a client takes from the cache that owns it (Django's ``BaseCache`` has them)."""
+    """The settings a client takes from the cache that owns it (Django's ``BaseCache`` has them).
+
+    A client receives it as ``backend`` when it is built and reads it to make keys and timeouts.
+    """
 
     @property
     def key_prefix(self) -> str: ...
@@ -311,10 +374,13 @@ class CacheContext(Protocol):
 class ClientProtocol(Protocol[RawT_co]):
     """What a cache backend calls for every command; one instance per cache per process.
 
-    Clients are built as ``ClientClass(server, params, backend)``: ``server`` is the LOCATION (a
-    string or a list), ``params`` the whole ``CACHES`` entry, ``backend`` the owning cache. Methods
-    take user keys and raise valkey-py's errors; the cache turns those into
-    ``ConnectionInterrupted`` or ignores them (``IGNORE_EXCEPTIONS``).
+    The cache builds it on first use as ``ClientClass(server, params, backend)``: ``server`` is the
+    LOCATION (a string or a list), ``params`` the whole ``CACHES`` entry, ``backend`` the owning
+    cache. Each cache method calls the client method of the same name. Methods take user keys and
+    raise valkey-py's errors; the cache turns those into ``ConnectionInterrupted`` or ignores them
+    (``IGNORE_EXCEPTIONS``). ``set`` always returns whether the value was stored (the cache hides
+    it unless ``nx``/``xx`` was given). ``BaseClient`` + ``ClientCommands`` is the reference
+    implementation; ``DefaultClient`` conforms to ``ClientProtocol[valkey.Valkey]``.
     """
 
     def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
@@ -459,15 +525,17 @@ class ClientProtocol(Protocol[RawT_co]):
 
 
 ClientClass = Callable[[str | Sequence[str], Mapping[str, Any], CacheContext], ClientProtocol[RawT_co]]
-"""What ``OPTIONS["CLIENT_CLASS"]`` names: ``ClientClass(server, params, backend)``."""
+"""What ``OPTIONS["CLIENT_CLASS"]`` names for a sync cache: ``ClientClass(server, params, backend)``."""
 
 
 @runtime_checkable
 class AsyncClientProtocol(Protocol[AsyncRawT_co]):
     """The asyncio twin of ``ClientProtocol``: the same methods, as coroutines.
 
-    Built as ``ClientClass(server, params, backend)`` like a sync client. ``get_client`` is a
-    coroutine because connecting may need the event loop.
+    Built as ``ClientClass(server, params, backend)`` by an async cache, and called by it like a
+    sync client. ``get_client`` is a coroutine because connecting may need the event loop;
+    ``iter_keys`` and ``sscan_iter`` are async iterators. ``BaseClient`` + ``AsyncClientCommands``
+    is the reference implementation.
     """
 
     def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
@@ -610,23 +678,44 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
     async def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
 
 
+AsyncClientClass = Callable[
+    [str | Sequence[str], Mapping[str, Any], CacheContext], AsyncClientProtocol[AsyncRawT_co]
+]
+"""What ``OPTIONS["CLIENT_CLASS"]`` names for an async cache."""
+
+
 # --------------------------------------------------------------------------------------------
 # Cache backends
 # --------------------------------------------------------------------------------------------
 
 
-class CacheProtocol(Protocol):
+class CacheProtocol(Protocol[RawT_co]):
     """The sync cache backend as application code sees it: Django's API plus the extended API.
 
-    ``django_valkey.cache.ValkeyCache`` implements it; return types follow Django's documentation
-    (``set`` returns ``None`` unless ``nx``/``xx`` is given, ``set_many`` the keys that failed).
+    Application code calls it (``django_valkey.get_cache()`` returns the concrete ``ValkeyCache``,
+    which conforms to ``CacheProtocol[valkey.Valkey]``); Django calls ``close`` after each request.
+    ``BaseValkeyCache`` + ``BackendCommands`` is the reference implementation. Return types follow
+    Django's documentation: ``set`` returns ``None`` unless ``nx``/``xx`` is given (then whether it
+    stored), ``set_many`` the keys that failed, ``ttl`` ``None`` for a key that never expires.
     """
 
     def make_key(self, key: str, version: int | None = None) -> str: ...
 
+    def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
+
+    def get_client(self, write: bool = True) -> RawT_co: ...
+
+    # Django's API
     def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any: ...
 
+    @overload
     def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
+    @overload
+    def set(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
+    ) -> bool: ...
+    @overload
+    def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool) -> bool: ...
 
     def add(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> bool: ...
 
@@ -658,13 +747,43 @@ class CacheProtocol(Protocol):
 
     def close(self, **kwargs: Any) -> None: ...
 
+    # Expiry
     def ttl(self, key: str, version: int | None = None) -> int | None: ...
 
     def pttl(self, key: str, version: int | None = None) -> int | None: ...
 
     def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
 
+    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
+
+    def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
+
+    def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
+
     def persist(self, key: str, version: int | None = None) -> bool: ...
+
+    # Locks and key space
+    def get_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> LockProtocol: ...
+
+    def lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> LockProtocol: ...
 
     def keys(self, search: str, version: int | None = None) -> list[str]: ...
 
@@ -677,3 +796,164 @@ class CacheProtocol(Protocol):
         prefix: str | None = None,
         itersize: int | None = None,
     ) -> int: ...
+
+    def mget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]: ...
+
+    def mset(self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None) -> list[str]: ...
+
+    # Sets
+    def sadd(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    def srem(self, key: str, *members: Any, version: int | None = None) -> int: ...
+
+    def scard(self, key: str, version: int | None = None) -> int: ...
+
+    def sismember(self, key: str, member: Any, version: int | None = None) -> bool: ...
+
+    def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]: ...
+
+    def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]: ...
+
+    def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool: ...
+
+    @overload
+    def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+
+    @overload
+    def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
+
+    def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
+
+    def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
+
+    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+
+    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+
+    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+
+    def sscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]: ...
+
+    def sscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[Any]: ...
+
+    # Hashes
+    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int: ...
+
+    def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any: ...
+
+    def hdel(self, name: str, key: str, version: int | None = None) -> int: ...
+
+    def hlen(self, name: str, version: int | None = None) -> int: ...
+
+    def hkeys(self, name: str, version: int | None = None) -> list[str]: ...
+
+    def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
+
+
+class AsyncCacheProtocol(Protocol[AsyncRawT_co]):
+    """The async cache backend as application code sees it: every ``CacheProtocol`` method, as a
+    coroutine under the same name (``await cache.get("k")``), as in django-valkey 0.4.
+
+    Application code awaits it (``django_valkey.get_async_cache()`` returns the concrete class).
+    ``iter_keys`` and ``sscan_iter`` are async iterators; ``get_lock`` returns an async lock.
+    """
+
+    def make_key(self, key: str, version: int | None = None) -> str: ...
+
+    def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
+
+    async def get_client(self, write: bool = True) -> AsyncRawT_co: ...
+
+    async def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any: ...
+
+    async def add(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> bool: ...
+
+    async def get_or_set(
+        self, key: str, default: Any | None, timeout: Timeout = ..., version: int | None = None
+    ) -> Any | None: ...
+
+    async def touch(self, key: str, timeout: Timeout = ..., version: int | None = None) -> bool: ...
+
+    async def delete(self, key: str, version: int | None = None) -> bool: ...
+
+    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]: ...
+
+    async def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None
+    ) -> list[str]: ...
+
+    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> None: ...
+
+    async def has_key(self, key: str, version: int | None = None) -> bool: ...
+
+    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+
+    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+
+    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+
+    async def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+
+    async def clear(self) -> None: ...
+
+    async def close(self, **kwargs: Any) -> None: ...
+
+    async def ttl(self, key: str, version: int | None = None) -> int | None: ...
+
+    async def pttl(self, key: str, version: int | None = None) -> int | None: ...
+
+    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
+
+    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
+
+    async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
+
+    async def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
+
+    async def persist(self, key: str, version: int | None = None) -> bool: ...
+
+    async def keys(self, search: str, version: int | None = None) -> list[str]: ...
+
+    def iter_keys(
+        self, search: str, itersize: int | None = None, version: int | None = None
+    ) -> AsyncIterator[str]: ...
+
+    async def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int: ...
+
+    async def sadd(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    async def srem(self, key: str, *members: Any, version: int | None = None) -> int: ...
+
+    async def scard(self, key: str, version: int | None = None) -> int: ...
+
+    async def sismember(self, key: str, member: Any, version: int | None = None) -> bool: ...
+
+    async def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]: ...
+
+    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int: ...
+
+    async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any: ...
+
+    async def hdel(self, name: str, key: str, version: int | None = None) -> int: ...
+
+    async def hlen(self, name: str, version: int | None = None) -> int: ...
+
+    async def hkeys(self, name: str, version: int | None = None) -> list[str]: ...
+
+    async def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
