@@ -25,9 +25,11 @@ R = TypeVar("R")
 Args = tuple[Any, ...]
 
 # Django's incr: fail on a missing key, never create one; keeps the TTL. One round trip.
+# The new value is read back with GET: an integer that passes through Lua becomes a double and
+# loses precision above 2**53, the digits do not.
 INCR_SCRIPT = (
     "if redis.call('EXISTS', KEYS[1]) == 1 then "
-    "return redis.call('INCRBY', KEYS[1], ARGV[1]) end return false"
+    "redis.call('INCRBY', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1]) end return false"
 )
 # Django's touch(timeout=None): True whenever the key exists, even if it had no TTL to remove.
 PERSIST_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0"

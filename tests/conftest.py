@@ -57,7 +57,8 @@ def make_cache(valkey_server: ValkeyProcess) -> Iterator[MakeCache]:
         conn.flushall()
     yield make
     for cache in made:
-        cache.client.close()
+        if cache._client is not None:  # a cache whose config failed has no client to close
+            cache._client.close()
 
 
 @pytest.fixture

@@ -497,3 +497,10 @@ def test_overridden_validate_key_is_called(valkey_server: Any, raw: Any) -> None
         assert raw.dbsize() == 1
     finally:
         cache.client.close()
+
+
+def test_incr_exact_beyond_double_precision(cache: ValkeyCache) -> None:
+    cache.set("n", 2**62)
+    assert cache.incr("n") == 2**62 + 1
+    assert cache.decr("n", 2) == 2**62 - 1
+    assert cache.get("n") == 2**62 - 1
