@@ -30,6 +30,7 @@ from django_valkey.protocols import (
     AbsoluteTime,
     CacheContext,
     CompressorProtocol,
+    AsyncConnectionFactoryProtocol,
     ConnectionFactoryProtocol,
     ExpiryTime,
     LockProtocol,
@@ -42,6 +43,11 @@ from django_valkey.util import CacheKey, default_reverse_key
 __all__ = ["BaseClient", "ClientCommands", "split_servers"]
 
 Backend = DefaultTypeVar("Backend", default=Any)
+Factory = DefaultTypeVar(
+    "Factory",
+    bound="ConnectionFactoryProtocol[Any, Any] | AsyncConnectionFactoryProtocol[Any, Any]",
+    default="ConnectionFactoryProtocol[Any, Any]",
+)
 R = TypeVar("R")
 
 
@@ -61,7 +67,7 @@ def _raise_clearer(req: Request[Any], exc: ResponseError) -> None:
         raise better from exc
 
 
-class BaseClient(Generic[Backend]):
+class BaseClient(Generic[Backend, Factory]):
     """State shared by sync and async clients: servers, keys, codec, factory, replica choice.
 
     Built as ``Client(server, params, backend)``. Subclasses set ``CONNECTION_FACTORY_PATH`` (used
@@ -70,6 +76,10 @@ class BaseClient(Generic[Backend]):
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
     FACTORY_PROTOCOL: ClassVar[type] = ConnectionFactoryProtocol
+
+    connection_factory: Factory
+    """The factory that makes this client's raw clients (sync by default; async clients pass
+    ``AsyncConnectionFactoryProtocol[...]`` as the second type argument)."""
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         self._backend = backend
@@ -149,7 +159,7 @@ class ClientCommands(Generic[Backend]):
     _cmd: Commands
     _keys: KeyMaker
     _scan_itersize: int
-    connection_factory: Any
+    connection_factory: ConnectionFactoryProtocol[Any, Any]
 
     def _read_index(self) -> int:
         raise NotImplementedError  # provided by BaseClient

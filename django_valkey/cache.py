@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from valkey import Valkey
 
 from django_valkey.base import BackendCommands, BaseValkeyCache
@@ -13,4 +15,4 @@ __all__ = ["ValkeyCache"]
 class ValkeyCache(BaseValkeyCache[DefaultClient, Valkey], BackendCommands):
     """``"BACKEND": "django_valkey.cache.ValkeyCache"``: Django's cache API plus the extended API."""
 
-    DEFAULT_CLIENT_CLASS = "django_valkey.client.DefaultClient"
+    DEFAULT_CLIENT_CLASS: ClassVar[str] = "django_valkey.client.DefaultClient"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from valkey import Valkey
 
 from django_valkey.base_client import BaseClient, ClientCommands
@@ -14,4 +16,4 @@ class DefaultClient(BaseClient[Valkey], ClientCommands[Valkey]):
     the first is the primary and takes every write, reads go to the others, and a read whose
     replica cannot be reached is retried on the primary."""
 
-    CONNECTION_FACTORY_PATH = "django_valkey.pool.ConnectionFactory"
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"

@@ -16,7 +16,7 @@ __all__ = ["BrotliCompressor"]
 
 
 class BrotliCompressor(BaseCompressor):
-    default_level = 11
+    default_level: int | None = 11
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)

@@ -10,7 +10,7 @@ __all__ = ["Bz2Compressor"]
 
 
 class Bz2Compressor(BaseCompressor):
-    default_level = 9
+    default_level: int | None = 9
 
     def _compress(self, value: bytes) -> bytes:
         return bz2.compress(value, 9 if self.level is None else self.level)

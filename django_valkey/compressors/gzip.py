@@ -10,7 +10,7 @@ __all__ = ["GzipCompressor"]
 
 
 class GzipCompressor(BaseCompressor):
-    default_level = 9
+    default_level: int | None = 9
 
     def _compress(self, value: bytes) -> bytes:
         return gzip.compress(value, 9 if self.level is None else self.level, mtime=0)

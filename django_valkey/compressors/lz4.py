@@ -13,7 +13,7 @@ __all__ = ["Lz4Compressor"]
 
 
 class Lz4Compressor(BaseCompressor):
-    default_level = 0
+    default_level: int | None = 0
 
     def _compress(self, value: bytes) -> bytes:
         return lz4.frame.compress(value, compression_level=0 if self.level is None else self.level)

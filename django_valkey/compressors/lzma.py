@@ -12,7 +12,7 @@ __all__ = ["LzmaCompressor"]
 
 
 class LzmaCompressor(BaseCompressor):
-    default_level = 4
+    default_level: int | None = 4
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)

@@ -12,7 +12,7 @@ __all__ = ["ZlibCompressor"]
 
 
 class ZlibCompressor(BaseCompressor):
-    default_level = 6
+    default_level: int | None = 6
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)

@@ -23,7 +23,7 @@ __all__ = ["ZStdCompressor"]
 
 
 class ZStdCompressor(BaseCompressor):
-    default_level = 1
+    default_level: int | None = 1
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)

@@ -23,7 +23,7 @@ class PickleSerializer(BaseSerializer):
             raise ImproperlyConfigured(
                 f"OPTIONS['PICKLE_VERSION'] must be an int up to {pickle.HIGHEST_PROTOCOL}, got {protocol!r}"
             )
-        self.protocol = pickle.HIGHEST_PROTOCOL if protocol < 0 else protocol
+        self.protocol: int = pickle.HIGHEST_PROTOCOL if protocol < 0 else protocol
 
     def dumps(self, value: Any) -> bytes:
         return pickle.dumps(value, self.protocol)
