@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import builtins
 
+import asyncio
+import inspect
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -28,6 +31,8 @@ from django_valkey.compressors.identity import IdentityCompressor
 from django_valkey.pool import get_connection_factory
 from django_valkey.protocols import (
     AbsoluteTime,
+    AsyncLockProtocol,
+    AsyncRawClient,
     CacheContext,
     CompressorProtocol,
     AsyncConnectionFactoryProtocol,
@@ -40,7 +45,7 @@ from django_valkey.protocols import (
 )
 from django_valkey.util import CacheKey, default_reverse_key
 
-__all__ = ["BaseClient", "ClientCommands", "split_servers"]
+__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands", "split_servers"]
 
 Backend = DefaultTypeVar("Backend", default=Any)
 Factory = DefaultTypeVar(
@@ -246,7 +251,7 @@ class ClientCommands(Generic[Backend]):
         return self._run(self._cmd.incr(key, delta, version))
 
     def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return self._run(self._cmd.incr(key, -delta, version))
+        return self._run(self._cmd.decr(key, delta, version))
 
     def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
         return self._run(self._cmd.incr_version(key, delta, version))
@@ -435,3 +440,330 @@ class ClientCommands(Generic[Backend]):
 
     def hexists(self, name: str, key: str, version: int | None = None) -> bool:
         return self._run(self._cmd.hexists(name, key, version))
+
+
+class AsyncClientCommands(Generic[Backend]):
+    """The asyncio operations of ``AsyncClientProtocol``; mixed into a ``BaseClient`` subclass.
+
+    Raw clients are kept per event loop (a ``valkey.asyncio`` connection must not cross loops):
+    the running loop's list is found with one identity check on the hot path.
+    """
+
+    # Provided by BaseClient.
+    _server: list[str]
+    _single: bool
+    _cmd: Commands
+    _keys: KeyMaker
+    _scan_itersize: int
+    connection_factory: AsyncConnectionFactoryProtocol[Any, Any]
+
+    # The raw clients of the loop used last, and of every live loop.
+    _loop_current: tuple[weakref.ref[asyncio.AbstractEventLoop], list[Any]] | None = None
+    _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]] | None = None
+
+    def _read_index(self) -> int:
+        raise NotImplementedError  # provided by BaseClient
+
+    async def connect(self, index: int = 0) -> Backend:
+        """A new raw client for LOCATION entry ``index``, on the running loop's pool."""
+        # A sync factory named by settings passes the member check: catch it here, once per loop.
+        made: object = self.connection_factory.connect(self._server[index])
+        if not inspect.isawaitable(made):
+            factory = type(self.connection_factory).__qualname__
+            raise ImproperlyConfigured(
+                f"OPTIONS['CONNECTION_FACTORY']: {factory}.connect is not a coroutine; "
+                "an async client needs an async factory such as "
+                "django_valkey.async_cache.pool.AsyncConnectionFactory"
+            )
+        client: Backend = await made
+        return client
+
+    def _clients_of_loop(self) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        current = self._loop_current
+        if current is not None and current[0]() is loop:
+            return current[1]
+        by_loop = self._loop_clients
+        if by_loop is None:
+            by_loop = self._loop_clients = weakref.WeakKeyDictionary()
+        clients = by_loop.get(loop)
+        if clients is None:
+            clients = by_loop[loop] = [None] * len(self._server)
+        self._loop_current = (weakref.ref(loop), clients)
+        return clients
+
+    async def _client_at(self, index: int) -> Backend:
+        clients = self._clients_of_loop()
+        client = clients[index]
+        if client is None:
+            client = clients[index] = await self.connect(index)
+        found: Backend = client
+        return found
+
+    async def get_client(self, write: bool = True) -> Backend:
+        """The running loop's raw client for writes (the primary) or reads (a replica, if any)."""
+        return await self._client_at(0 if write else self._read_index())
+
+    async def _execute(self, client: Any, req: Request[R]) -> R:
+        raw: AsyncRawClient = client
+        if req.batch is not None:
+            pipe = raw.pipeline(transaction=False)
+            for args in req.batch:
+                pipe.execute_command(*args)
+            return req.parse(await pipe.execute())
+        if req.args is None:
+            return req.parse(None)
+        try:
+            reply = await raw.execute_command(*req.args)
+        except ResponseError as exc:
+            _raise_clearer(req, exc)
+            raise
+        return req.parse(reply)
+
+    async def _run(self, req: Request[R]) -> R:
+        if req.write or self._single:
+            return await self._execute(await self._client_at(0), req)
+        try:
+            return await self._execute(await self._client_at(self._read_index()), req)
+        except CONNECTION_ERRORS:
+            return await self._execute(await self._client_at(0), req)  # a replica is down
+
+    # ---------------------------------------------------------------- Django's API
+
+    async def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.get(key, default, version))
+
+    async def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        nx: bool = False,
+        xx: bool = False,
+    ) -> bool:
+        return await self._run(self._cmd.set(key, value, timeout, version, nx, xx))
+
+    async def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return await self._run(self._cmd.set(key, value, timeout, version, nx=True))
+
+    async def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return await self._run(self._cmd.touch(key, timeout, version))
+
+    async def delete(self, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.delete(key, version))
+
+    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        return await self._run(self._cmd.get_many(keys, version))
+
+    async def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        return await self._run(self._cmd.set_many(data, timeout, version))
+
+    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
+        return await self._run(self._cmd.delete_many(keys, version))
+
+    async def has_key(self, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.has_key(key, version))
+
+    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.incr(key, delta, version))
+
+    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.incr(key, -delta, version))
+
+    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.incr_version(key, delta, version))
+
+    async def clear(self) -> None:
+        await self._run(self._cmd.clear())
+
+    async def close(self) -> None:
+        """Close the idle connections of the running loop's pools; the next call reconnects."""
+        by_loop = self._loop_clients
+        clients = None if by_loop is None else by_loop.pop(asyncio.get_running_loop(), None)
+        self._loop_current = None
+        for client in clients or ():
+            if client is not None:
+                await self.connection_factory.disconnect(client)
+
+    # ---------------------------------------------------------------- expiry
+
+    async def ttl(self, key: str, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.ttl(key, version))
+
+    async def pttl(self, key: str, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.pttl(key, version))
+
+    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.expire(key, timeout, version))
+
+    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.pexpire(key, timeout, version))
+
+    async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.expire_at(key, when, version))
+
+    async def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.pexpire_at(key, when, version))
+
+    async def persist(self, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.persist(key, version))
+
+    # ---------------------------------------------------------------- locks and key space
+
+    async def get_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> AsyncLockProtocol:
+        """A ``valkey.asyncio`` ``Lock`` on the made key (so it follows KEY_PREFIX and VERSION)."""
+        raw: AsyncRawClient = cast(AsyncRawClient, await self.get_client(write=True))
+        lock: AsyncLockProtocol = raw.lock(
+            self._keys.make_key(key, version),
+            timeout=timeout,
+            sleep=sleep,
+            blocking=blocking,
+            blocking_timeout=blocking_timeout,
+            thread_local=thread_local,
+        )
+        return lock
+
+    lock = get_lock
+
+    async def keys(self, search: str, version: int | None = None) -> list[str]:
+        """User keys matching the glob ``search`` (KEYS: prefer ``iter_keys`` on big databases)."""
+        return await self._run(self._cmd.keys_matching(search, version))
+
+    def _scan(self, client: Any, match: str, count: int) -> AsyncIterator[Any]:
+        raw: AsyncRawClient = client
+        return raw.scan_iter(match=match, count=count)
+
+    async def iter_keys(
+        self, search: str, itersize: int | None = None, version: int | None = None
+    ) -> AsyncIterator[str]:
+        """User keys matching the glob ``search``, fetched with SCAN ``itersize`` at a time."""
+        pattern = self._keys.make_pattern(search, version)
+        original = self._keys.original
+        async for stored in self._scan(await self.get_client(write=False), pattern, itersize or self._scan_itersize):
+            yield original(stored)
+
+    async def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        """Delete the keys matching the glob ``pattern``; SCAN and DEL ``itersize`` keys at a time."""
+        client = await self.get_client(write=True)
+        count = itersize or self._scan_itersize
+        deleted, batch = 0, list[Any]()
+        async for stored in self._scan(client, self._keys.make_pattern(pattern, version, prefix), count):
+            batch.append(stored)
+            if len(batch) >= count:
+                deleted += await self._execute(client, self._cmd.delete_stored(batch))
+                batch = []
+        return deleted + await self._execute(client, self._cmd.delete_stored(batch))
+
+    # ---------------------------------------------------------------- sets
+
+    async def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.sadd(key, values, version))
+
+    async def srem(self, key: str, *members: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.srem(key, members, version))
+
+    async def scard(self, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.scard(key, version))
+
+    async def sismember(self, key: str, member: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.sismember(key, member, version))
+
+    async def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.smismember(key, members, version))
+
+    async def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.smembers(key, version))
+
+    async def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.smove(source, destination, member, version))
+
+    @overload
+    async def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+    async def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        if count is None:
+            return await self._run(self._cmd.spop_one(key, version))
+        return await self._run(self._cmd.spop_many(key, count, version))
+
+    @overload
+    async def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        if count is None:
+            return await self._run(self._cmd.srandmember_one(key, version))
+        return await self._run(self._cmd.srandmember_many(key, count, version))
+
+    async def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.set_algebra("SDIFF", keys, version))
+
+    async def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.set_algebra("SINTER", keys, version))
+
+    async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.set_algebra("SUNION", keys, version))
+
+    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.set_algebra_store("SDIFFSTORE", destination, keys, version))
+
+    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.set_algebra_store("SINTERSTORE", destination, keys, version))
+
+    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.set_algebra_store("SUNIONSTORE", destination, keys, version))
+
+    async def sscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]:
+        """Every member of the set, fetched with SSCAN (``match`` filters the stored bytes)."""
+        return {member async for member in self.sscan_iter(key, match, count, version)}
+
+    async def sscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[Any]:
+        cursor = 0
+        while True:
+            cursor, members = await self._run(self._cmd.sscan_page(key, cursor, match, count, version))
+            for member in members:
+                yield member
+            if cursor == 0:
+                return
+
+    # ---------------------------------------------------------------- hashes
+
+    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.hset(name, key, value, version))
+
+    async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.hget(name, key, default, version))
+
+    async def hdel(self, name: str, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.hdel(name, key, version))
+
+    async def hlen(self, name: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.hlen(name, version))
+
+    async def hkeys(self, name: str, version: int | None = None) -> list[str]:
+        return await self._run(self._cmd.hkeys(name, version))
+
+    async def hexists(self, name: str, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.hexists(name, key, version))

@@ -8,7 +8,7 @@ class and its kwargs), so two caches share a pool only when they would have buil
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, cast
 from urllib.parse import urlsplit
 
@@ -100,9 +100,13 @@ class BaseConnectionFactory(Generic[Base, Pool]):
         pool: Pool = self.pool_cls.from_url(url, **kwargs)
         return pool
 
+    def pool_key(self, params: dict[str, Any]) -> Hashable:
+        """What identifies a pool: the factory class and every option that shapes the pool."""
+        return (type(self), self.pool_cls, freeze(params), freeze(self.pool_cls_kwargs))
+
     def get_or_create_connection_pool(self, params: dict[str, Any]) -> Pool:
         """The process-wide pool for ``params``, built on first use."""
-        key = (type(self), self.pool_cls, freeze(params), freeze(self.pool_cls_kwargs))
+        key = self.pool_key(params)
         pools = BaseConnectionFactory._pools
         pool = pools.get(key)
         if pool is None:
@@ -113,16 +117,16 @@ class BaseConnectionFactory(Generic[Base, Pool]):
         result: Pool = pool
         return result
 
-    def get_connection(self, params: dict[str, Any]) -> Base:
-        """A raw client for already-made ``params``."""
+    def get_connection(self, params: dict[str, Any]) -> Base | Awaitable[Base]:
+        """A raw client for already-made ``params`` (a coroutine in async factories)."""
         raise NotImplementedError
 
-    def connect(self, url: str) -> Base:
-        """A raw client for ``url``."""
+    def connect(self, url: str) -> Base | Awaitable[Base]:
+        """A raw client for ``url`` (a coroutine in async factories)."""
         raise NotImplementedError
 
-    def disconnect(self, connection: Any) -> None:
-        """Close ``connection``'s pool."""
+    def disconnect(self, connection: Any) -> None | Awaitable[None]:
+        """Close ``connection``'s pool (a coroutine in async factories)."""
         raise NotImplementedError
 
     def get_parser_cls(self) -> type[Any]:

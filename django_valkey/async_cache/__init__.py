@@ -1,0 +1,2 @@
+"""The asyncio backend: ``AsyncValkeyCache`` (``cache``), its clients (``client``) and
+connection factories (``pool``)."""

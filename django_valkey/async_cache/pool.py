@@ -1,0 +1,179 @@
+"""Asyncio connection factories, with connection pools kept per event loop.
+
+A ``valkey.asyncio`` connection belongs to the event loop it was opened on: using it from another
+loop fails, or worse, hangs. So ``AsyncConnectionFactory`` keeps its pools per loop (keyed weakly
+by the loop, and within a loop by the same pool-shaping options as the sync factory). When a loop
+shuts down through ``asyncio.run``, ``asyncio.Runner`` or asgiref (they all call
+``loop.shutdown_asyncgens()``), its pools are disconnected on that loop; a loop closed without that
+step has its connections closed when the loop is next noticed closed, or collected.
+
+Nothing here blocks the loop: building a pool opens no connection, and connections are opened by
+``valkey.asyncio`` with ``await``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncGenerator, Hashable
+from typing import Any
+
+from valkey.asyncio import Valkey as AsyncValkey
+from valkey.asyncio.connection import ConnectionPool as AsyncConnectionPool
+
+from django_valkey._options import load_object
+from django_valkey.base_pool import BaseConnectionFactory
+
+__all__ = ["AsyncConnectionFactory", "DEFAULT_ASYNC_PARSER", "loop_pools"]
+
+#: The parser async pools use unless ``OPTIONS["PARSER_CLASS"]`` names another. The pure-Python
+#: RESP2 parser is the faster one under ``valkey.asyncio`` for cache-sized replies (measured in
+#: ``benchmarks/bench_async.py``): the libvalkey path pays for a timeout round per checkout.
+DEFAULT_ASYNC_PARSER = "valkey._parsers.resp2._AsyncRESP2Parser"
+
+
+class _LoopPools:
+    """The pools made on one event loop, and the async generator that closes them with it."""
+
+    __slots__ = ("pools", "watcher", "abandoned")
+
+    def __init__(self) -> None:
+        self.pools: dict[Hashable, Any] = {}
+        self.watcher: AsyncGenerator[None, None] | None = None
+        self.abandoned = False
+
+
+def _drop_connections(state: _LoopPools) -> None:
+    """Close every socket of ``state``'s pools without a loop (theirs is closed)."""
+    pools, state.pools = state.pools, {}
+    for pool in pools.values():
+        connections = [*getattr(pool, "_available_connections", ()), *getattr(pool, "_in_use_connections", ())]
+        for connection in connections:
+            writer = getattr(connection, "_writer", None)
+            if writer is None:
+                continue
+            transport = writer.transport
+            try:
+                transport.abort()  # unregisters from the (closed) selector, then fails to schedule
+            except RuntimeError:
+                pass
+            sock = getattr(transport, "_sock", None)
+            if sock is not None:
+                sock.close()
+                setattr(transport, "_sock", None)  # so the transport does not warn about it again
+            connection._writer = connection._reader = None
+
+
+async def _close_with_loop(state: _LoopPools) -> AsyncGenerator[None, None]:
+    """Suspended until its loop runs ``shutdown_asyncgens()``; then disconnects the loop's pools."""
+    try:
+        yield
+    finally:
+        pools, state.pools = state.pools, {}
+        if state.abandoned:
+            state.pools = pools
+            _drop_connections(state)
+        else:
+            for pool in pools.values():
+                try:
+                    await pool.disconnect()
+                except Exception:  # noqa: BLE001 - a dead server must not break loop shutdown
+                    pass
+
+
+def _abandon(state: _LoopPools) -> None:
+    """The loop closed without shutting its async generators down: close sockets directly."""
+    watcher, state.watcher = state.watcher, None
+    state.abandoned = True
+    if watcher is None:
+        _drop_connections(state)
+        return
+    closing = watcher.aclose()  # runs the finally clause, which awaits nothing when abandoned
+    try:
+        closing.send(None)
+    except StopIteration:
+        pass
+
+
+class _PerLoop:
+    """Pools by event loop: ``loop_pools()`` of the running loop, closed with it."""
+
+    def __init__(self) -> None:
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPools] = weakref.WeakKeyDictionary()
+
+    def current(self) -> _LoopPools:
+        loop = asyncio.get_running_loop()
+        state = self._by_loop.get(loop)
+        if state is None:
+            self.sweep()
+            state = self._by_loop[loop] = _LoopPools()
+            watcher = _close_with_loop(state)
+            # The first step registers the generator with the loop (asyncgen hooks) and parks it
+            # at its ``yield`` without awaiting anything, so it can be driven synchronously.
+            step = watcher.__anext__()
+            try:
+                step.send(None)
+            except StopIteration:
+                pass
+            state.watcher = watcher
+            weakref.finalize(loop, _abandon, state).atexit = False
+        return state
+
+    def sweep(self) -> None:
+        """Close and forget the pools of loops that were closed without shutting down."""
+        for loop, state in list(self._by_loop.items()):
+            if loop.is_closed():
+                del self._by_loop[loop]
+                _abandon(state)
+
+    def loops(self) -> list[asyncio.AbstractEventLoop]:
+        return list(self._by_loop.keys())
+
+    def pools_of(self, loop: asyncio.AbstractEventLoop) -> dict[Hashable, Any]:
+        state = self._by_loop.get(loop)
+        return {} if state is None else state.pools
+
+
+_PER_LOOP = _PerLoop()
+
+
+def loop_pools(loop: asyncio.AbstractEventLoop | None = None) -> dict[Hashable, Any]:
+    """The async pools made on ``loop`` (default: the running loop), keyed like the sync cache."""
+    return _PER_LOOP.pools_of(loop or asyncio.get_running_loop())
+
+
+class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionPool]):
+    """Builds ``valkey.asyncio.Valkey`` clients over per-event-loop ``ConnectionPool``s."""
+
+    path_pool_cls = "valkey.asyncio.connection.ConnectionPool"
+    path_base_cls = "valkey.asyncio.client.Valkey"
+
+    def get_or_create_connection_pool(self, params: dict[str, Any]) -> AsyncConnectionPool:
+        """The running loop's pool for ``params``, built on first use (no I/O).
+
+        Must be called with a running event loop: the pool belongs to it.
+        """
+        pools = _PER_LOOP.current().pools
+        key = self.pool_key(params)
+        pool = pools.get(key)
+        if pool is None:
+            pool = pools[key] = self.get_connection_pool(params)
+        result: AsyncConnectionPool = pool
+        return result
+
+    async def connect(self, url: str) -> AsyncValkey:
+        """A raw ``valkey.asyncio`` client for ``url`` on the running loop's pool."""
+        return await self.get_connection(self.make_connection_params(url))
+
+    async def get_connection(self, params: dict[str, Any]) -> AsyncValkey:
+        pool = self.get_or_create_connection_pool(params)
+        client: AsyncValkey = self.base_client_cls(connection_pool=pool, **self.base_client_cls_kwargs)
+        return client
+
+    async def disconnect(self, connection: Any) -> None:
+        """Close the idle connections of ``connection``'s pool (in-use ones belong to other tasks)."""
+        await connection.connection_pool.disconnect(inuse_connections=False)
+
+    def get_parser_cls(self) -> type[Any]:
+        cls: type[Any] = load_object(self.options.get("PARSER_CLASS", DEFAULT_ASYNC_PARSER), "OPTIONS['PARSER_CLASS']")
+        return cls
