@@ -138,13 +138,25 @@ def _not_found(key: str) -> Callable[[Exception], Exception | None]:
     return on_error
 
 
-def _not_integer(key: str) -> Callable[[Exception], Exception | None]:
+def _not_integer(key: str, delta: int) -> Callable[[Exception], Exception | None]:
     def on_error(exc: Exception) -> Exception | None:
         if "not an integer" in str(exc):
             return TypeError(f"cannot increment {key!r}: its value is not an integer in the 64-bit range")
+        if "overflow" in str(exc):
+            return OverflowError(f"incrementing {key!r} by {delta} would overflow the 64-bit range")
         return None
 
     return on_error
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_delta(delta: object) -> int:
+    """``delta`` if it is an ``int`` (not a bool); TypeError naming it otherwise."""
+    if type(delta) is not int:
+        raise TypeError(f"delta must be an int, got {delta!r}")
+    return delta
 
 
 class Commands:
@@ -246,8 +258,10 @@ class Commands:
         return Request(("EXISTS", self.keys.make_key(key, version)), _bool)
 
     def incr(self, key: str, delta: int, version: int | None) -> Request[int]:
-        if type(delta) is not int:
-            raise TypeError(f"delta must be an int, got {delta!r}")
+        """Django's ``incr``: atomic, TTL kept, ValueError on a missing key, never creates it."""
+        check_delta(delta)
+        if not _INT64_MIN <= delta <= _INT64_MAX:
+            raise OverflowError(f"delta {delta} is outside the 64-bit range the server counts in")
         made = self.keys.make_key(key, version)
 
         def parse(reply: int | None) -> int:
@@ -255,11 +269,14 @@ class Commands:
                 raise ValueError(f"Key {key!r} not found.")
             return int(reply)
 
-        return Request(("EVAL", INCR_SCRIPT, 1, made, delta), parse, write=True, on_error=_not_integer(key))
+        return Request(("EVAL", INCR_SCRIPT, 1, made, delta), parse, write=True, on_error=_not_integer(key, delta))
+
+    def decr(self, key: str, delta: int, version: int | None) -> Request[int]:
+        """``incr`` by ``-delta`` (``delta`` checked first, so errors name what the caller gave)."""
+        return self.incr(key, -check_delta(delta), version)
 
     def incr_version(self, key: str, delta: int, version: int | None) -> Request[int]:
-        if type(delta) is not int:
-            raise TypeError(f"delta must be an int, got {delta!r}")
+        check_delta(delta)
         current = self.keys.version if version is None else version
         old = self.keys.make_key(key, current)
         new = self.keys.make_key(key, current + delta)

@@ -115,7 +115,7 @@ def validate_timeout_param(params: Mapping[str, Any]) -> None:
         value = params.get(key)
         if isinstance(value, str):
             try:
-                float(value)
+                int(value)  # what Django's BaseCache does with it (and falls back to 300 on failure)
             except ValueError:
                 raise ImproperlyConfigured(f"{key} must be a number of seconds or None, got {value!r}") from None
         elif key in params:

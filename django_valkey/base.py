@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, overload
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from typing_extensions import TypeVar
 
+from django_valkey._commands import check_delta
 from django_valkey._guard import ErrorGuard
 from django_valkey._options import CacheOptions, validate_timeout_param
 from django_valkey.protocols import (
@@ -186,7 +187,7 @@ class BackendCommands(BaseCache):
         raise ValueError(f"Key {key!r} not found.")
 
     def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return self.incr_version(key, -delta, version)
+        return self.incr_version(key, -check_delta(delta), version)
 
     def clear(self) -> None:
         """Flush the whole database (every key, not only this cache's prefix), as Django does."""

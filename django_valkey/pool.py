@@ -44,8 +44,13 @@ def get_connection_factory(path: str | None = None, options: Mapping[str, Any] |
     """Build the factory a client uses: ``OPTIONS["CONNECTION_FACTORY"]``, else the
     ``DJANGO_VALKEY_CONNECTION_FACTORY`` setting, else ``path`` (the client's default)."""
     options = options or {}
-    chosen = options.get("CONNECTION_FACTORY") or getattr(settings, "DJANGO_VALKEY_CONNECTION_FACTORY", None) or path
-    if chosen is None:
-        chosen = "django_valkey.pool.ConnectionFactory"
-    factory_cls = load_object(chosen, "OPTIONS['CONNECTION_FACTORY']")
+    chosen: object = options.get("CONNECTION_FACTORY")
+    setting = "OPTIONS['CONNECTION_FACTORY']"
+    if not chosen:
+        chosen = getattr(settings, "DJANGO_VALKEY_CONNECTION_FACTORY", None)
+        setting = "DJANGO_VALKEY_CONNECTION_FACTORY"
+    if not chosen:
+        chosen = path or "django_valkey.pool.ConnectionFactory"
+        setting = "CONNECTION_FACTORY_PATH"
+    factory_cls = load_object(chosen, setting)
     return factory_cls(options)

@@ -1,0 +1,384 @@
+"""Failure paths: a dead server (with and without IGNORE_EXCEPTIONS), bad input, bad config."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+
+from django_valkey.cache import ValkeyCache
+from django_valkey.exceptions import ConnectionInterrupted, SerializerError
+from tests.conftest import MakeCache
+from tests.servers import ValkeyProcess
+
+FAST = {"SOCKET_CONNECT_TIMEOUT": 0.3, "SOCKET_TIMEOUT": 0.3}
+
+
+@pytest.fixture(scope="module")
+def dead_url() -> Iterator[str]:
+    """The URL of a server that was started, then stopped: nothing listens there now."""
+    server = ValkeyProcess().start()
+    url = f"{server.url}/0"
+    server.cleanup()
+    yield url
+
+
+Call = Callable[[ValkeyCache], Any]
+
+# Every cache call, and what it returns when the server is down and errors are ignored.
+CALLS: list[tuple[str, Call, Any]] = [
+    ("get", lambda c: c.get("k"), None),
+    ("get default", lambda c: c.get("k", "dflt"), "dflt"),
+    ("set", lambda c: c.set("k", 1), None),
+    ("set nx", lambda c: c.set("k", 1, nx=True), False),
+    ("add", lambda c: c.add("k", 1), False),
+    ("get_or_set", lambda c: c.get_or_set("k", "dflt"), "dflt"),
+    ("touch", lambda c: c.touch("k"), False),
+    ("delete", lambda c: c.delete("k"), False),
+    ("get_many", lambda c: c.get_many(["a", "b"]), {}),
+    ("set_many", lambda c: c.set_many({"a": 1, "b": 2}), ["a", "b"]),
+    ("delete_many", lambda c: c.delete_many(["a"]), None),
+    ("has_key", lambda c: c.has_key("k"), False),
+    ("in", lambda c: "k" in c, False),
+    ("clear", lambda c: c.clear(), None),
+    ("ttl", lambda c: c.ttl("k"), 0),
+    ("pttl", lambda c: c.pttl("k"), 0),
+    ("expire", lambda c: c.expire("k", 5), False),
+    ("persist", lambda c: c.persist("k"), False),
+    ("keys", lambda c: c.keys("*"), []),
+    ("iter_keys", lambda c: list(c.iter_keys("*")), []),
+    ("delete_pattern", lambda c: c.delete_pattern("*"), 0),
+    ("sadd", lambda c: c.sadd("s", 1), 0),
+    ("smembers", lambda c: c.smembers("s"), set()),
+    ("sismember", lambda c: c.sismember("s", 1), False),
+    ("spop", lambda c: c.spop("s"), None),
+    ("sscan", lambda c: c.sscan("s"), set()),
+    ("hset", lambda c: c.hset("h", "f", 1), 0),
+    ("hget", lambda c: c.hget("h", "f", "dflt"), "dflt"),
+    ("hlen", lambda c: c.hlen("h"), 0),
+]
+IDS = [name for name, _, _ in CALLS]
+
+
+@pytest.mark.parametrize("name, call, fallback", CALLS, ids=IDS)
+def test_dead_server_raises_connection_interrupted(
+    make_cache: MakeCache, dead_url: str, name: str, call: Call, fallback: Any
+) -> None:
+    cache = make_cache(dead_url, **FAST)
+    with pytest.raises(ConnectionInterrupted) as info:
+        call(cache)
+    assert isinstance(info.value.__cause__, ValkeyConnectionError)
+    assert "Connection refused" in str(info.value) or "connecting" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["incr", "decr", "incr_version"])
+def test_dead_server_incr_raises_connection_interrupted(make_cache: MakeCache, dead_url: str, name: str) -> None:
+    cache = make_cache(dead_url, **FAST)
+    with pytest.raises(ConnectionInterrupted):
+        getattr(cache, name)("k")
+
+
+@pytest.mark.parametrize("name, call, fallback", CALLS, ids=IDS)
+def test_ignore_exceptions_option(
+    make_cache: MakeCache, dead_url: str, name: str, call: Call, fallback: Any
+) -> None:
+    cache = make_cache(dead_url, IGNORE_EXCEPTIONS=True, **FAST)
+    assert call(cache) == fallback
+
+
+def test_ignore_exceptions_incr_raises_value_error(make_cache: MakeCache, dead_url: str) -> None:
+    # incr has no value to return: like a missing key.
+    cache = make_cache(dead_url, IGNORE_EXCEPTIONS=True, **FAST)
+    with pytest.raises(ValueError):
+        cache.incr("k")
+
+
+def test_ignore_exceptions_setting(make_cache: MakeCache, dead_url: str) -> None:
+    with override_settings(DJANGO_VALKEY_IGNORE_EXCEPTIONS=True):
+        cache = make_cache(dead_url, **FAST)
+        strict = make_cache(dead_url, IGNORE_EXCEPTIONS=False, **FAST)
+    assert cache.get("k", "dflt") == "dflt"
+    assert cache.set_many({"a": 1}) == ["a"]
+    # The option wins over the setting.
+    with pytest.raises(ConnectionInterrupted):
+        strict.get("k")
+
+
+def test_log_ignored_exceptions(make_cache: MakeCache, dead_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    with override_settings(DJANGO_VALKEY_LOGGER="my.cache.log"):
+        cache = make_cache(dead_url, IGNORE_EXCEPTIONS=True, LOG_IGNORED_EXCEPTIONS=True, **FAST)
+    with caplog.at_level(logging.WARNING, logger="my.cache.log"):
+        assert cache.get("k", 1) == 1
+    records = [r for r in caplog.records if r.name == "my.cache.log"]
+    assert len(records) == 1
+    assert records[0].exc_info is not None and isinstance(records[0].exc_info[1], ValkeyConnectionError)
+
+
+def test_log_ignored_exceptions_setting_and_default_logger(
+    make_cache: MakeCache, dead_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with override_settings(DJANGO_VALKEY_LOG_IGNORED_EXCEPTIONS=True, DJANGO_VALKEY_IGNORE_EXCEPTIONS=True):
+        cache = make_cache(dead_url, **FAST)
+    with caplog.at_level(logging.WARNING, logger="django_valkey"):
+        cache.set("k", 1)
+    assert [r.name for r in caplog.records] == ["django_valkey"]
+
+
+def test_no_log_without_the_option(make_cache: MakeCache, dead_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    cache = make_cache(dead_url, IGNORE_EXCEPTIONS=True, **FAST)
+    with caplog.at_level(logging.DEBUG):
+        cache.get("k")
+    assert not [r for r in caplog.records if r.name.startswith("django_valkey")]
+
+
+def test_server_stopped_under_an_open_pool(make_cache: MakeCache) -> None:
+    server = ValkeyProcess().start()
+    try:
+        cache = make_cache(f"{server.url}/0", **FAST)
+        ignoring = make_cache(f"{server.url}/0", IGNORE_EXCEPTIONS=True, KEY_PREFIX="i", **FAST)
+        cache.set("k", 1)
+        ignoring.set("k", 1)
+        assert cache.get("k") == 1 and ignoring.get("k") == 1
+        server.stop()
+        with pytest.raises(ConnectionInterrupted) as info:
+            cache.get("k")
+        assert isinstance(info.value.__cause__, (ValkeyConnectionError, OSError))
+        assert ignoring.get("k", "dflt") == "dflt"
+    finally:
+        server.cleanup()
+
+
+def test_errors_that_are_not_connection_errors_propagate(make_cache: MakeCache) -> None:
+    cache = make_cache(IGNORE_EXCEPTIONS=True)
+    cache.set("s", "text")
+    with pytest.raises(Exception, match="WRONGTYPE"):
+        cache.sadd("s", 1)
+
+
+# ------------------------------------------------------------------ bad input: values
+
+
+@pytest.mark.parametrize("value, type_name", [(lambda: 1, "function"), (threading.Lock(), "lock")])
+def test_unpicklable_value(cache: ValkeyCache, raw: Any, value: Any, type_name: str) -> None:
+    cache.set("k", "old")
+    with pytest.raises(SerializerError, match=type_name) as info:
+        cache.set("k", value)
+    assert info.value.__cause__ is not None
+    assert "PickleSerializer" in str(info.value)
+    assert cache.get("k") == "old"
+    with pytest.raises(SerializerError):
+        cache.add("new", value)
+    with pytest.raises(SerializerError):
+        cache.sadd("s", "fine", value)
+    with pytest.raises(SerializerError):
+        cache.hset("h", "f", value)
+    assert raw.dbsize() == 1
+
+
+def test_unpicklable_value_in_set_many_writes_nothing(cache: ValkeyCache, raw: Any) -> None:
+    cache.set("a", "old")
+    with pytest.raises(SerializerError, match="function"):
+        cache.set_many({"a": "new", "b": 2, "bad": lambda: 1, "c": 3})
+    with pytest.raises(SerializerError):
+        cache.set_many({"a": "new", "bad": lambda: 1}, timeout=30)
+    assert cache.get("a") == "old"
+    assert raw.dbsize() == 1
+
+
+@pytest.mark.parametrize(
+    "serializer", ["django_valkey.serializers.json.JSONSerializer", "django_valkey.serializers.msgspec.MsgSpecJsonSerializer"]
+)
+def test_json_cannot_encode(make_cache: MakeCache, raw: Any, serializer: str) -> None:
+    cache = make_cache(SERIALIZER=serializer)
+    with pytest.raises(SerializerError, match="object"):
+        cache.set("k", object())
+    with pytest.raises(SerializerError):
+        cache.set_many({"a": 1, "b": {1, 2, 3} if "msgspec" not in serializer else object()})
+    assert raw.dbsize() == 0
+
+
+@pytest.mark.parametrize("compressor", [None, "django_valkey.compressors.zlib.ZlibCompressor"])
+def test_corrupted_stored_value(make_cache: MakeCache, raw: Any, compressor: str | None) -> None:
+    cache = make_cache(**({"COMPRESSOR": compressor} if compressor else {}))
+    raw.set(cache.make_key("bad"), b"\x80\x05garbage that is not a pickle" * 3)
+    with pytest.raises(SerializerError, match=r"':1:bad'") as info:
+        cache.get("bad")
+    assert info.value.__cause__ is not None
+    with pytest.raises(SerializerError, match="bad"):
+        cache.get_many(["bad"])
+
+
+def test_corrupted_json(make_cache: MakeCache, raw: Any) -> None:
+    cache = make_cache(SERIALIZER="django_valkey.serializers.json.JSONSerializer")
+    raw.set(cache.make_key("bad"), b"{not json")
+    with pytest.raises(SerializerError, match="JSONSerializer.*bad"):
+        cache.get("bad")
+
+
+# ------------------------------------------------------------------ bad input: incr, deltas, timeouts
+
+
+@pytest.mark.parametrize("value", ["text", 1.5, [1]])
+def test_incr_non_integer_value(cache: ValkeyCache, value: Any) -> None:
+    cache.set("k", value)
+    with pytest.raises(TypeError, match="'k'"):
+        cache.incr("k")
+    with pytest.raises(TypeError):
+        cache.decr("k")
+    assert cache.get("k") == value
+
+
+def test_incr_value_beyond_64_bits(cache: ValkeyCache) -> None:
+    cache.set("k", 2**70)
+    with pytest.raises(TypeError, match="64-bit"):
+        cache.incr("k")
+    assert cache.get("k") == 2**70
+
+
+def test_incr_overflow(cache: ValkeyCache) -> None:
+    cache.set("k", 2**63 - 1)
+    with pytest.raises(OverflowError, match="'k'"):
+        cache.incr("k")
+    assert cache.get("k") == 2**63 - 1
+    with pytest.raises(OverflowError, match="delta"):
+        cache.incr("k", 2**64)
+
+
+@pytest.mark.parametrize("delta", [1.5, "1", None, True])
+@pytest.mark.parametrize("method", ["incr", "decr", "incr_version", "decr_version"])
+def test_non_int_delta(cache: ValkeyCache, method: str, delta: Any) -> None:
+    cache.set("k", 5)
+    with pytest.raises(TypeError, match=rf"delta must be an int, got {re.escape(repr(delta))}$"):
+        getattr(cache, method)("k", delta)
+    assert cache.get("k") == 5
+
+
+@pytest.mark.parametrize("timeout", ["10", b"10", [1], True, object()])
+def test_bad_timeout_type(cache: ValkeyCache, raw: Any, timeout: Any) -> None:
+    cache.set("k", "old", timeout=None)
+    for call in (
+        lambda: cache.set("k", "new", timeout=timeout),
+        lambda: cache.add("n", 1, timeout=timeout),
+        lambda: cache.set_many({"k": "new", "n": 1}, timeout=timeout),
+        lambda: cache.touch("k", timeout=timeout),
+        lambda: cache.get_or_set("n", 1, timeout=timeout),
+        lambda: cache.expire("k", timeout),
+    ):
+        with pytest.raises(TypeError, match="timeout") as info:
+            call()
+        assert repr(timeout) in str(info.value)
+    assert cache.get("k") == "old" and cache.ttl("k") is None
+    assert raw.dbsize() == 1
+
+
+# ------------------------------------------------------------------ bad config
+
+
+def bad(make_cache: MakeCache, match: str, location: str | None = None, **options: Any) -> None:
+    """The config is refused, at the latest on the first call, naming ``match``."""
+    with pytest.raises(ImproperlyConfigured, match=match):
+        make_cache(location, **options).get("k")
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.1:6379/0", "127.0.0.1:6379", "memcached://x:1"])
+def test_unknown_url_scheme(make_cache: MakeCache, location: str) -> None:
+    bad(make_cache, rf"LOCATION.*{location}", location)
+
+
+def test_unknown_scheme_in_a_replica_location(make_cache: MakeCache, valkey_server: Any) -> None:
+    bad(make_cache, "LOCATION.*ftp://", [f"{valkey_server.url}/0", "ftp://127.0.0.1:1"])
+
+
+def test_empty_location(make_cache: MakeCache) -> None:
+    bad(make_cache, "LOCATION", " , ")
+
+
+@pytest.mark.parametrize("timeout", ["soon", "1.5", [1], True])
+def test_non_numeric_timeout(make_cache: MakeCache, timeout: Any) -> None:
+    bad(make_cache, "TIMEOUT", TIMEOUT=timeout)
+
+
+def test_numeric_string_timeout_is_accepted(make_cache: MakeCache) -> None:
+    cache = make_cache(TIMEOUT="60")
+    assert cache.default_timeout == 60
+
+
+@pytest.mark.parametrize("option", ["SOCKET_TIMEOUT", "SOCKET_CONNECT_TIMEOUT"])
+@pytest.mark.parametrize("value", ["fast", "1", [1]])
+def test_non_numeric_socket_timeouts(make_cache: MakeCache, option: str, value: Any) -> None:
+    bad(make_cache, option, **{option: value})
+
+
+@pytest.mark.parametrize(
+    "option", ["CLIENT_CLASS", "SERIALIZER", "COMPRESSOR", "CONNECTION_FACTORY", "CONNECTION_POOL_CLASS",
+               "BASE_CLIENT_CLASS", "PARSER_CLASS", "REVERSE_KEY_FUNCTION"]
+)
+@pytest.mark.parametrize("path", ["no.such.module.Thing", "django_valkey.cache.NoSuchClass"])
+def test_unknown_class_path(make_cache: MakeCache, option: str, path: str) -> None:
+    bad(make_cache, rf"{option}.*{path}", **{option: path})
+
+
+def test_unknown_connection_factory_setting(make_cache: MakeCache) -> None:
+    with override_settings(DJANGO_VALKEY_CONNECTION_FACTORY="no.such.Factory"):
+        bad(make_cache, r"DJANGO_VALKEY_CONNECTION_FACTORY.*no\.such\.Factory")
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [("IGNORE_EXCEPTIONS", "yes"), ("LOG_IGNORED_EXCEPTIONS", 1), ("CLOSE_CONNECTION", "no"),
+     ("SCAN_ITERSIZE", 0), ("SCAN_ITERSIZE", "10"), ("PASSWORD", 1234)],
+)
+def test_bad_option_values(make_cache: MakeCache, option: str, value: Any) -> None:
+    bad(make_cache, option, **{option: value})
+
+
+class NoLoads:
+    def __init__(self, options: Any) -> None:
+        pass
+
+    def dumps(self, value: Any) -> bytes:
+        return b""
+
+
+class NoDecompress:
+    def __init__(self, options: Any) -> None:
+        pass
+
+    def compress(self, value: bytes) -> bytes:
+        return value
+
+
+class HalfClient:
+    def __init__(self, server: Any, params: Any, backend: Any) -> None:
+        pass
+
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        return default
+
+
+class NoDisconnectFactory:
+    def __init__(self, options: Any) -> None:
+        pass
+
+    def connect(self, url: str) -> Any:
+        raise AssertionError("never used")
+
+
+@pytest.mark.parametrize(
+    "option, path, missing",
+    [
+        ("SERIALIZER", "tests.test_errors.NoLoads", "loads"),
+        ("COMPRESSOR", "tests.test_errors.NoDecompress", "decompress"),
+        ("CLIENT_CLASS", "tests.test_errors.HalfClient", "add, clear, close"),
+        ("CONNECTION_FACTORY", "tests.test_errors.NoDisconnectFactory", "disconnect, get_or_create_connection_pool"),
+    ],
+)
+def test_class_missing_protocol_members(make_cache: MakeCache, option: str, path: str, missing: str) -> None:
+    bad(make_cache, rf"{option}.*{path.rsplit('.', 1)[1]}.*missing: .*{missing}", **{option: path})
