@@ -1,0 +1,44 @@
+"""The compatibility matrix: the test suite on the oldest and newest supported Python/Django pairs.
+
+``nox`` (all sessions) or ``nox -s "tests(python='3.10', django='4.2')"``. Interpreters are
+looked up on PATH, then under ``~/.pyenv/versions``. pip's download cache is shared between runs.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+# (Python, Django series, pip requirement): the oldest and the newest supported pair.
+MATRIX = [
+    ("3.10", "4.2", "django>=4.2,<5"),
+    ("3.13", "6", "django>=6,<7"),
+]
+
+
+def interpreter(version: str) -> str:
+    """``pythonX.Y`` from PATH, else the newest pyenv build of that version."""
+    found = shutil.which(f"python{version}")
+    if found:
+        return found
+    builds = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    return builds[-1] if builds else version
+
+
+@nox.session
+@nox.parametrize(
+    "python,django",
+    [nox.param(interpreter(py), req, id=f"py{py}-django{series}") for py, series, req in MATRIX],
+)
+def tests(session: nox.Session, django: str) -> None:
+    """The pytest suite with the package installed with its ``test`` extra and Django pinned."""
+    session.install("-e", ".[test]", django)
+    session.run("python", "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.__version__)")
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", *session.posargs)
