@@ -1,0 +1,204 @@
+"""Pure thundering-herd logic for ``HerdClient`` / ``AsyncHerdClient``: value envelopes and the
+requests that read, claim and refresh them. No I/O.
+
+A value stored with a timeout carries a 13-byte header: a magic marker, a state byte (``F``
+fresh, ``C`` claimed) and its *soft* expiry (a Unix time, big-endian double). The server keeps
+it ``CACHE_HERD_TIMEOUT`` seconds longer than asked. A reader that finds the soft expiry passed
+tries to *claim* the value with one atomic script that compares the header it saw: exactly one
+reader wins and gets a miss (so it recomputes and stores a fresh value); the others keep getting
+the stale value until the fresh one lands or the herd timeout runs out.
+
+Plain ints stay raw (so INCR works on them) and values without a timeout carry no header.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from django_valkey._codec import Codec
+from django_valkey._commands import Args, Commands, Request
+from django_valkey._keys import KeyMaker
+
+__all__ = ["HEADER_LENGTH", "MAGIC", "HerdCommands", "Stale", "herd_timeout", "pack", "unpack"]
+
+MAGIC = b"\x00dvH"
+FRESH = b"F"
+CLAIMED = b"C"
+_SOFT = struct.Struct(">d")
+HEADER_LENGTH = len(MAGIC) + 1 + _SOFT.size  # 13
+DEFAULT_HERD_TIMEOUT = 60
+
+# Claim a stale value: only if its header is still the one the reader saw. Marks it claimed with a
+# new soft expiry, and keeps it alive for two herd timeouts so others can be served meanwhile.
+CLAIM_SCRIPT = (
+    "if redis.call('GETRANGE', KEYS[1], 0, 12) == ARGV[1] then "
+    "redis.call('SETRANGE', KEYS[1], 0, ARGV[2]) redis.call('PEXPIRE', KEYS[1], ARGV[3]) "
+    "return 1 end return 0"
+)
+# add(): store if the key is absent, or holds a value a reader has claimed for recomputation.
+ADD_SCRIPT = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('GETRANGE', KEYS[1], 0, 4) == ARGV[1] then "
+    "if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2]) "
+    "else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return 1 end return 0"
+)
+# touch(): new soft expiry in the header (if the value has one) and the new real TTL.
+TOUCH_SCRIPT = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
+    "if redis.call('GETRANGE', KEYS[1], 0, 3) == ARGV[1] then redis.call('SETRANGE', KEYS[1], 4, ARGV[2]) end "
+    "if ARGV[3] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[3]) end "
+    "return 1"
+)
+
+
+def pack(data: bytes, soft_expiry: float, state: bytes = FRESH) -> bytes:
+    """``data`` behind a herd header carrying ``soft_expiry`` (Unix seconds)."""
+    return MAGIC + state + _SOFT.pack(soft_expiry) + data
+
+
+def unpack(raw: bytes) -> tuple[bytes, float] | None:
+    """``(header, soft_expiry)`` of an enveloped value, or ``None`` for a plain one."""
+    if raw[:4] != MAGIC or len(raw) < HEADER_LENGTH:
+        return None
+    return raw[:HEADER_LENGTH], _SOFT.unpack_from(raw, 5)[0]
+
+
+def _no_failures(reply: Any) -> list[str]:
+    return []
+
+
+def _empty(reply: Any) -> dict[str, Any]:
+    return {}
+
+
+class Stale:
+    """A value whose soft expiry has passed, as read; the client tries to claim it."""
+
+    __slots__ = ("key", "header", "value")
+
+    def __init__(self, key: str, header: bytes, value: Any) -> None:
+        self.key = key
+        self.header = header
+        self.value = value
+
+
+class HerdCommands(Commands):
+    """``Commands`` whose values carry a soft expiry; reads report stale values as ``Stale``."""
+
+    __slots__ = ("herd_ms",)
+
+    def __init__(self, keys: KeyMaker, codec: Codec, default_timeout: float | None, herd_timeout: float) -> None:
+        super().__init__(keys, codec, default_timeout)
+        self.herd_ms = int(herd_timeout * 1000)
+
+    def _envelope(self, value: Any, ms: int, now: float) -> bytes | int:
+        data = self.codec.encode(value)
+        if type(data) is int:
+            return data
+        assert isinstance(data, bytes)
+        return pack(data, now + ms / 1000)
+
+    def _read(self, made: str, raw: bytes, now: float) -> Any:
+        header = unpack(raw)
+        if header is None:
+            return self.codec.decode(raw, made)
+        value = self.codec.decode(raw[HEADER_LENGTH:], made)
+        return Stale(made, header[0], value) if header[1] <= now else value
+
+    # ---------------------------------------------------------------- reads
+
+    def get(self, key: str, default: Any, version: int | None) -> Request[Any]:
+        made = self.keys.make_key(key, version)
+        read = self._read
+        return Request(("GET", made), lambda raw: default if raw is None else read(made, raw, time.time()))
+
+    def get_many(self, keys: Iterable[str], version: int | None) -> Request[dict[str, Any]]:
+        wanted = list(keys)
+        if not wanted:
+            return Request(None, _empty)
+        made = self.keys.make_keys(wanted, version)
+        read = self._read
+
+        def parse(reply: list[bytes | None]) -> dict[str, Any]:
+            now = time.time()
+            return {key: read(stored, raw, now) for key, stored, raw in zip(wanted, made, reply) if raw is not None}
+
+        return Request(("MGET", *made), parse)
+
+    def claim(self, stale: Stale, default: Any) -> Request[Any]:
+        """Claim one stale value: the winner gets ``default`` (a miss), the others the stale value."""
+        return Request(self._claim_args(stale, time.time()), lambda won: default if won else stale.value, write=True)
+
+    def _claim_args(self, stale: Stale, now: float) -> Args:
+        new_header = pack(b"", now + self.herd_ms / 1000, CLAIMED)
+        return ("EVAL", CLAIM_SCRIPT, 1, stale.key, stale.header, new_header, 2 * self.herd_ms)
+
+    def claim_many(self, found: Mapping[str, Any]) -> Request[dict[str, Any]] | None:
+        """Claims for the stale values in a ``get_many`` result (``None`` if there are none)."""
+        stale = {key: value for key, value in found.items() if type(value) is Stale}
+        if not stale:
+            return None
+        now = time.time()
+        batch = [self._claim_args(value, now) for value in stale.values()]
+        fresh = {key: value for key, value in found.items() if type(value) is not Stale}
+
+        def parse(replies: list[Any]) -> dict[str, Any]:
+            for (key, value), won in zip(stale.items(), replies):
+                if not won:
+                    fresh[key] = value.value
+            return fresh
+
+        return Request(None, parse, write=True, batch=batch)
+
+    # ---------------------------------------------------------------- writes
+
+    def set(
+        self, key: str, value: Any, timeout: object, version: int | None, nx: bool = False, xx: bool = False
+    ) -> Request[bool]:
+        ms = self.timeout_ms(timeout)
+        if ms is not None and ms <= 0:
+            return super().set(key, value, timeout, version, nx, xx)
+        made = self.keys.make_key(key, version)
+        data = self.codec.encode(value) if ms is None else self._envelope(value, ms, time.time())
+        real = "" if ms is None else ms + self.herd_ms
+        if nx:
+            # add(): a value a reader has claimed for recomputation may be replaced.
+            return Request(("EVAL", ADD_SCRIPT, 1, made, MAGIC + CLAIMED, data, real), bool, write=True)
+        args: Args = ("SET", made, data) if ms is None else ("SET", made, data, "PX", real)
+        if xx:
+            args += ("XX",)
+        return Request(args, bool, write=True)
+
+    def set_many(self, data: Mapping[str, Any], timeout: object, version: int | None) -> Request[list[str]]:
+        ms = self.timeout_ms(timeout)
+        if ms is None or ms <= 0:
+            return super().set_many(data, timeout, version)
+        now, make_key, real = time.time(), self.keys.make_key, ms + self.herd_ms
+        batch: list[Args] = [
+            ("SET", make_key(key, version), self._envelope(value, ms, now), "PX", real) for key, value in data.items()
+        ]
+        if not batch:
+            return Request(None, _no_failures)
+        return Request(None, _no_failures, write=True, batch=batch)
+
+    def touch(self, key: str, timeout: object, version: int | None) -> Request[bool]:
+        ms = self.timeout_ms(timeout)
+        if ms is not None and ms <= 0:
+            return super().touch(key, timeout, version)
+        made = self.keys.make_key(key, version)
+        soft = float("inf") if ms is None else time.time() + ms / 1000
+        real = "" if ms is None else ms + self.herd_ms
+        return Request(("EVAL", TOUCH_SCRIPT, 1, made, MAGIC, FRESH + _SOFT.pack(soft), real), bool, write=True)
+
+
+def herd_timeout() -> float:
+    """The ``CACHE_HERD_TIMEOUT`` setting (seconds, default 60), validated."""
+    value = getattr(settings, "CACHE_HERD_TIMEOUT", DEFAULT_HERD_TIMEOUT)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ImproperlyConfigured(f"CACHE_HERD_TIMEOUT must be a positive number of seconds, got {value!r}")
+    return float(value)

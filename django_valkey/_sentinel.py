@@ -1,0 +1,116 @@
+"""Pure Sentinel helpers shared by the sync and async Sentinel clients and factories. No I/O.
+
+A Sentinel LOCATION names a *service* instead of a host: ``valkey://[user:password@]<service>/<db>``
+(``valkeys://`` for TLS). ``?is_master=0`` asks for a replica. The sentinels themselves come from
+``OPTIONS["SENTINELS"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from valkey.exceptions import ReadOnlyError
+
+__all__ = [
+    "SentinelURL",
+    "is_failover_error",
+    "primary_and_replica",
+    "sentinel_kwargs",
+    "sentinel_nodes",
+]
+
+_FALSE = ("0", "false", "no", "off")
+_DEMOTED = "previous master is now a slave"
+
+
+@dataclass(frozen=True)
+class SentinelURL:
+    """A parsed Sentinel LOCATION."""
+
+    service: str
+    db: int
+    is_master: bool
+    username: str | None
+    password: str | None
+    ssl: bool
+
+    @classmethod
+    def parse(cls, url: str) -> SentinelURL:
+        """Parse ``valkey://[user:password@]service[/db][?db=N&is_master=0]``; ImproperlyConfigured names
+        the LOCATION when it cannot be read."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("valkey", "valkeys", "redis", "rediss") or not parts.hostname:
+            raise ImproperlyConfigured(
+                f"LOCATION {url!r} is not a Sentinel service URL: use valkey://<service>/<db> "
+                "and list the sentinels in OPTIONS['SENTINELS']"
+            )
+        query = dict(parse_qsl(parts.query))
+        db_text = query.get("db") or parts.path.strip("/") or "0"
+        try:
+            db = int(db_text)
+        except ValueError:
+            raise ImproperlyConfigured(f"LOCATION {url!r}: the database must be a number, got {db_text!r}") from None
+        return cls(
+            service=parts.hostname,
+            db=db,
+            is_master=query.get("is_master", "1").lower() not in _FALSE,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            ssl=scheme in ("valkeys", "rediss"),
+        )
+
+
+def _with_role(url: str, is_master: bool) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "is_master"]
+    query.append(("is_master", "1" if is_master else "0"))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def primary_and_replica(servers: Sequence[str]) -> list[str]:
+    """LOCATION entries for a Sentinel client: one service URL becomes a primary entry and a
+    replica entry (``is_master=0``), so reads go to a replica; a longer list is kept as given."""
+    if len(servers) != 1:
+        return list(servers)
+    return [_with_role(servers[0], True), _with_role(servers[0], False)]
+
+
+def sentinel_nodes(options: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """``OPTIONS["SENTINELS"]`` checked: a non-empty list of ``(host, port)``."""
+    value = options.get("SENTINELS")
+    problem = "OPTIONS['SENTINELS'] must be a non-empty list of (host, port) pairs"
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ImproperlyConfigured(f"{problem}, got {value!r}")
+    nodes: list[tuple[str, int]] = []
+    for entry in value:  # pyright: ignore[reportUnknownVariableType]
+        if (
+            not isinstance(entry, (list, tuple))
+            or len(entry) != 2  # pyright: ignore[reportUnknownArgumentType]
+            or not isinstance(entry[0], str)
+            or isinstance(entry[1], bool)
+            or not isinstance(entry[1], int)
+        ):
+            raise ImproperlyConfigured(f"{problem}, got the entry {entry!r}")
+        nodes.append((entry[0], entry[1]))
+    return nodes
+
+
+def sentinel_kwargs(options: Mapping[str, Any], connection: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for the connections to the sentinels: ``OPTIONS["SENTINEL_KWARGS"]``,
+    else the socket timeouts of the data connections."""
+    value = options.get("SENTINEL_KWARGS")
+    if value is None:
+        return {key: val for key, val in connection.items() if key.startswith("socket_")}
+    if not isinstance(value, Mapping):
+        raise ImproperlyConfigured(f"OPTIONS['SENTINEL_KWARGS'] must be a dict, got {value!r}")
+    return {str(key): val for key, val in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+
+
+def is_failover_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the node we wrote to was demoted (READONLY from a former primary)."""
+    return isinstance(exc, ReadOnlyError) or _DEMOTED in str(exc)

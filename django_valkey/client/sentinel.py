@@ -1,0 +1,50 @@
+"""``SentinelClient``: a primary and replicas found through Valkey Sentinel, with failover."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from valkey import Valkey
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import ReadOnlyError
+
+from django_valkey._commands import Request
+from django_valkey._sentinel import is_failover_error, primary_and_replica
+from django_valkey.base_client import BaseClient, ClientCommands, split_servers
+from django_valkey.protocols import CacheContext
+
+__all__ = ["SentinelClient"]
+
+R = TypeVar("R")
+
+
+class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
+    """LOCATION is ``valkey://<service>/<db>``; ``OPTIONS["SENTINELS"]`` lists the sentinels.
+
+    One service URL gives a primary pool (writes) and a replica pool (``is_master=0``: reads, which
+    fall back to the primary when no replica answers). A list of URLs is used as given, the first
+    being the primary. When a write meets a demoted primary (READONLY after a failover), the pool
+    is disconnected, so its next connection asks the sentinels for the new primary, and the
+    command is retried once.
+    """
+
+    CONNECTION_FACTORY_PATH = "django_valkey.pool.SentinelConnectionFactory"
+
+    def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
+        super().__init__(primary_and_replica(split_servers(server)), params, backend)
+
+    def _run(self, req: Request[R]) -> R:
+        try:
+            return super()._run(req)
+        except (ReadOnlyError, ValkeyConnectionError) as exc:
+            if not is_failover_error(exc):
+                raise
+            self.reset_primary()
+            return super()._run(req)
+
+    def reset_primary(self) -> None:
+        """Drop every connection of the primary pool; the next one asks the sentinels again."""
+        client = self._clients[0]
+        if client is not None:
+            client.connection_pool.disconnect()

@@ -1,0 +1,157 @@
+"""``ShardClient``: client-side sharding over the LOCATION entries with a consistent hash ring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.exceptions import ImproperlyConfigured
+from valkey import Valkey
+
+from django_valkey._commands import Request
+from django_valkey._grouping import Grouped, GroupedCommands, Move, routing_keys
+from django_valkey.base_client import BaseClient, ClientCommands
+from django_valkey.hash_ring import HashRing
+from django_valkey.protocols import CacheContext, LockProtocol, Timeout
+
+__all__ = ["ShardClient"]
+
+R = TypeVar("R")
+
+
+class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
+    """Every LOCATION entry is an independent server that owns part of the keys.
+
+    A key's server is chosen on a consistent hash ring (``django_valkey.hash_ring.HashRing``) by its
+    stored key (prefix and version included), so adding a server moves only about ``1/N`` of the
+    keys. Multi-key operations send one request per server. Commands over several keys (``sdiff``,
+    ``smove``...) need all their keys on one server; ``clear``, ``keys``, ``iter_keys`` and
+    ``delete_pattern`` visit every server. There are no replicas: ``get_client(write)`` ignores
+    ``write`` and returns the first server's client; use ``get_server_for_key`` for a key's server.
+    """
+
+    CONNECTION_FACTORY_PATH = "django_valkey.pool.ConnectionFactory"
+
+    def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
+        super().__init__(server, params, backend)
+        self._index = {url: index for index, url in enumerate(self._server)}
+        if len(self._index) != len(self._server):
+            raise ImproperlyConfigured(f"ShardClient: LOCATION lists a server twice: {self._server!r}")
+        self.ring: HashRing[str] = HashRing(self._server)
+        self._grouped = GroupedCommands(self._cmd, self._node_index)
+
+    def _node_index(self, stored: str) -> int:
+        return self._index[self.ring.get_node(stored)]
+
+    def get_server_for_key(self, key: str, version: int | None = None) -> Valkey:
+        """The raw client of the server that owns ``key``."""
+        return self._client_at(self._node_index(self._keys.make_key(key, version)))
+
+    def get_client(self, write: bool = True) -> Valkey:
+        """The first server's raw client (shards have no replicas); see ``get_server_for_key``."""
+        return self._client_at(0)
+
+    def _run(self, req: Request[R]) -> R:
+        args = req.args if req.args is not None else req.batch[0] if req.batch else None
+        if args is None:
+            return req.parse(None)
+        nodes = {self._node_index(key.decode() if isinstance(key, bytes) else str(key)) for key in routing_keys(args)}
+        if len(nodes) != 1:
+            raise ValueError(
+                f"ShardClient cannot run {args[0]} over keys that live on different servers: "
+                f"{[str(key) for key in routing_keys(args)]!r}"
+            )
+        return self._execute(self._client_at(nodes.pop()), req)
+
+    def _run_grouped(self, grouped: Grouped[int, R]) -> R:
+        return grouped.merge([self._execute(self._client_at(index), req) for index, req in grouped.parts.items()])
+
+    def _each_server(self) -> Iterator[Valkey]:
+        for index in range(len(self._server)):
+            yield self._client_at(index)
+
+    # ---------------------------------------------------------------- multi-key
+
+    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        return self._run_grouped(self._grouped.get_many(keys, version))
+
+    def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        return self._run_grouped(self._grouped.set_many(data, timeout, version))
+
+    def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
+        return self._run_grouped(self._grouped.delete_many(keys, version))
+
+    def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        move = Move(self._cmd, key, delta, version)
+        source, target = self._node_index(move.old), self._node_index(move.new)
+        if source == target:
+            return super().incr_version(key, delta, version)
+        # The new key lives on another server: copy the value (with its TTL), then drop the old one.
+        dumped = self._execute(self._client_at(source), move.dump)
+        new_version = self._execute(self._client_at(target), move.restore(dumped))
+        self._execute(self._client_at(source), move.delete)
+        return new_version
+
+    # ---------------------------------------------------------------- every server
+
+    def clear(self) -> None:
+        for client in self._each_server():
+            self._execute(client, self._cmd.clear())
+
+    def keys(self, search: str, version: int | None = None) -> list[str]:
+        request = self._cmd.keys_matching(search, version)
+        return [key for client in self._each_server() for key in self._execute(client, request)]
+
+    def iter_keys(self, search: str, itersize: int | None = None, version: int | None = None) -> Iterator[str]:
+        pattern = self._keys.make_pattern(search, version)
+        original = self._keys.original
+        count = itersize or self._scan_itersize
+        for client in self._each_server():
+            for stored in self._scan(client, pattern, count):
+                yield original(stored)
+
+    def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        made = self._keys.make_pattern(pattern, version, prefix)
+        count = itersize or self._scan_itersize
+        deleted = 0
+        for client in self._each_server():
+            batch: list[Any] = []
+            for stored in self._scan(client, made, count):
+                batch.append(stored)
+                if len(batch) >= count:
+                    deleted += self._execute(client, self._cmd.delete_stored(batch))
+                    batch = []
+            deleted += self._execute(client, self._cmd.delete_stored(batch))
+        return deleted
+
+    def get_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> LockProtocol:
+        """A valkey-py ``Lock`` on the server that owns ``key``."""
+        lock: LockProtocol = self.get_server_for_key(key, version).lock(
+            self._keys.make_key(key, version),
+            timeout=timeout,
+            sleep=sleep,
+            blocking=blocking,
+            blocking_timeout=blocking_timeout,
+            thread_local=thread_local,
+        )
+        return lock
+
+    lock = get_lock

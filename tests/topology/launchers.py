@@ -1,0 +1,212 @@
+"""Real Sentinel and Cluster topologies on loopback, built from ``tests.servers.ValkeyProcess``.
+
+Each launcher starts its processes on free ports, waits (bounded) until the topology is usable and
+stops everything in ``cleanup``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import valkey
+
+from tests.servers import ValkeyProcess
+
+__all__ = ["ClusterTopology", "SentinelTopology", "poll"]
+
+SERVICE = "mymaster"
+
+
+def poll(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Call ``condition`` until it is true (errors count as false) or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return True
+        except (valkey.exceptions.ValkeyError, OSError):
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+class SentinelTopology:
+    """A primary, one replica and three sentinels monitoring them as service ``mymaster``.
+
+    Failure detection is tuned to be quick: ``down-after-milliseconds`` 400, ``failover-timeout``
+    3000, so a failover completes in one to a few seconds.
+    """
+
+    def __init__(self, down_after_ms: int = 400, failover_timeout_ms: int = 3000) -> None:
+        self.down_after_ms = down_after_ms
+        self.failover_timeout_ms = failover_timeout_ms
+        self.primary = ValkeyProcess()
+        self.replica: ValkeyProcess | None = None
+        self.sentinels: list[ValkeyProcess] = []
+        self.nodes: list[ValkeyProcess] = []
+
+    def start(self) -> SentinelTopology:
+        try:
+            self.primary.start()
+            self.replica = ValkeyProcess("--replicaof", "127.0.0.1", str(self.primary.port)).start()
+            self.nodes = [self.primary, self.replica]
+            if not poll(self._replica_synced, 10):
+                raise RuntimeError("the replica did not sync with the primary")
+            config = (
+                f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary.port} 2\n"
+                f"sentinel down-after-milliseconds {SERVICE} {self.down_after_ms}\n"
+                f"sentinel failover-timeout {SERVICE} {self.failover_timeout_ms}\n"
+                f"sentinel parallel-syncs {SERVICE} 1\n"
+            )
+            for _ in range(3):
+                self.sentinels.append(ValkeyProcess(config=config, sentinel=True).start())
+            if not poll(self._sentinels_ready, 15):
+                raise RuntimeError("the sentinels did not discover each other and the replica")
+        except BaseException:
+            self.cleanup()
+            raise
+        return self
+
+    def _replica_synced(self) -> bool:
+        assert self.replica is not None
+        with self.replica.client(socket_timeout=1) as conn:
+            info = conn.info("replication")
+        return info.get("master_link_status") == "up"
+
+    def _sentinels_ready(self) -> bool:
+        for sentinel in self.sentinels:
+            with sentinel.client(socket_timeout=1) as conn:
+                state = conn.sentinel_master(SERVICE)
+                if int(state["num-other-sentinels"]) < 2 or int(state["num-slaves"]) < 1:
+                    return False
+        return True
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        return [("127.0.0.1", sentinel.port) for sentinel in self.sentinels]
+
+    def primary_address(self) -> tuple[str, int]:
+        """Where the sentinels say the primary is now."""
+        with self.sentinels[0].client(socket_timeout=1) as conn:
+            host, port = conn.sentinel_get_master_addr_by_name(SERVICE)
+        return str(host), int(port)
+
+    def node_at(self, port: int) -> ValkeyProcess:
+        return next(node for node in self.nodes if node.port == port)
+
+    def cleanup(self) -> None:
+        for process in [*self.sentinels, *self.nodes, self.primary]:
+            process.cleanup()
+
+
+class ClusterTopology:
+    """Six nodes with ``--cluster-enabled yes``: three primaries (slots split evenly) and one
+    replica for each, formed with CLUSTER MEET / ADDSLOTSRANGE / REPLICATE."""
+
+    SLOTS = 16384
+
+    def __init__(self, primaries: int = 3, node_timeout_ms: int = 1000) -> None:
+        self.primary_count = primaries
+        self.node_timeout_ms = node_timeout_ms
+        self.nodes: list[ValkeyProcess] = []
+
+    def start(self) -> ClusterTopology:
+        try:
+            for _ in range(self.primary_count * 2):
+                self.nodes.append(
+                    ValkeyProcess(
+                        "--cluster-enabled", "yes",
+                        "--cluster-node-timeout", str(self.node_timeout_ms),
+                        "--cluster-config-file", "nodes.conf",
+                        "--cluster-replica-validity-factor", "0",
+                    ).start()
+                )
+            self._form()
+        except BaseException:
+            self.cleanup()
+            raise
+        return self
+
+    def _form(self) -> None:
+        first = self.nodes[0]
+        for node in self.nodes[1:]:
+            with first.client() as conn:
+                conn.execute_command("CLUSTER", "MEET", "127.0.0.1", node.port)
+        per = self.SLOTS // self.primary_count
+        for index, node in enumerate(self.nodes[: self.primary_count]):
+            start = index * per
+            end = self.SLOTS - 1 if index == self.primary_count - 1 else start + per - 1
+            with node.client() as conn:
+                conn.execute_command("CLUSTER", "ADDSLOTSRANGE", start, end)
+        if not poll(lambda: all(len(self._known(node)) == len(self.nodes) for node in self.nodes), 20):
+            raise RuntimeError("the cluster nodes did not meet")
+        for primary, replica in zip(self.nodes[: self.primary_count], self.nodes[self.primary_count :]):
+            primary_id = self.node_id(primary)
+            with replica.client() as conn:
+                ok = poll(lambda: bool(conn.execute_command("CLUSTER", "REPLICATE", primary_id)), 10, 0.2)
+            if not ok:
+                raise RuntimeError("CLUSTER REPLICATE failed")
+        if not self.wait_ok(30):
+            raise RuntimeError("the cluster did not reach cluster_state:ok")
+
+    def _known(self, node: ValkeyProcess) -> list[str]:
+        with node.client(socket_timeout=1) as conn:
+            text = conn.execute_command("CLUSTER", "NODES")
+        if isinstance(text, bytes):
+            text = text.decode()
+        return [line for line in str(text).splitlines() if line.strip()]
+
+    def node_id(self, node: ValkeyProcess) -> str:
+        with node.client(socket_timeout=1) as conn:
+            reply = conn.execute_command("CLUSTER", "MYID")
+        return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+    def state_ok(self, node: ValkeyProcess) -> bool:
+        with node.client(socket_timeout=1) as conn:
+            info = conn.execute_command("CLUSTER", "INFO")
+        text = info.decode() if isinstance(info, bytes) else str(info)
+        return "cluster_state:ok" in text
+
+    def wait_ok(self, timeout: float) -> bool:
+        """Every running node reports cluster_state:ok, and every replica is linked."""
+
+        def ready() -> bool:
+            running = [node for node in self.nodes if node.running]
+            return all(self.state_ok(node) for node in running) and all(
+                self._link_up(node) for node in running if self.role(node) == "slave"
+            )
+
+        return poll(ready, timeout, 0.1)
+
+    def _link_up(self, node: ValkeyProcess) -> bool:
+        with node.client(socket_timeout=1) as conn:
+            return conn.info("replication").get("master_link_status") == "up"
+
+    def role(self, node: ValkeyProcess) -> str:
+        with node.client(socket_timeout=1) as conn:
+            return str(conn.info("replication")["role"])
+
+    @property
+    def url(self) -> str:
+        return self.nodes[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+    def primary_for_slot(self, slot: int) -> ValkeyProcess:
+        """The running node that owns ``slot`` now, asking a running node."""
+        asker = next(node for node in self.nodes if node.running)
+        with asker.client(socket_timeout=1) as conn:
+            slots = conn.execute_command("CLUSTER", "SLOTS")
+        for entry in slots:
+            if int(entry[0]) <= slot <= int(entry[1]):
+                port = int(entry[2][1])
+                return next(node for node in self.nodes if node.port == port)
+        raise LookupError(f"no node owns slot {slot}")
+
+    def cleanup(self) -> None:
+        for node in self.nodes:
+            node.cleanup()

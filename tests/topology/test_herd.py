@@ -1,0 +1,160 @@
+"""HerdClient on a real server: one recomputation per expiry under concurrent readers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+
+from django_valkey._herd import HEADER_LENGTH, MAGIC
+from django_valkey.cache import ValkeyCache
+from tests.conftest import cache_params
+from tests.servers import ValkeyProcess
+
+HERD = "django_valkey.client.HerdClient"
+
+
+@pytest.fixture
+def make_herd(valkey_server: ValkeyProcess) -> Iterator[Callable[..., ValkeyCache]]:
+    made: list[ValkeyCache] = []
+
+    def make(client_class: str = HERD, **options: Any) -> ValkeyCache:
+        params = cache_params(f"{valkey_server.url}/0", CLIENT_CLASS=client_class, **options)
+        cache = ValkeyCache(params["LOCATION"], params)
+        made.append(cache)
+        return cache
+
+    with valkey_server.client() as conn:
+        conn.flushall()
+    yield make
+    for cache in made:
+        cache.client.close()
+
+
+def _stampede(cache: ValkeyCache, key: str, callers: int = 16) -> tuple[int, list[Any]]:
+    """``callers`` threads read ``key`` at once; a miss recomputes (slowly) and stores it."""
+    barrier = threading.Barrier(callers)
+    lock = threading.Lock()
+    recomputed = [0]
+    seen: list[Any] = []
+
+    def reader() -> None:
+        barrier.wait(5)
+        value = cache.get(key)
+        if value is None:
+            with lock:
+                recomputed[0] += 1
+            time.sleep(0.05)  # the expensive computation
+            value = "fresh"
+            cache.set(key, value, timeout=30)
+        with lock:
+            seen.append(value)
+
+    threads = [threading.Thread(target=reader) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return recomputed[0], seen
+
+
+def test_one_caller_recomputes_the_others_get_the_stale_value(make_herd: Callable[..., ValkeyCache]) -> None:
+    cache = make_herd()
+    cache.set("report", "stale", timeout=0.2)
+    time.sleep(0.25)  # the soft expiry has passed; the value is still stored
+    recomputed, seen = _stampede(cache, "report")
+    print(f"HerdClient: 16 concurrent readers after the soft expiry -> {recomputed} recomputation(s)")
+    assert recomputed == 1
+    assert seen.count("stale") == 15 and seen.count("fresh") == 1
+    assert cache.get("report") == "fresh"
+
+
+def test_default_client_recomputes_once_per_reader(make_herd: Callable[..., ValkeyCache]) -> None:
+    """The problem HerdClient solves, measured the same way."""
+    cache = make_herd("django_valkey.client.DefaultClient")
+    cache.set("report", "stale", timeout=0.2)
+    time.sleep(0.25)
+    recomputed, _ = _stampede(cache, "report")
+    print(f"DefaultClient: 16 concurrent readers after expiry -> {recomputed} recomputation(s)")
+    assert recomputed > 1
+
+
+def test_repeated_stampedes_stay_at_one(make_herd: Callable[..., ValkeyCache]) -> None:
+    cache = make_herd()
+    counts = []
+    for round_ in range(3):
+        cache.set("page", f"old{round_}", timeout=0.15)
+        time.sleep(0.2)
+        counts.append(_stampede(cache, "page", callers=8)[0])
+    assert counts == [1, 1, 1]
+
+
+def test_fresh_values_and_real_ttl(make_herd: Callable[..., ValkeyCache], valkey_server: ValkeyProcess) -> None:
+    with override_settings(CACHE_HERD_TIMEOUT=20):
+        cache = make_herd()
+        cache.client  # noqa: B018  (the client reads the setting when it is built)
+    cache.set("k", {"a": 1}, timeout=10)
+    assert cache.get("k") == {"a": 1}
+    ttl = cache.ttl("k") or 0
+    assert 25 < ttl <= 30  # timeout + CACHE_HERD_TIMEOUT
+    with valkey_server.client() as conn:
+        raw = conn.get(cache.make_key("k"))
+    assert raw is not None and raw.startswith(MAGIC) and len(raw) > HEADER_LENGTH
+    # No timeout: stored plain, no soft expiry.
+    cache.set("forever", "x", timeout=None)
+    assert cache.ttl("forever") is None and cache.get("forever") == "x"
+    # Ints stay raw, so incr works.
+    cache.set("n", 5, timeout=10)
+    assert cache.incr("n") == 6 and cache.get("n") == 6
+    assert cache.get_many(["k", "forever", "n", "missing"]) == {"k": {"a": 1}, "forever": "x", "n": 6}
+
+
+def test_get_many_claims_stale_values_once(make_herd: Callable[..., ValkeyCache]) -> None:
+    cache = make_herd()
+    cache.set_many({"a": "old-a", "b": "old-b"}, timeout=0.15)
+    cache.set("c", "fresh-c", timeout=60)
+    time.sleep(0.2)
+    assert cache.get_many(["a", "b", "c"]) == {"c": "fresh-c"}  # a and b claimed: misses
+    assert cache.get_many(["a", "b", "c"]) == {"a": "old-a", "b": "old-b", "c": "fresh-c"}
+
+
+def test_get_or_set_replaces_a_claimed_value(make_herd: Callable[..., ValkeyCache]) -> None:
+    cache = make_herd()
+    cache.set("g", "old", timeout=0.15)
+    time.sleep(0.2)
+    assert cache.get_or_set("g", lambda: "new", timeout=60) == "new"
+    assert cache.get("g") == "new"
+    assert cache.add("g", "other") is False
+
+
+def test_a_lost_claim_is_retried_after_the_herd_timeout(make_herd: Callable[..., ValkeyCache]) -> None:
+    with override_settings(CACHE_HERD_TIMEOUT=0.3):
+        cache = make_herd()
+        cache.client  # noqa: B018
+    cache.set("w", "old", timeout=0.1)
+    time.sleep(0.15)
+    assert cache.get("w") is None  # claimed; the claimer never stores a value
+    assert cache.get("w") == "old"
+    time.sleep(0.35)  # the claim's own soft expiry passed
+    assert cache.get("w") is None  # a new reader takes over
+
+
+def test_touch_moves_the_soft_expiry(make_herd: Callable[..., ValkeyCache]) -> None:
+    cache = make_herd()
+    cache.set("t", "v", timeout=0.15)
+    assert cache.touch("t", 60) is True
+    time.sleep(0.2)
+    assert cache.get("t") == "v"
+    assert cache.touch("t", None) is True and cache.get("t") == "v"
+    assert cache.touch("missing", 10) is False
+
+
+def test_bad_herd_timeout_setting(make_herd: Callable[..., ValkeyCache]) -> None:
+    with override_settings(CACHE_HERD_TIMEOUT="soon"):
+        with pytest.raises(ImproperlyConfigured, match="CACHE_HERD_TIMEOUT"):
+            make_herd().client  # noqa: B018

@@ -1,0 +1,169 @@
+"""ShardClient on three real servers: placement, grouped multi-key operations, key space."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_valkey.cache import ValkeyCache
+from django_valkey.client import ShardClient
+from tests.conftest import cache_params
+from tests.servers import ValkeyProcess
+
+
+@pytest.fixture(scope="module")
+def shard_servers() -> Iterator[list[ValkeyProcess]]:
+    servers = [ValkeyProcess().start() for _ in range(3)]
+    yield servers
+    for server in servers:
+        server.cleanup()
+
+
+@pytest.fixture
+def shard_cache(shard_servers: list[ValkeyProcess]) -> Iterator[ValkeyCache]:
+    for server in shard_servers:
+        with server.client() as conn:
+            conn.flushall()
+    params = cache_params([f"{s.url}/0" for s in shard_servers], CLIENT_CLASS="django_valkey.client.ShardClient")
+    cache = ValkeyCache(params["LOCATION"], params)
+    yield cache
+    cache.client.close()
+
+
+def _client(cache: ValkeyCache) -> ShardClient:
+    client: Any = cache.client
+    assert isinstance(client, ShardClient)
+    return client
+
+
+def _per_server(servers: list[ValkeyProcess]) -> list[int]:
+    counts = []
+    for server in servers:
+        with server.client() as conn:
+            counts.append(int(conn.dbsize()))
+    return counts
+
+
+def test_keys_spread_over_every_server(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    data = {f"k{i}": i for i in range(3000)}
+    assert shard_cache.set_many(data) == []
+    counts = _per_server(shard_servers)
+    print("keys per server (3000 keys):", counts)
+    assert sum(counts) == 3000
+    assert all(abs(count - 1000) <= 150 for count in counts)
+    assert shard_cache.get_many(list(data)) == data
+    assert shard_cache.get("k42") == 42
+
+
+def test_key_lives_on_the_server_the_ring_picks(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    client = _client(shard_cache)
+    for i in range(20):
+        shard_cache.set(f"where{i}", "v")
+        owner = client.get_server_for_key(f"where{i}")
+        stored = shard_cache.make_key(f"where{i}")
+        assert owner.exists(stored) == 1
+        others = [s for s in shard_servers if s.port != owner.connection_pool.connection_kwargs["port"]]
+        for server in others:
+            with server.client() as conn:
+                assert conn.exists(stored) == 0
+
+
+def test_get_valkey_connection_with_key(shard_servers: list[ValkeyProcess], settings: Any) -> None:
+    from django.core.cache import caches
+
+    from django_valkey import get_valkey_connection
+
+    params = cache_params([f"{s.url}/0" for s in shard_servers], CLIENT_CLASS="django_valkey.client.ShardClient")
+    settings.CACHES = {"default": params}
+    caches["default"].set("routed", 1)
+    conn = get_valkey_connection("default", key="routed")
+    assert conn.exists(caches["default"].make_key("routed")) == 1
+    caches["default"].delete("routed")
+
+
+def test_multi_key_operations_one_request_per_server(shard_cache: ValkeyCache) -> None:
+    client = _client(shard_cache)
+    sent: list[int] = []
+    original = client._execute
+
+    def counting(raw: Any, req: Any) -> Any:
+        sent.append(id(raw))
+        return original(raw, req)
+
+    client._execute = counting  # type: ignore[method-assign]
+    data = {f"m{i}": f"value{i}" for i in range(200)}
+    shard_cache.set_many(data, timeout=60)
+    assert len(sent) == 3 and len(set(sent)) == 3
+    sent.clear()
+    assert shard_cache.get_many([*data, "absent"]) == data
+    assert len(sent) == 3
+    sent.clear()
+    shard_cache.delete_many(list(data)[:100])
+    assert len(sent) <= 3
+    assert len(shard_cache.get_many(list(data))) == 100
+
+
+def test_key_space_visits_every_server(shard_cache: ValkeyCache) -> None:
+    shard_cache.set_many({f"user:{i}": i for i in range(60)})
+    shard_cache.set("other", 1)
+    assert sorted(shard_cache.keys("user:*")) == sorted(f"user:{i}" for i in range(60))
+    assert sorted(shard_cache.iter_keys("user:*", itersize=7)) == sorted(f"user:{i}" for i in range(60))
+    assert shard_cache.delete_pattern("user:*", itersize=10) == 60
+    assert shard_cache.keys("*") == ["other"]
+    shard_cache.clear()
+    assert shard_cache.keys("*") == []
+
+
+def test_single_key_api(shard_cache: ValkeyCache) -> None:
+    assert shard_cache.add("a", 1) is True
+    assert shard_cache.add("a", 2) is False
+    assert shard_cache.incr("a", 5) == 6
+    assert shard_cache.decr("a") == 5
+    assert shard_cache.touch("a", 100) is True
+    assert 0 < (shard_cache.ttl("a") or 0) <= 100
+    assert shard_cache.has_key("a")
+    assert shard_cache.delete("a") is True
+    assert shard_cache.sadd("s", 1, 2, 3) == 3
+    assert shard_cache.smembers("s") == {1, 2, 3}
+    assert shard_cache.hset("h", "f", "v") == 1
+    assert shard_cache.hget("h", "f") == "v"
+    with shard_cache.lock("lk", timeout=5):
+        assert shard_cache.has_key("lk")
+
+
+def test_incr_version_moves_across_servers(shard_cache: ValkeyCache) -> None:
+    client = _client(shard_cache)
+    # Find keys whose version 1 and version 2 live on different servers, and one that stays.
+    crossing = next(
+        f"iv{i}"
+        for i in range(500)
+        if client._node_index(shard_cache.make_key(f"iv{i}", 1)) != client._node_index(shard_cache.make_key(f"iv{i}", 2))
+    )
+    shard_cache.set(crossing, {"x": 1}, timeout=100)
+    assert shard_cache.incr_version(crossing) == 2
+    assert shard_cache.get(crossing, version=2) == {"x": 1}
+    assert shard_cache.get(crossing, version=1) is None
+    assert 90 < (shard_cache.ttl(crossing, version=2) or 0) <= 100
+    with pytest.raises(ValueError, match="not found"):
+        shard_cache.incr_version("never-set")
+
+
+def test_cross_server_set_algebra_is_refused(shard_cache: ValkeyCache) -> None:
+    client = _client(shard_cache)
+    a = "sa"
+    b = next(
+        f"sb{i}" for i in range(500)
+        if client._node_index(shard_cache.make_key(f"sb{i}")) != client._node_index(shard_cache.make_key(a))
+    )
+    with pytest.raises(ValueError, match="different servers"):
+        shard_cache.sunion(a, b)
+
+
+def test_duplicate_location_is_refused(shard_servers: list[ValkeyProcess]) -> None:
+    url = f"{shard_servers[0].url}/0"
+    params = cache_params([url, url], CLIENT_CLASS="django_valkey.client.ShardClient")
+    with pytest.raises(ImproperlyConfigured, match="twice"):
+        ValkeyCache(params["LOCATION"], params).client  # noqa: B018
