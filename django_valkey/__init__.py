@@ -8,7 +8,7 @@ They import what they need when called, so importing ``django_valkey`` stays che
 from __future__ import annotations
 
 from inspect import iscoroutinefunction
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 if TYPE_CHECKING:
     from valkey import Valkey
@@ -89,11 +89,12 @@ def get_valkey_connection(alias: str = "default", write: bool = True, key: str |
     if not isinstance(cache, BackendCommands):
         kind = type(cache)
         raise TypeError(f"{where}: CACHES[{alias!r}] is {kind.__module__}.{kind.__qualname__}, not a django-valkey cache")
-    client: object = cache.client
+    commands = cast("BackendCommands[object]", cache)  # its raw type is only known at runtime
+    client: object = commands.client
     raw: object = (
         client.get_server_for_key(key)
         if key is not None and isinstance(client, _KeyRouted)
-        else cache.get_client(write)
+        else commands.get_client(write)
     )
     if not isinstance(raw, Valkey):
         raw_kind = type(raw)

@@ -75,8 +75,10 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
         return f"<{type(self).__qualname__} {self._server!r}>"
 
 
-class BackendCommands(BaseCache):
+class BackendCommands(BaseCache, Generic[BackendT]):
     """Django's cache API and the extended API, delegating to ``self.client``.
+
+    Generic over the raw client type that ``get_client`` returns (``BackendCommands[Valkey]``).
 
     Connection errors raise ``ConnectionInterrupted``; with ``IGNORE_EXCEPTIONS`` they are logged
     (``LOG_IGNORED_EXCEPTIONS``) and reads return their default, writes a falsy value.
@@ -95,9 +97,10 @@ class BackendCommands(BaseCache):
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
         return self.client.make_pattern(pattern, version, prefix)
 
-    def get_client(self, write: bool = True) -> Any:
+    def get_client(self, write: bool = True) -> BackendT:
         """The raw valkey-py client: the primary for writes, a replica (if any) for reads."""
-        return self.client.get_client(write)
+        raw: BackendT = self.client.get_client(write)
+        return raw
 
     # ---------------------------------------------------------------- Django's API
 

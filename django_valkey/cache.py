@@ -12,7 +12,7 @@ from django_valkey.client import DefaultClient
 __all__ = ["ValkeyCache"]
 
 
-class ValkeyCache(BaseValkeyCache[DefaultClient, Valkey], BackendCommands):
+class ValkeyCache(BaseValkeyCache[DefaultClient, Valkey], BackendCommands[Valkey]):
     """``"BACKEND": "django_valkey.cache.ValkeyCache"``: Django's cache API plus the extended API."""
 
     DEFAULT_CLIENT_CLASS: ClassVar[str] = "django_valkey.client.DefaultClient"
