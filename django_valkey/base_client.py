@@ -324,11 +324,25 @@ class ClientCommands(Generic[Backend]):
         return raw.scan_iter(match=match, count=count)
 
     def iter_keys(self, search: str, itersize: int | None = None, version: int | None = None) -> Iterator[str]:
-        """User keys matching the glob ``search``, fetched with SCAN ``itersize`` at a time."""
+        """User keys matching the glob ``search``, fetched with SCAN ``itersize`` at a time.
+
+        Every page comes from one server (a replica, if any). If that replica cannot be reached
+        before the first key, the scan runs on the primary; a scan cut off halfway raises.
+        """
         pattern = self._keys.make_pattern(search, version)
         original = self._keys.original
-        for stored in self._scan(self.get_client(write=False), pattern, itersize or self._scan_itersize):
-            yield original(stored)
+        count = itersize or self._scan_itersize
+        index = self._read_index()
+        started = False
+        try:
+            for stored in self._scan(self._client_at(index), pattern, count):
+                started = True
+                yield original(stored)
+        except CONNECTION_ERRORS:
+            if started or index == 0:
+                raise
+            for stored in self._scan(self._client_at(0), pattern, count):
+                yield original(stored)
 
     def delete_pattern(
         self,
