@@ -1,0 +1,148 @@
+"""``assert_type`` on the return of every public ``ValkeyCache`` method, and Django's contract.
+
+``tests/test_typing_gates.py`` checks that every public method of ``BackendCommands`` appears
+here, so a new method cannot ship without a checked return type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from typing_extensions import assert_type
+from valkey import Valkey
+
+from django_valkey import get_cache, get_valkey_connection
+from django_valkey.cache import ValkeyCache
+from django_valkey.client import DefaultClient
+from django_valkey.protocols import LockProtocol
+from django_valkey.util import CacheKey
+
+
+def accessors() -> None:
+    assert_type(get_cache(), ValkeyCache)
+    assert_type(get_cache("sessions"), ValkeyCache)
+    assert_type(get_valkey_connection(), Valkey)
+    assert_type(get_valkey_connection("default", write=False, key="user:1"), Valkey)
+    assert_type(caches["default"], BaseCache)  # what Django alone gives
+
+
+def django_api(cache: ValkeyCache) -> None:
+    assert_type(cache.client, DefaultClient)
+    assert_type(cache.make_key("k"), CacheKey)
+    assert_type(cache.make_pattern("k*", version=2, prefix="p"), CacheKey)
+    assert_type(cache.get_client(), Valkey)
+    assert_type(cache.get_client(write=False), Valkey)
+    assert_type(cache.get("k"), Any)
+    assert_type(cache.get("k", default=0, version=2), Any)
+    assert_type(cache.set("k", 1), None)
+    assert_type(cache.set("k", 1, timeout=None, version=2), None)
+    assert_type(cache.set("k", 1, nx=True), bool)
+    assert_type(cache.set("k", 1, 10, xx=True), bool)
+    assert_type(cache.add("k", 1), bool)
+    assert_type(cache.get_or_set("k", 1, timeout=5), Any | None)
+    assert_type(cache.touch("k", timeout=5), bool)
+    assert_type(cache.delete("k"), bool)
+    assert_type(cache.get_many(["a", "b"]), dict[str, Any])
+    assert_type(cache.set_many({"a": 1}, timeout=5), list[str])
+    assert_type(cache.delete_many(["a", "b"]), None)
+    assert_type(cache.has_key("k"), bool)
+    assert_type(cache.incr("n"), int)
+    assert_type(cache.decr("n", delta=2), int)
+    assert_type(cache.incr_version("k"), int)
+    assert_type(cache.decr_version("k"), int)
+    assert_type(cache.clear(), None)
+    assert_type(cache.close(), None)
+    assert_type("k" in cache, bool)
+
+
+def extended_api(cache: ValkeyCache) -> None:
+    assert_type(cache.ttl("k"), int | None)
+    assert_type(cache.pttl("k"), int | None)
+    assert_type(cache.expire("k", 10), bool)
+    assert_type(cache.expire("k", timedelta(seconds=10)), bool)
+    assert_type(cache.pexpire("k", 10_000), bool)
+    assert_type(cache.expire_at("k", datetime(2030, 1, 1)), bool)
+    assert_type(cache.pexpire_at("k", 1_900_000_000_000), bool)
+    assert_type(cache.persist("k"), bool)
+    assert_type(cache.get_lock("lock", timeout=5), LockProtocol)
+    assert_type(cache.lock("lock", blocking_timeout=1), LockProtocol)
+    assert_type(cache.keys("user:*"), list[str])
+    assert_type(cache.iter_keys("user:*", itersize=100), Iterator[str])
+    assert_type(cache.delete_pattern("user:*"), int)
+    assert_type(cache.mget(["a", "b"]), dict[str, Any])
+    assert_type(cache.mset({"a": 1}), list[str])
+
+
+def set_api(cache: ValkeyCache) -> None:
+    assert_type(cache.sadd("s", 1, 2), int)
+    assert_type(cache.srem("s", 1), int)
+    assert_type(cache.scard("s"), int)
+    assert_type(cache.sismember("s", 1), bool)
+    assert_type(cache.smismember("s", 1, 2), list[bool])
+    assert_type(cache.smembers("s"), set[Any])
+    assert_type(cache.smove("s", "t", 1), bool)
+    assert_type(cache.spop("s"), Any)
+    assert_type(cache.spop("s", 2), set[Any])
+    assert_type(cache.srandmember("s"), Any)
+    assert_type(cache.srandmember("s", 2), list[Any])
+    assert_type(cache.sdiff("s", "t"), set[Any])
+    assert_type(cache.sinter("s", "t"), set[Any])
+    assert_type(cache.sunion("s", "t"), set[Any])
+    assert_type(cache.sdiffstore("d", "s", "t"), int)
+    assert_type(cache.sinterstore("d", "s", "t"), int)
+    assert_type(cache.sunionstore("d", "s", "t"), int)
+    assert_type(cache.sscan("s", match="*"), set[Any])
+    assert_type(cache.sscan_iter("s", count=100), Iterator[Any])
+
+
+def hash_api(cache: ValkeyCache) -> None:
+    assert_type(cache.hset("h", "f", 1), int)
+    assert_type(cache.hget("h", "f"), Any)
+    assert_type(cache.hdel("h", "f"), int)
+    assert_type(cache.hlen("h"), int)
+    assert_type(cache.hkeys("h"), list[str])
+    assert_type(cache.hexists("h", "f"), bool)
+
+
+def raw_client_completes(conn: Valkey) -> None:
+    """The raw client from ``get_valkey_connection`` is valkey-py's own class, with its methods.
+
+    valkey-py's own annotations are what they are: ``hset``'s ``mapping: dict`` has no type
+    arguments, so pyright strict reports ``conn.hset`` as partially unknown in user code.
+    """
+    conn.ttl("k")
+    conn.get("k")
+    with conn.lock("raw-lock", timeout=1):
+        pass
+
+
+def django_keyword_calls(cache: ValkeyCache) -> None:
+    """Django (sessions, cache middleware) calls by keyword: every name must be Django's."""
+    cache.get(key="k", default=None, version=1)
+    cache.set(key="k", value=1, timeout=None, version=1)
+    cache.add(key="k", value=1, timeout=1, version=1)
+    cache.get_or_set(key="k", default=1, timeout=1, version=1)
+    cache.touch(key="k", timeout=1, version=1)
+    cache.delete(key="k", version=1)
+    cache.get_many(keys=["k"], version=1)
+    cache.set_many(data={"k": 1}, timeout=1, version=1)
+    cache.delete_many(keys=["k"], version=1)
+    cache.has_key(key="k", version=1)
+    cache.incr(key="k", delta=1, version=1)
+    cache.decr(key="k", delta=1, version=1)
+    cache.incr_version(key="k", delta=1, version=1)
+    cache.decr_version(key="k", delta=1, version=1)
+
+
+async def django_async_api(cache: ValkeyCache) -> None:
+    """Django's ``a*`` methods, inherited from ``BaseCache`` (they run the sync ones in a thread)."""
+    assert_type(await cache.aget("k"), Any)
+    assert_type(await cache.aset("k", 1), None)
+    assert_type(await cache.aadd("k", 1), bool)
+    assert_type(await cache.adelete("k"), bool)
+    assert_type(await cache.aget_many(["k"]), dict[Any, Any])
+    assert_type(await cache.aincr("k"), int)
