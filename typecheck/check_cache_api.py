@@ -144,5 +144,4 @@ async def django_async_api(cache: ValkeyCache) -> None:
     assert_type(await cache.aset("k", 1), None)
     assert_type(await cache.aadd("k", 1), bool)
     assert_type(await cache.adelete("k"), bool)
-    assert_type(await cache.aget_many(["k"]), dict[Any, Any])
     assert_type(await cache.aincr("k"), int)
