@@ -10,17 +10,20 @@ from __future__ import annotations
 import builtins
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, overload
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
 
 from django_valkey._commands import check_delta
 from django_valkey._guard import ErrorGuard
-from django_valkey._options import CacheOptions, validate_timeout_param
+from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey.protocols import (
     AbsoluteTime,
+    AsyncClientProtocol,
+    AsyncLockProtocol,
     ClientProtocol,
     ExpiryTime,
     LockProtocol,
@@ -29,7 +32,13 @@ from django_valkey.protocols import (
 )
 from django_valkey.util import CacheKey
 
-__all__ = ["BackendCommands", "BaseValkeyCache"]
+__all__ = [
+    "AsyncBackendCommands",
+    "BackendCommands",
+    "BaseValkeyCache",
+    "NativeAsyncMethods",
+    "async_twin_options",
+]
 
 ClientT = TypeVar("ClientT", default=ClientProtocol[Any])
 BackendT = TypeVar("BackendT", default=RawClient)
@@ -75,7 +84,415 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
         return f"<{type(self).__qualname__} {self._server!r}>"
 
 
-class BackendCommands(BaseCache, Generic[BackendT]):
+DEFAULT_ASYNC_CLIENT_CLASS = "django_valkey.async_cache.client.AsyncDefaultClient"
+
+# OPTIONS that name sync classes: the async client of a sync cache uses its own defaults instead,
+# or what OPTIONS["ASYNC_OPTIONS"] names.
+_SYNC_CLASS_OPTIONS = frozenset(
+    {"CLIENT_CLASS", "CONNECTION_FACTORY", "CONNECTION_POOL_CLASS", "BASE_CLIENT_CLASS", "PARSER_CLASS", "ASYNC_OPTIONS"}
+)
+
+_MISSING = object()
+
+
+def async_twin_options(options: Mapping[str, Any]) -> tuple[object | None, dict[str, Any]]:
+    """For a sync cache's async client: ``(client class from ASYNC_OPTIONS or None, OPTIONS)``.
+
+    The sync-only class paths are dropped, everything else (serializer, compressor, timeouts,
+    password, pool kwargs...) is kept, and ``OPTIONS["ASYNC_OPTIONS"]`` is laid over the result.
+    """
+    overlay: object = options.get("ASYNC_OPTIONS") or {}
+    if not isinstance(overlay, Mapping):
+        raise ImproperlyConfigured(f"OPTIONS['ASYNC_OPTIONS'] must be a dict of OPTIONS, got {overlay!r}")
+    twin = {key: value for key, value in options.items() if key not in _SYNC_CLASS_OPTIONS}
+    twin.update(cast(Mapping[str, Any], overlay))
+    client_class = twin.pop("CLIENT_CLASS", None)
+    return client_class, twin
+
+
+class NativeAsyncMethods:
+    """Django's async cache API (``aget``, ``aset``, ...) and the ``a``-prefixed extended API,
+    run natively on ``valkey.asyncio``: no thread hop, no ``sync_to_async``.
+
+    Each method awaits one call of ``self.async_client`` inside the same error guard as the sync
+    methods. On a sync cache, ``async_client`` is built on first use from the cache's own
+    configuration (same keys, serializer, compressor, timeouts); its pools are per event loop.
+    """
+
+    # Provided by BaseValkeyCache.
+    _guard: ErrorGuard
+    _close_connection: bool
+    _server: str | Sequence[str]
+    _params: dict[str, Any]
+    _options: Mapping[str, Any]
+    _client_cls: Callable[..., Any]
+
+    _async_client: AsyncClientProtocol[Any] | None = None
+
+    @property
+    def async_client(self) -> AsyncClientProtocol[Any]:
+        """The async client the ``a*`` methods use, built on first use (opens no connection)."""
+        client = self._async_client
+        if client is None:
+            client = self._async_client = self._make_async_client()
+        return client
+
+    def _make_async_client(self) -> AsyncClientProtocol[Any]:
+        client_class, options = async_twin_options(self._options)
+        if client_class is None:
+            client_class = getattr(self._client_cls, "ASYNC_CLIENT_CLASS", DEFAULT_ASYNC_CLIENT_CLASS)
+        cls = load_class(client_class, "OPTIONS['ASYNC_OPTIONS']['CLIENT_CLASS']", AsyncClientProtocol)
+        options.setdefault("CONNECTION_FACTORY", getattr(cls, "CONNECTION_FACTORY_PATH", None))
+        client: AsyncClientProtocol[Any] = cls(self._server, {**self._params, "OPTIONS": options}, self)
+        return client
+
+    async def aget_client(self, write: bool = True) -> Any:
+        """The running loop's raw ``valkey.asyncio`` client: the primary, or a replica for reads."""
+        return await self.async_client.get_client(write)
+
+    # ---------------------------------------------------------------- Django's API
+
+    async def aget(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.get(key, default, version)
+        return default
+
+    @overload
+    async def aset(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
+    @overload
+    async def aset(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
+    ) -> bool: ...
+    @overload
+    async def aset(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool
+    ) -> bool: ...
+    async def aset(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        *,
+        nx: bool | None = None,
+        xx: bool | None = None,
+    ) -> bool | None:
+        """Store ``value``; ``None`` as Django documents, or with ``nx``/``xx`` whether it was stored."""
+        plain = nx is None and xx is None
+        with self._guard:
+            stored = await self.async_client.set(key, value, timeout, version, bool(nx), bool(xx))
+            return None if plain else stored
+        return None if plain else False
+
+    async def aadd(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.add(key, value, timeout, version)
+        return False
+
+    async def aget_or_set(
+        self, key: str, default: Any | None, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> Any | None:
+        """The value of ``key``; if missing, ``default`` (called if callable) is added and returned."""
+        value = await self.aget(key, _MISSING, version)
+        if value is not _MISSING:
+            return value
+        if callable(default):
+            default = default()
+        await self.aadd(key, default, timeout, version)
+        # Read again: another task may have added a value between the read and the add.
+        return await self.aget(key, default, version)
+
+    async def atouch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.touch(key, timeout, version)
+        return False
+
+    async def adelete(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.delete(key, version)
+        return False
+
+    async def aget_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return await self.async_client.get_many(keys, version)
+        return {}
+
+    async def aset_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Store every item in one round trip; returns the keys that failed (Django's contract)."""
+        with self._guard:
+            return await self.async_client.set_many(data, timeout, version)
+        return list(data)
+
+    async def adelete_many(self, keys: Iterable[str], version: int | None = None) -> None:
+        with self._guard:
+            await self.async_client.delete_many(keys, version)
+
+    async def ahas_key(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.has_key(key, version)
+        return False
+
+    async def aincr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
+        with self._guard:
+            return await self.async_client.incr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
+
+    async def adecr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.decr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    async def aincr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Move the value to version + ``delta`` in one step (TTL kept); returns the new version."""
+        with self._guard:
+            return await self.async_client.incr_version(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    async def adecr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self.aincr_version(key, -check_delta(delta), version)
+
+    async def aclear(self) -> None:
+        """Flush the whole database (every key, not only this cache's prefix), as Django does."""
+        with self._guard:
+            await self.async_client.clear()
+
+    async def aclose(self, **kwargs: Any) -> None:
+        """With ``CLOSE_CONNECTION``, close the idle connections of the running loop's pools.
+
+        Without it there is nothing to release: every command returns its connection to the
+        loop's pool, and a loop's pools are closed when the loop shuts down.
+        """
+        if self._close_connection and self._async_client is not None:
+            with self._guard:
+                await self._async_client.close()
+
+    # ---------------------------------------------------------------- extended API
+
+    async def attl(self, key: str, version: int | None = None) -> int | None:
+        """Seconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.ttl(key, version)
+        return 0
+
+    async def apttl(self, key: str, version: int | None = None) -> int | None:
+        """Milliseconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.pttl(key, version)
+        return 0
+
+    async def aexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.expire(key, timeout, version)
+        return False
+
+    async def apexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.pexpire(key, timeout, version)
+        return False
+
+    async def aexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.expire_at(key, when, version)
+        return False
+
+    async def apexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.pexpire_at(key, when, version)
+        return False
+
+    async def apersist(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.persist(key, version)
+        return False
+
+    async def aget_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> AsyncLockProtocol:
+        """An asyncio lock on ``key``: ``async with await cache.alock("k"): ...``."""
+        return await self.async_client.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
+
+    alock = aget_lock
+
+    async def akeys(self, search: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return await self.async_client.keys(search, version)
+        return []
+
+    async def aiter_keys(
+        self, search: str, itersize: int | None = None, version: int | None = None
+    ) -> AsyncIterator[str]:
+        with self._guard:
+            async for key in self.async_client.iter_keys(search, itersize, version):
+                yield key
+
+    async def adelete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        with self._guard:
+            return await self.async_client.delete_pattern(pattern, version, prefix, itersize)
+        return 0
+
+    async def amget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        """Alias of ``aget_many`` (one MGET)."""
+        return await self.aget_many(keys, version)
+
+    async def amset(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Alias of ``aset_many``."""
+        return await self.aset_many(data, timeout, version)
+
+    # ---------------------------------------------------------------- sets
+
+    async def asadd(self, key: str, *values: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sadd(key, *values, version=version)
+        return 0
+
+    async def asrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.srem(key, *members, version=version)
+        return 0
+
+    async def ascard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.scard(key, version)
+        return 0
+
+    async def asismember(self, key: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.sismember(key, member, version)
+        return False
+
+    async def asmismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return await self.async_client.smismember(key, *members, version=version)
+        return [False] * len(members)
+
+    async def asmembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.smembers(key, version)
+        return builtins.set[Any]()
+
+    async def asmove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.smove(source, destination, member, version)
+        return False
+
+    @overload
+    async def aspop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def aspop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+    async def aspop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.spop(key, None, version)
+            return await self.async_client.spop(key, count, version)
+        return None if count is None else builtins.set[Any]()
+
+    @overload
+    async def asrandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def asrandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def asrandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.srandmember(key, None, version)
+            return await self.async_client.srandmember(key, count, version)
+        return None if count is None else []
+
+    async def asdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sdiff(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def asinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sinter(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def asunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sunion(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def asdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sdiffstore(destination, *keys, version=version)
+        return 0
+
+    async def asinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sinterstore(destination, *keys, version=version)
+        return 0
+
+    async def asunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sunionstore(destination, *keys, version=version)
+        return 0
+
+    async def asscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sscan(key, match, count, version)
+        return builtins.set[Any]()
+
+    async def asscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[Any]:
+        with self._guard:
+            async for member in self.async_client.sscan_iter(key, match, count, version):
+                yield member
+
+    # ---------------------------------------------------------------- hashes
+
+    async def ahset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hset(name, key, value, version)
+        return 0
+
+    async def ahget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.hget(name, key, default, version)
+        return default
+
+    async def ahdel(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hdel(name, key, version)
+        return 0
+
+    async def ahlen(self, name: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hlen(name, version)
+        return 0
+
+    async def ahkeys(self, name: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return await self.async_client.hkeys(name, version)
+        return []
+
+    async def ahexists(self, name: str, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.hexists(name, key, version)
+        return False
+
+
+class BackendCommands(NativeAsyncMethods, BaseCache, Generic[BackendT]):
     """Django's cache API and the extended API, delegating to ``self.client``.
 
     Generic over the raw client type that ``get_client`` returns (``BackendCommands[Valkey]``).
@@ -416,3 +833,99 @@ class BackendCommands(BaseCache, Generic[BackendT]):
         with self._guard:
             return self.client.hexists(name, key, version)
         return False
+
+
+class AsyncBackendCommands(NativeAsyncMethods):
+    """The asyncio backend's API, as in django-valkey 0.4: the plain names (``get``, ``set``, ...)
+    are coroutines, and so are Django's ``a*`` names (``aget``, ``aset``, ...): both run the same
+    native methods on ``self.client``, an async client.
+
+    ``close()`` stays a plain method: Django calls it synchronously after every request (a
+    coroutine there would never be awaited). Use ``await cache.aclose()`` to release connections.
+
+    List it *before* ``BaseValkeyCache`` in the bases, so that its coroutines win over
+    ``BaseCache``'s sync methods: ``class MyCache(AsyncBackendCommands, BaseValkeyCache[...])``.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        owner = next((klass for klass in cls.__mro__ if "get" in vars(klass)), None)
+        if owner is BaseCache:
+            raise TypeError(
+                f"{cls.__qualname__}: list AsyncBackendCommands before BaseValkeyCache in its bases, "
+                "otherwise BaseCache's sync methods hide the async ones"
+            )
+
+    def _make_async_client(self) -> AsyncClientProtocol[Any]:
+        client: AsyncClientProtocol[Any] = getattr(self, "client")  # BaseValkeyCache's, already async
+        return client
+
+    async def get_client(self, write: bool = True) -> Any:
+        """The running loop's raw ``valkey.asyncio`` client: the primary, or a replica for reads."""
+        return await self.async_client.get_client(write)
+
+    def make_key(self, key: str, version: int | None = None) -> CacheKey:
+        return self.async_client.make_key(key, version)
+
+    def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        return self.async_client.make_pattern(pattern, version, prefix)
+
+    def close(self, **kwargs: Any) -> None:
+        """Called by Django (synchronously) after each request: never touches an event loop.
+
+        Connections are already back in their loop's pool; ``await aclose()`` closes them.
+        """
+
+    # The plain names of django-valkey 0.4, as coroutines: the same methods as the ``a*`` names.
+    get = NativeAsyncMethods.aget
+    set = NativeAsyncMethods.aset
+    add = NativeAsyncMethods.aadd
+    get_or_set = NativeAsyncMethods.aget_or_set
+    touch = NativeAsyncMethods.atouch
+    delete = NativeAsyncMethods.adelete
+    get_many = NativeAsyncMethods.aget_many
+    set_many = NativeAsyncMethods.aset_many
+    delete_many = NativeAsyncMethods.adelete_many
+    has_key = NativeAsyncMethods.ahas_key
+    incr = NativeAsyncMethods.aincr
+    decr = NativeAsyncMethods.adecr
+    incr_version = NativeAsyncMethods.aincr_version
+    decr_version = NativeAsyncMethods.adecr_version
+    clear = NativeAsyncMethods.aclear
+    ttl = NativeAsyncMethods.attl
+    pttl = NativeAsyncMethods.apttl
+    expire = NativeAsyncMethods.aexpire
+    pexpire = NativeAsyncMethods.apexpire
+    expire_at = NativeAsyncMethods.aexpire_at
+    pexpire_at = NativeAsyncMethods.apexpire_at
+    persist = NativeAsyncMethods.apersist
+    get_lock = NativeAsyncMethods.aget_lock
+    lock = NativeAsyncMethods.aget_lock
+    keys = NativeAsyncMethods.akeys
+    iter_keys = NativeAsyncMethods.aiter_keys
+    delete_pattern = NativeAsyncMethods.adelete_pattern
+    mget = NativeAsyncMethods.amget
+    mset = NativeAsyncMethods.amset
+    sadd = NativeAsyncMethods.asadd
+    srem = NativeAsyncMethods.asrem
+    scard = NativeAsyncMethods.ascard
+    sismember = NativeAsyncMethods.asismember
+    smismember = NativeAsyncMethods.asmismember
+    smembers = NativeAsyncMethods.asmembers
+    smove = NativeAsyncMethods.asmove
+    spop = NativeAsyncMethods.aspop
+    srandmember = NativeAsyncMethods.asrandmember
+    sdiff = NativeAsyncMethods.asdiff
+    sinter = NativeAsyncMethods.asinter
+    sunion = NativeAsyncMethods.asunion
+    sdiffstore = NativeAsyncMethods.asdiffstore
+    sinterstore = NativeAsyncMethods.asinterstore
+    sunionstore = NativeAsyncMethods.asunionstore
+    sscan = NativeAsyncMethods.asscan
+    sscan_iter = NativeAsyncMethods.asscan_iter
+    hset = NativeAsyncMethods.ahset
+    hget = NativeAsyncMethods.ahget
+    hdel = NativeAsyncMethods.ahdel
+    hlen = NativeAsyncMethods.ahlen
+    hkeys = NativeAsyncMethods.ahkeys
+    hexists = NativeAsyncMethods.ahexists

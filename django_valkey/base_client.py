@@ -662,11 +662,25 @@ class AsyncClientCommands(Generic[Backend]):
     async def iter_keys(
         self, search: str, itersize: int | None = None, version: int | None = None
     ) -> AsyncIterator[str]:
-        """User keys matching the glob ``search``, fetched with SCAN ``itersize`` at a time."""
+        """User keys matching the glob ``search``, fetched with SCAN ``itersize`` at a time.
+
+        As in the sync client: one server per scan, the primary if the replica cannot be reached
+        before the first key; a scan cut off halfway raises.
+        """
         pattern = self._keys.make_pattern(search, version)
         original = self._keys.original
-        async for stored in self._scan(await self.get_client(write=False), pattern, itersize or self._scan_itersize):
-            yield original(stored)
+        count = itersize or self._scan_itersize
+        index = self._read_index()
+        started = False
+        try:
+            async for stored in self._scan(await self._client_at(index), pattern, count):
+                started = True
+                yield original(stored)
+        except CONNECTION_ERRORS:
+            if started or index == 0:
+                raise
+            async for stored in self._scan(await self._client_at(0), pattern, count):
+                yield original(stored)
 
     async def delete_pattern(
         self,
