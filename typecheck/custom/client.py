@@ -1,0 +1,253 @@
+"""``CountingClient``: a cache client written against ``ClientProtocol`` only.
+
+It counts the commands it runs (what a team might export as metrics) and delegates each to an
+inner client, the default one unless ``OPTIONS["INNER_CLIENT_CLASS"]`` names another class with
+the same constructor. Nothing here inherits from django-valkey: the checkers accept it because
+its methods match the Protocol, name for name and type for type.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, overload
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from valkey import Valkey
+
+from django_valkey.client import DefaultClient
+from django_valkey.protocols import (
+    AbsoluteTime,
+    CacheContext,
+    ClientClass,
+    ClientProtocol,
+    ExpiryTime,
+    LockProtocol,
+    Timeout,
+)
+from django_valkey.util import CacheKey
+
+
+class CountingClient:
+    """Counts calls per command in ``calls`` and delegates to an inner ``ClientProtocol[Valkey]``."""
+
+    def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
+        options: Mapping[str, Any] = params.get("OPTIONS") or {}
+        inner_class: ClientClass[Valkey] = options.get("INNER_CLIENT_CLASS", DefaultClient)
+        self._inner: ClientProtocol[Valkey] = inner_class(server, params, backend)
+        self.calls: Counter[str] = Counter()
+
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        self.calls["make_key"] += 1
+        return self._inner.make_key(key, version, prefix)
+
+    def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        self.calls["make_pattern"] += 1
+        return self._inner.make_pattern(pattern, version, prefix)
+
+    def get_client(self, write: bool = True) -> Valkey:
+        self.calls["get_client"] += 1
+        return self._inner.get_client(write)
+
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        self.calls["get"] += 1
+        return self._inner.get(key, default, version)
+
+    def set(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None, nx: bool = False, xx: bool = False) -> bool:
+        self.calls["set"] += 1
+        return self._inner.set(key, value, timeout, version, nx, xx)
+
+    def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        self.calls["add"] += 1
+        return self._inner.add(key, value, timeout, version)
+
+    def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        self.calls["touch"] += 1
+        return self._inner.touch(key, timeout, version)
+
+    def delete(self, key: str, version: int | None = None) -> bool:
+        self.calls["delete"] += 1
+        return self._inner.delete(key, version)
+
+    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        self.calls["get_many"] += 1
+        return self._inner.get_many(keys, version)
+
+    def set_many(self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> list[str]:
+        self.calls["set_many"] += 1
+        return self._inner.set_many(data, timeout, version)
+
+    def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
+        self.calls["delete_many"] += 1
+        return self._inner.delete_many(keys, version)
+
+    def has_key(self, key: str, version: int | None = None) -> bool:
+        self.calls["has_key"] += 1
+        return self._inner.has_key(key, version)
+
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        self.calls["incr"] += 1
+        return self._inner.incr(key, delta, version)
+
+    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        self.calls["decr"] += 1
+        return self._inner.decr(key, delta, version)
+
+    def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        self.calls["incr_version"] += 1
+        return self._inner.incr_version(key, delta, version)
+
+    def clear(self) -> None:
+        self.calls["clear"] += 1
+        return self._inner.clear()
+
+    def close(self) -> None:
+        self.calls["close"] += 1
+        return self._inner.close()
+
+    def ttl(self, key: str, version: int | None = None) -> int | None:
+        self.calls["ttl"] += 1
+        return self._inner.ttl(key, version)
+
+    def pttl(self, key: str, version: int | None = None) -> int | None:
+        self.calls["pttl"] += 1
+        return self._inner.pttl(key, version)
+
+    def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        self.calls["expire"] += 1
+        return self._inner.expire(key, timeout, version)
+
+    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        self.calls["pexpire"] += 1
+        return self._inner.pexpire(key, timeout, version)
+
+    def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        self.calls["expire_at"] += 1
+        return self._inner.expire_at(key, when, version)
+
+    def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        self.calls["pexpire_at"] += 1
+        return self._inner.pexpire_at(key, when, version)
+
+    def persist(self, key: str, version: int | None = None) -> bool:
+        self.calls["persist"] += 1
+        return self._inner.persist(key, version)
+
+    def get_lock(self, key: str, version: int | None = None, timeout: float | None = None, sleep: float = 0.1, blocking: bool = True, blocking_timeout: float | None = None, thread_local: bool = True) -> LockProtocol:
+        self.calls["get_lock"] += 1
+        return self._inner.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
+
+    def keys(self, search: str, version: int | None = None) -> list[str]:
+        self.calls["keys"] += 1
+        return self._inner.keys(search, version)
+
+    def iter_keys(self, search: str, itersize: int | None = None, version: int | None = None) -> Iterator[str]:
+        self.calls["iter_keys"] += 1
+        return self._inner.iter_keys(search, itersize, version)
+
+    def delete_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None, itersize: int | None = None) -> int:
+        self.calls["delete_pattern"] += 1
+        return self._inner.delete_pattern(pattern, version, prefix, itersize)
+
+    def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
+        self.calls["sadd"] += 1
+        return self._inner.sadd(key, *values, version=version)
+
+    def srem(self, key: str, *members: Any, version: int | None = None) -> int:
+        self.calls["srem"] += 1
+        return self._inner.srem(key, *members, version=version)
+
+    def scard(self, key: str, version: int | None = None) -> int:
+        self.calls["scard"] += 1
+        return self._inner.scard(key, version)
+
+    def sismember(self, key: str, member: Any, version: int | None = None) -> bool:
+        self.calls["sismember"] += 1
+        return self._inner.sismember(key, member, version)
+
+    def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
+        self.calls["smismember"] += 1
+        return self._inner.smismember(key, *members, version=version)
+
+    def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
+        self.calls["smembers"] += 1
+        return self._inner.smembers(key, version)
+
+    def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
+        self.calls["smove"] += 1
+        return self._inner.smove(source, destination, member, version)
+
+    @overload
+    def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+    def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        self.calls["spop"] += 1
+        return self._inner.spop(key, None, version) if count is None else self._inner.spop(key, count, version)
+
+    @overload
+    def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        self.calls["srandmember"] += 1
+        if count is None:
+            return self._inner.srandmember(key, None, version)
+        return self._inner.srandmember(key, count, version)
+
+    def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        self.calls["sdiff"] += 1
+        return self._inner.sdiff(*keys, version=version)
+
+    def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        self.calls["sinter"] += 1
+        return self._inner.sinter(*keys, version=version)
+
+    def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        self.calls["sunion"] += 1
+        return self._inner.sunion(*keys, version=version)
+
+    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        self.calls["sdiffstore"] += 1
+        return self._inner.sdiffstore(destination, *keys, version=version)
+
+    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        self.calls["sinterstore"] += 1
+        return self._inner.sinterstore(destination, *keys, version=version)
+
+    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        self.calls["sunionstore"] += 1
+        return self._inner.sunionstore(destination, *keys, version=version)
+
+    def sscan(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> builtins.set[Any]:
+        self.calls["sscan"] += 1
+        return self._inner.sscan(key, match, count, version)
+
+    def sscan_iter(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> Iterator[Any]:
+        self.calls["sscan_iter"] += 1
+        return self._inner.sscan_iter(key, match, count, version)
+
+    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+        self.calls["hset"] += 1
+        return self._inner.hset(name, key, value, version)
+
+    def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
+        self.calls["hget"] += 1
+        return self._inner.hget(name, key, default, version)
+
+    def hdel(self, name: str, key: str, version: int | None = None) -> int:
+        self.calls["hdel"] += 1
+        return self._inner.hdel(name, key, version)
+
+    def hlen(self, name: str, version: int | None = None) -> int:
+        self.calls["hlen"] += 1
+        return self._inner.hlen(name, version)
+
+    def hkeys(self, name: str, version: int | None = None) -> list[str]:
+        self.calls["hkeys"] += 1
+        return self._inner.hkeys(name, version)
+
+    def hexists(self, name: str, key: str, version: int | None = None) -> bool:
+        self.calls["hexists"] += 1
+        return self._inner.hexists(name, key, version)
