@@ -30,7 +30,9 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
         return client
 
     def disconnect(self, connection: Any) -> None:
-        connection.connection_pool.disconnect()
+        """Close the idle connections of ``connection``'s pool. The pool is shared by every cache
+        (and thread) with the same options: connections in use belong to other threads' calls."""
+        connection.connection_pool.disconnect(inuse_connections=False)
 
     def get_parser_cls(self) -> type[Any]:
         parser = self.options.get("PARSER_CLASS")

@@ -504,3 +504,19 @@ def test_incr_exact_beyond_double_precision(cache: ValkeyCache) -> None:
     assert cache.incr("n") == 2**62 + 1
     assert cache.decr("n", 2) == 2**62 - 1
     assert cache.get("n") == 2**62 - 1
+
+
+def test_close_spares_connections_in_use(make_cache: MakeCache) -> None:
+    # The pool is process-wide: another thread may be in the middle of a command on it.
+    cache = make_cache(CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-busy"})
+    cache.set("k", 1)
+    pool = cache.get_client().connection_pool
+    busy = pool.get_connection("GET")
+    try:
+        assert busy._sock is not None
+        cache.close()
+        assert busy._sock is not None
+        busy.send_command("PING")
+        assert busy.read_response() == b"PONG"
+    finally:
+        pool.release(busy)
