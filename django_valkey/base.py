@@ -876,22 +876,80 @@ class AsyncBackendCommands(NativeAsyncMethods):
         Connections are already back in their loop's pool; ``await aclose()`` closes them.
         """
 
-    # The plain names of django-valkey 0.4, as coroutines: the same methods as the ``a*`` names.
-    get = NativeAsyncMethods.aget
-    set = NativeAsyncMethods.aset
-    add = NativeAsyncMethods.aadd
-    get_or_set = NativeAsyncMethods.aget_or_set
-    touch = NativeAsyncMethods.atouch
-    delete = NativeAsyncMethods.adelete
-    get_many = NativeAsyncMethods.aget_many
-    set_many = NativeAsyncMethods.aset_many
-    delete_many = NativeAsyncMethods.adelete_many
-    has_key = NativeAsyncMethods.ahas_key
-    incr = NativeAsyncMethods.aincr
-    decr = NativeAsyncMethods.adecr
-    incr_version = NativeAsyncMethods.aincr_version
-    decr_version = NativeAsyncMethods.adecr_version
-    clear = NativeAsyncMethods.aclear
+    # The plain names of django-valkey 0.4, as coroutines. Those that Django's BaseCache also
+    # declares are written out as methods: pyright resolves an inherited *declared* method before a
+    # plain alias, so an alias would show BaseCache's sync signature. Each awaits its a* twin.
+
+    async def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
+        return await self.aget(key, default, version)
+
+    @overload
+    async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
+    @overload
+    async def set(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
+    ) -> bool: ...
+    @overload
+    async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool) -> bool: ...
+    async def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        *,
+        nx: bool | None = None,
+        xx: bool | None = None,
+    ) -> bool | None:
+        if nx is None and xx is None:
+            await self.aset(key, value, timeout, version)
+            return None
+        return await self.aset(key, value, timeout, version, nx=bool(nx), xx=bool(xx))
+
+    async def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return await self.aadd(key, value, timeout, version)
+
+    async def get_or_set(
+        self, key: str, default: Any | None, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> Any | None:
+        return await self.aget_or_set(key, default, timeout, version)
+
+    async def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return await self.atouch(key, timeout, version)
+
+    async def delete(self, key: str, version: int | None = None) -> bool:
+        return await self.adelete(key, version)
+
+    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        return await self.aget_many(keys, version)
+
+    async def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        return await self.aset_many(data, timeout, version)
+
+    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
+        await self.adelete_many(keys, version)
+
+    async def has_key(self, key: str, version: int | None = None) -> bool:
+        return await self.ahas_key(key, version)
+
+    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self.aincr(key, delta, version)
+
+    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self.adecr(key, delta, version)
+
+    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self.aincr_version(key, delta, version)
+
+    async def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self.adecr_version(key, delta, version)
+
+    async def clear(self) -> None:
+        await self.aclear()
+
+    # The extended API's plain names: BaseCache does not declare them, so plain aliases suffice.
     ttl = NativeAsyncMethods.attl
     pttl = NativeAsyncMethods.apttl
     expire = NativeAsyncMethods.aexpire

@@ -157,6 +157,10 @@ class BaseClient(Generic[Backend, Factory]):
 class ClientCommands(Generic[Backend]):
     """The sync operations of ``ClientProtocol``; mixed into a ``BaseClient`` subclass."""
 
+    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncDefaultClient"
+    """The async twin a sync cache builds for its ``a*`` methods (``OPTIONS["ASYNC_OPTIONS"]``
+    may name another as ``CLIENT_CLASS``)."""
+
     # Provided by BaseClient.
     _server: list[str]
     _clients: list[Backend | None]

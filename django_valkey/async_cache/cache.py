@@ -22,8 +22,8 @@ __all__ = ["AsyncValkeyCache"]
 
 # The bases define get, set, add, ... twice: coroutines (AsyncBackendCommands, listed first, so
 # they win at run time and for the checkers) and BaseCache's sync methods. That conflict is the
-# design (0.4's API); mypy reports it once per name on this line ([misc]); pyright accepts it.
-class AsyncValkeyCache(  # type: ignore[misc]
+# design (0.4's API); both checkers report it once per name, on this line only.
+class AsyncValkeyCache(  # type: ignore[misc]  # pyright: ignore[reportIncompatibleMethodOverride]
     AsyncBackendCommands, BaseValkeyCache[AsyncDefaultClient, AsyncValkey]
 ):
     """``"BACKEND": "django_valkey.async_cache.cache.AsyncValkeyCache"``: ``await cache.get("k")``
