@@ -6,14 +6,15 @@ stops everything in ``cleanup``.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 
 import valkey
 
-from tests.servers import ValkeyProcess
+from tests.servers import ValkeyProcess, free_port
 
-__all__ = ["ClusterTopology", "SentinelTopology", "poll"]
+__all__ = ["ClusterTopology", "SentinelTopology", "poll", "role"]
 
 SERVICE = "mymaster"
 
@@ -32,17 +33,24 @@ def poll(condition: Callable[[], bool], timeout: float, interval: float = 0.05) 
         time.sleep(interval)
 
 
+def role(node: ValkeyProcess) -> str:
+    """``master`` or ``slave``, as the node reports it."""
+    with node.client(socket_timeout=1) as conn:
+        return str(conn.info("replication")["role"])
+
+
 class SentinelTopology:
     """A primary, one replica and three sentinels monitoring them as service ``mymaster``.
 
     Failure detection is tuned to be quick: ``down-after-milliseconds`` 400, ``failover-timeout``
-    3000, so a failover completes in one to a few seconds.
+    1000, so a failover completes in one to a few seconds.
     """
 
-    def __init__(self, down_after_ms: int = 400, failover_timeout_ms: int = 3000) -> None:
+    def __init__(self, down_after_ms: int = 400, failover_timeout_ms: int = 1000) -> None:
         self.down_after_ms = down_after_ms
         self.failover_timeout_ms = failover_timeout_ms
-        self.primary = ValkeyProcess()
+        # No diskless-sync delay: the replica syncs at once instead of after 5 s.
+        self.primary = ValkeyProcess("--repl-diskless-sync-delay", "0")
         self.replica: ValkeyProcess | None = None
         self.sentinels: list[ValkeyProcess] = []
         self.nodes: list[ValkeyProcess] = []
@@ -50,18 +58,31 @@ class SentinelTopology:
     def start(self) -> SentinelTopology:
         try:
             self.primary.start()
-            self.replica = ValkeyProcess("--replicaof", "127.0.0.1", str(self.primary.port)).start()
+            self.replica = ValkeyProcess(
+                "--replicaof", "127.0.0.1", str(self.primary.port), "--repl-diskless-sync-delay", "0"
+            ).start()
             self.nodes = [self.primary, self.replica]
             if not poll(self._replica_synced, 10):
                 raise RuntimeError("the replica did not sync with the primary")
-            config = (
+            # Sentinels are told about each other and the replica up front (instead of waiting for
+            # hello messages and INFO refreshes), so the topology is ready in about a second.
+            ports = [free_port() for _ in range(3)]
+            ids = [secrets.token_hex(20) for _ in range(3)]
+            common = (
                 f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary.port} 2\n"
                 f"sentinel down-after-milliseconds {SERVICE} {self.down_after_ms}\n"
                 f"sentinel failover-timeout {SERVICE} {self.failover_timeout_ms}\n"
                 f"sentinel parallel-syncs {SERVICE} 1\n"
+                f"sentinel known-replica {SERVICE} 127.0.0.1 {self.replica.port}\n"
             )
-            for _ in range(3):
-                self.sentinels.append(ValkeyProcess(config=config, sentinel=True).start())
+            for index, port in enumerate(ports):
+                peers = "".join(
+                    f"sentinel known-sentinel {SERVICE} 127.0.0.1 {ports[other]} {ids[other]}\n"
+                    for other in range(3)
+                    if other != index
+                )
+                config = f"sentinel myid {ids[index]}\n{common}{peers}"
+                self.sentinels.append(ValkeyProcess(config=config, sentinel=True).start(port=port))
             if not poll(self._sentinels_ready, 15):
                 raise RuntimeError("the sentinels did not discover each other and the replica")
         except BaseException:
@@ -93,6 +114,9 @@ class SentinelTopology:
             host, port = conn.sentinel_get_master_addr_by_name(SERVICE)
         return str(host), int(port)
 
+    def role(self, node: ValkeyProcess) -> str:
+        return role(node)
+
     def node_at(self, port: int) -> ValkeyProcess:
         return next(node for node in self.nodes if node.port == port)
 
@@ -121,6 +145,7 @@ class ClusterTopology:
                         "--cluster-node-timeout", str(self.node_timeout_ms),
                         "--cluster-config-file", "nodes.conf",
                         "--cluster-replica-validity-factor", "0",
+                        "--repl-diskless-sync-delay", "0",
                     ).start()
                 )
             self._form()
@@ -185,8 +210,7 @@ class ClusterTopology:
             return conn.info("replication").get("master_link_status") == "up"
 
     def role(self, node: ValkeyProcess) -> str:
-        with node.client(socket_timeout=1) as conn:
-            return str(conn.info("replication")["role"])
+        return role(node)
 
     @property
     def url(self) -> str:
