@@ -318,3 +318,10 @@ def test_options_mapping_is_not_mutated(make_cache: MakeCache) -> None:
     cache = make_cache(**options)
     cache.set("k", 1)
     assert repr(options) == snapshot
+
+
+def test_close_connection_with_blocking_pool(make_cache: MakeCache) -> None:
+    cache = make_cache(CLOSE_CONNECTION=True, CONNECTION_POOL_CLASS="valkey.connection.BlockingConnectionPool")
+    cache.set("k", 1)
+    cache.close()
+    assert cache.get("k") == 1

@@ -382,3 +382,29 @@ class NoDisconnectFactory:
 )
 def test_class_missing_protocol_members(make_cache: MakeCache, option: str, path: str, missing: str) -> None:
     bad(make_cache, rf"{option}.*{path.rsplit('.', 1)[1]}.*missing: .*{missing}", **{option: path})
+
+
+def test_hanging_server_times_out(make_cache: MakeCache) -> None:
+    import os
+    import signal
+    import time
+
+    from valkey.exceptions import TimeoutError as ValkeyTimeoutError
+
+    server = ValkeyProcess().start()
+    assert server.process is not None
+    pid = server.process.pid
+    try:
+        cache = make_cache(f"{server.url}/0", SOCKET_CONNECT_TIMEOUT=0.2, SOCKET_TIMEOUT=0.2)
+        ignoring = make_cache(f"{server.url}/0", IGNORE_EXCEPTIONS=True, SOCKET_CONNECT_TIMEOUT=0.2, SOCKET_TIMEOUT=0.2)
+        cache.set("k", 1)
+        os.kill(pid, signal.SIGSTOP)  # accepts nothing, answers nothing
+        started = time.monotonic()
+        with pytest.raises(ConnectionInterrupted) as info:
+            cache.get("k")
+        assert isinstance(info.value.__cause__, (ValkeyTimeoutError, ValkeyConnectionError))
+        assert ignoring.get("k", "dflt") == "dflt"
+        assert time.monotonic() - started < 3
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        server.cleanup()
