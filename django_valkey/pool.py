@@ -8,11 +8,13 @@ from typing import Any
 from django.conf import settings
 from valkey import Valkey
 from valkey.connection import ConnectionPool, DefaultParser
+from valkey.sentinel import Sentinel
 
 from django_valkey._options import load_object
+from django_valkey._sentinel import SentinelURL, sentinel_kwargs, sentinel_nodes
 from django_valkey.base_pool import BaseConnectionFactory
 
-__all__ = ["ConnectionFactory", "get_connection_factory"]
+__all__ = ["ConnectionFactory", "SentinelConnectionFactory", "get_connection_factory"]
 
 
 class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
@@ -41,6 +43,40 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
             return DefaultParser
         cls: type[Any] = load_object(parser, "OPTIONS['PARSER_CLASS']")
         return cls
+
+
+class SentinelConnectionFactory(ConnectionFactory):
+    """Builds ``valkey.Valkey`` clients whose pools ask the sentinels where the primary (or a
+    replica) of a service is. LOCATION is ``valkey://<service>/<db>`` (``?is_master=0`` for a
+    replica); ``OPTIONS["SENTINELS"]`` lists the sentinels as ``(host, port)`` pairs and
+    ``OPTIONS["SENTINEL_KWARGS"]`` the keyword arguments of the connections to them."""
+
+    path_pool_cls = "valkey.sentinel.SentinelConnectionPool"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self.sentinels = sentinel_nodes(options)
+
+    def make_connection_params(self, url: str | None) -> dict[str, Any]:
+        params = super().make_connection_params(url)
+        params["sentinels"] = tuple(self.sentinels)
+        params["sentinel_kwargs"] = sentinel_kwargs(self.options, params)
+        return params
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Any:
+        """A ``SentinelConnectionPool`` for the service the URL names, with its own ``Sentinel``."""
+        kwargs = {**params, **self.pool_cls_kwargs}
+        location = SentinelURL.parse(kwargs.pop("url"))
+        manager = Sentinel(kwargs.pop("sentinels"), sentinel_kwargs=kwargs.pop("sentinel_kwargs"))
+        kwargs["db"] = location.db
+        kwargs["is_master"] = location.is_master
+        if location.username is not None:
+            kwargs["username"] = location.username
+        if location.password is not None:
+            kwargs["password"] = location.password
+        if location.ssl:
+            kwargs["ssl"] = True
+        return self.pool_cls(location.service, manager, **kwargs)
 
 
 def get_connection_factory(path: str | None = None, options: Mapping[str, Any] | None = None) -> Any:
