@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from inspect import iscoroutinefunction
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +33,36 @@ def check_members(obj: object, protocol: type, setting: str) -> None:
 
     Run once at configuration time, never per call.
     """
-    missing = sorted(name for name in get_protocol_members(protocol) if not hasattr(obj, name))
+    members = get_protocol_members(protocol)
+    missing = sorted(name for name in members if not hasattr(obj, name))
+    name = getattr(obj, "__qualname__", type(obj).__qualname__)
     if missing:
-        name = getattr(obj, "__qualname__", type(obj).__qualname__)
         raise ImproperlyConfigured(
             f"{setting}: {name} does not implement {protocol.__name__}; missing: {', '.join(missing)}"
         )
+    # A sync client in an async cache (or the reverse) has every name but the wrong kind of method.
+    wrong_kind = sorted(
+        member
+        for member in members
+        if _declared_async(protocol, member) is not None
+        and _declared_async(protocol, member) != iscoroutinefunction(getattr(obj, member))
+    )
+    if wrong_kind:
+        kind = "coroutines (async def)" if _declared_async(protocol, wrong_kind[0]) else "plain methods (not async)"
+        raise ImproperlyConfigured(
+            f"{setting}: {name} does not implement {protocol.__name__}; "
+            f"these must be {kind}: {', '.join(wrong_kind[:5])}"
+            + (f" and {len(wrong_kind) - 5} more" if len(wrong_kind) > 5 else "")
+        )
+
+
+def _declared_async(protocol: type, member: str) -> bool | None:
+    """Whether ``protocol`` declares ``member`` with ``async def``; None for overloads and data."""
+    declared: object = getattr(protocol, member, None)
+    qualname: str = getattr(declared, "__qualname__", "")
+    if not callable(declared) or not qualname.startswith(f"{protocol.__qualname__}."):
+        return None
+    return iscoroutinefunction(declared)
 
 
 def load_class(value: object, setting: str, protocol: type) -> Any:
