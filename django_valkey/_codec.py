@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django_valkey.exceptions import CompressorError, SerializerError
@@ -49,6 +50,28 @@ class Codec:
     def encode_many(self, values: list[Any]) -> list[bytes | int]:
         encode = self.encode
         return [encode(value) for value in values]
+
+    def decode_many(
+        self, keys: Iterable[str], stored: Iterable[str], replies: Iterable[bytes | None]
+    ) -> dict[str, Any]:
+        """``{key: value}`` for each reply that is not ``None`` (an MGET): ``decode`` inlined for
+        the common case of a serialized value and no compressor."""
+        decode = self.decode
+        if self._decompress is not None:
+            return {key: decode(raw, made) for key, made, raw in zip(keys, stored, replies) if raw is not None}
+        loads, int_start = self._loads, _INT_START
+        values: dict[str, Any] = {}
+        for key, made, raw in zip(keys, stored, replies):
+            if raw is None:
+                continue
+            if not raw or raw[0] in int_start:
+                values[key] = decode(raw, made)
+                continue
+            try:
+                values[key] = loads(raw)
+            except Exception:
+                values[key] = decode(raw, made)  # raises the SerializerError that names the key
+        return values
 
     def decode(self, data: bytes, key: str = "") -> Any:
         """The value stored as ``data`` (read from ``key``, named in errors)."""

@@ -227,10 +227,10 @@ class Commands:
         if not wanted:
             return Request(None, _empty_dict)
         made = self.keys.make_keys(wanted, version)
-        decode = self.codec.decode
+        decode_many = self.codec.decode_many
 
         def parse(reply: list[bytes | None]) -> dict[str, Any]:
-            return {key: decode(raw, stored) for key, stored, raw in zip(wanted, made, reply) if raw is not None}
+            return decode_many(wanted, made, reply)
 
         return Request(("MGET", *made), parse)
 

@@ -1,0 +1,87 @@
+"""The batch fast paths (``KeyMaker.make_keys``, ``Codec.decode_many``) behave exactly like the
+one-key paths they replace: same stored keys, same warnings, same errors."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+from django.core.cache.backends.base import CacheKeyWarning
+
+from django_valkey.exceptions import SerializerError
+from django_valkey.util import CacheKey
+from tests.conftest import MakeCache
+
+
+def one_by_one(cache: Any, keys: list[Any], version: int | None = None) -> list[str]:
+    return [cache.client._keys.make_key(key, version) for key in keys]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["a", "b:c", "ünïcode", "x" * 200],
+        ["with space", "ok"],
+        ["tab\there", "ok"],
+        ["\x7f", "ok"],
+        ["y" * 300],
+        [],
+    ],
+)
+def test_make_keys_matches_make_key(make_cache: MakeCache, keys: list[str]) -> None:
+    cache = make_cache(KEY_PREFIX="p", VERSION=3)
+    with warnings.catch_warnings(record=True) as single:
+        warnings.simplefilter("always")
+        expected = one_by_one(cache, keys)
+    with warnings.catch_warnings(record=True) as batch:
+        warnings.simplefilter("always")
+        made = cache.client._keys.make_keys(keys, None)
+    assert made == expected
+    assert all(type(key) is CacheKey for key in made)
+    assert [str(w.message) for w in batch] == [str(w.message) for w in single]
+    assert all(w.category is CacheKeyWarning for w in batch)
+
+
+def test_make_keys_with_version_non_str_and_cachekey(make_cache: MakeCache) -> None:
+    cache = make_cache(KEY_PREFIX="p")
+    keys: list[Any] = [1, "two", cache.make_key("three")]
+    assert cache.client._keys.make_keys(keys, 7) == one_by_one(cache, keys, 7)
+    assert cache.client._keys.make_keys(["k"], 7) == ["p:7:k"]
+
+
+def test_custom_key_function_is_used_for_batches(make_cache: MakeCache) -> None:
+    cache = make_cache(KEY_FUNCTION=lambda key, prefix, version: f"{key}|{version}|{prefix}", KEY_PREFIX="p")
+    assert cache.client._keys.make_keys(["a", "b"], None) == ["a|1|p", "b|1|p"]
+    cache.set_many({"a": 1, "b": "two"})
+    assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": "two"}
+
+
+def test_get_many_warns_for_a_bad_key(cache: Any) -> None:
+    with pytest.warns(CacheKeyWarning):
+        assert cache.get_many(["fine", "not fine"]) == {}
+
+
+def test_decode_many_mixed_values(cache: Any, raw: Any) -> None:
+    cache.set_many({"int": 12, "neg": -3, "str": "s", "list": [1, 2], "none": None})
+    raw.set(cache.make_key("digits-text"), b"12abc")  # starts like an int, is not one
+    got = cache.get_many(["int", "neg", "str", "list", "none", "missing"])
+    assert got == {"int": 12, "neg": -3, "str": "s", "list": [1, 2], "none": None}
+    with pytest.raises(SerializerError, match="digits-text"):
+        cache.get_many(["int", "digits-text"])
+
+
+def test_decode_many_corrupt_and_empty_values_name_the_key(cache: Any, raw: Any) -> None:
+    raw.set(cache.make_key("corrupt"), b"\x80\x05garbage")
+    with pytest.raises(SerializerError, match="corrupt"):
+        cache.get_many(["corrupt"])
+    raw.set(cache.make_key("empty"), b"")
+    with pytest.raises(SerializerError, match="empty"):
+        cache.get_many(["empty"])
+
+
+def test_decode_many_with_a_compressor(make_cache: MakeCache) -> None:
+    cache = make_cache(COMPRESSOR="django_valkey.compressors.zlib.ZlibCompressor")
+    data = {"big": "x" * 1000, "small": "y", "n": 5}
+    cache.set_many(data)
+    assert cache.get_many(list(data)) == data
