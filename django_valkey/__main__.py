@@ -48,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve: bool = args.serve
     if location is not None and serve:
         parser.error("--serve only applies to the throwaway server (without --location)")
-    return run_demo(location=location, serve=serve)
+    try:
+        return run_demo(location=location, serve=serve)
+    except KeyboardInterrupt:  # the server is already stopped: no traceback for a Ctrl-C
+        return 130
 
 
 if __name__ == "__main__":

@@ -310,8 +310,8 @@ def _tour(out: TextIO, location: str) -> None:
     tour.show('compact.set("notes", document)', lambda: compact.set("notes", document))
     tour.show("len(json.dumps(document))   # bytes as plain JSON", lambda: len(json.dumps(document)))
     tour.show(
-        'len(compact.get_client().get(compact.make_key("notes")))   # bytes stored',
-        lambda: len(compact.get_client().get(compact.make_key("notes"))),
+        'compact.get_client().strlen(compact.make_key("notes"))   # bytes stored',
+        lambda: compact.get_client().strlen(compact.make_key("notes")),
     )
     tour.show('compact.get("notes") == document', lambda: compact.get("notes") == document)
 
@@ -377,9 +377,9 @@ def run_demo(location: str | None = None, serve: bool = False, stream: TextIO | 
             _configure_django(server.url, f"valkey://127.0.0.1:{free_port()}/0")
             _tour(out, server.url)
             if serve:
-                out.write(f"\nThe server stays up at {server.url}: press Ctrl-C to stop it.\n")
-                out.flush()
                 try:
+                    out.write(f"\nThe server stays up at {server.url}: press Ctrl-C to stop it.\n")
+                    out.flush()
                     while server.process is not None and server.process.poll() is None:
                         time.sleep(0.2)
                 except KeyboardInterrupt:

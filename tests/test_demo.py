@@ -119,7 +119,7 @@ def test_serve_mode_stops_the_server_on_a_signal(sig: signal.Signals) -> None:
         rest, _ = proc.communicate(timeout=20)
         assert "Stopped the throwaway valkey-server" in rest
         assert wait_for(lambda: not alive(pid), timeout=10)
-        assert proc.returncode in (0, 128 + sig)
+        assert proc.returncode in (0, 128 + sig), (proc.returncode, rest)
     finally:
         if proc.poll() is None:
             proc.kill()
