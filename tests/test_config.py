@@ -325,3 +325,39 @@ def test_close_connection_with_blocking_pool(make_cache: MakeCache) -> None:
     cache.set("k", 1)
     cache.close()
     assert cache.get("k") == 1
+
+
+def test_close_connection_setting(make_cache: MakeCache, raw: Any) -> None:
+    with override_settings(DJANGO_VALKEY_CLOSE_CONNECTION=True):
+        cache = make_cache(CONNECTION_POOL_KWARGS={"client_name": "dv-setting-close"})
+    cache.set("k", 1)
+    cache.close()
+    names = [entry.get("name") for entry in raw.client_list()]
+    assert "dv-setting-close" not in names
+
+
+def test_scan_itersize_setting(make_cache: MakeCache, raw: Any) -> None:
+    with override_settings(DJANGO_VALKEY_SCAN_ITERSIZE=3):
+        cache = make_cache()
+        assert cache.client._scan_itersize == 3  # client settings are read when it is built
+    cache.set_many({f"k{i}": i for i in range(7)})
+    assert cache.delete_pattern("k*") == 7
+
+
+def test_serializer_and_compressor_as_classes(make_cache: MakeCache, raw: Any) -> None:
+    from django_valkey.compressors.zlib import ZlibCompressor
+    from django_valkey.serializers.json import JSONSerializer
+
+    cache = make_cache(SERIALIZER=JSONSerializer, COMPRESSOR=ZlibCompressor)
+    cache.set("k", {"a": "b" * 100})
+    assert cache.get("k") == {"a": "b" * 100}
+    assert raw.get(cache.make_key("k"))[:1] == b"x"  # zlib's header
+
+
+def test_made_keys_are_not_made_again(make_cache: MakeCache, raw: Any) -> None:
+    cache = make_cache(KEY_PREFIX="p")
+    made = cache.make_key("k")
+    cache.set(made, 1)
+    assert raw.exists("p:1:k") == 1
+    assert cache.get("k") == 1
+    assert cache.get_many([made]) == {made: 1}
