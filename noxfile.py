@@ -1,7 +1,8 @@
 """The compatibility matrix: the test suite on the oldest and newest supported Python/Django pairs.
 
-``nox`` (all sessions) or ``nox -s "tests(python='3.10', django='4.2')"``. Interpreters are
-looked up on PATH, then under ``~/.pyenv/versions``. pip's download cache is shared between runs.
+``nox`` runs both sessions; ``nox -s "tests(py3.10-django4.2)" -- tests/test_api.py`` runs one
+session on chosen test files. Interpreters are looked up on PATH, then under ``~/.pyenv/versions``.
+Virtualenvs are reused between runs and pip's download cache is shared, so a rerun is quick.
 """
 
 from __future__ import annotations
@@ -41,4 +42,4 @@ def tests(session: nox.Session, django: str) -> None:
     """The pytest suite with the package installed with its ``test`` extra and Django pinned."""
     session.install("-e", ".[test]", django)
     session.run("python", "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.__version__)")
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", *session.posargs)
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(session.posargs or ["tests"]))
