@@ -11,7 +11,6 @@ from __future__ import annotations
 import builtins
 
 import asyncio
-import inspect
 import random
 import weakref
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -484,16 +483,7 @@ class AsyncClientCommands(Generic[Backend]):
 
     async def connect(self, index: int = 0) -> Backend:
         """A new raw client for LOCATION entry ``index``, on the running loop's pool."""
-        # A sync factory named by settings passes the member check: catch it here, once per loop.
-        made: object = self.connection_factory.connect(self._server[index])
-        if not inspect.isawaitable(made):
-            factory = type(self.connection_factory).__qualname__
-            raise ImproperlyConfigured(
-                f"OPTIONS['CONNECTION_FACTORY']: {factory}.connect is not a coroutine; "
-                "an async client needs an async factory such as "
-                "django_valkey.async_cache.pool.AsyncConnectionFactory"
-            )
-        client: Backend = await made
+        client: Backend = await self.connection_factory.connect(self._server[index])
         return client
 
     def _clients_of_loop(self) -> list[Any]:

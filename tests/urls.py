@@ -1,1 +1,3 @@
-urlpatterns: list[object] = []
+from django.urls import include, path
+
+urlpatterns: list[object] = [path("async/", include("tests.async_views"))]

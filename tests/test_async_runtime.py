@@ -1,0 +1,326 @@
+"""The asyncio runtime: no thread hop, no blocking call on the loop, pools per event loop,
+hundreds of concurrent tasks, and connections released under ASGI and WSGI."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache.backends.base import BaseCache
+from django.test import AsyncClient, Client, override_settings
+
+from django_valkey.async_cache.cache import AsyncValkeyCache
+from django_valkey.async_cache.pool import loop_pools
+from django_valkey.cache import ValkeyCache
+from tests.conftest import cache_params
+from tests.servers import ValkeyProcess
+
+
+def connected(server: ValkeyProcess) -> int:
+    """Client connections the server has open, not counting the one asking."""
+    with server.client() as conn:
+        return int(conn.info("clients")["connected_clients"]) - 1
+
+
+def new_cache(server: ValkeyProcess, backend: type[BaseCache] = ValkeyCache, **options: Any) -> Any:
+    params = cache_params(f"{server.url}/0", **options)
+    return backend(params["LOCATION"], params)
+
+
+@pytest.fixture
+def server(valkey_server: ValkeyProcess) -> Iterator[ValkeyProcess]:
+    with valkey_server.client() as conn:
+        conn.flushall()
+    yield valkey_server
+
+
+# ------------------------------------------------------------------ native: no thread hop
+
+
+async def test_a_methods_are_native(server: ValkeyProcess) -> None:
+    cache = new_cache(server)
+    assert type(cache).aget is not BaseCache.aget
+    threads = threading.active_count()
+    await cache.aset("k", 1)
+    assert await cache.aget("k") == 1
+    assert await cache.aget_many(["k"]) == {"k": 1}
+    assert cache._client is None  # the sync client was never built: no sync path ran
+    assert threading.active_count() == threads  # and no worker thread was started
+
+
+# ------------------------------------------------------------------ hundreds of tasks
+
+
+@pytest.mark.parametrize("backend", [ValkeyCache, AsyncValkeyCache])
+async def test_hundreds_of_concurrent_tasks(server: ValkeyProcess, backend: type[BaseCache]) -> None:
+    cache = new_cache(server, backend)
+    tasks = 300
+
+    async def work(i: int) -> tuple[Any, int]:
+        await cache.aset(f"key:{i}", {"i": i})
+        got = await cache.aget(f"key:{i}")
+        return got, await cache.aincr("counter")
+
+    await cache.aset("counter", 0)
+    results = await asyncio.wait_for(asyncio.gather(*(work(i) for i in range(tasks))), 30)
+    assert [got for got, _ in results] == [{"i": i} for i in range(tasks)]
+    assert sorted(n for _, n in results) == list(range(1, tasks + 1))
+    assert len(await cache.aget_many([f"key:{i}" for i in range(tasks)])) == tasks
+
+
+async def test_bounded_pool_under_load(server: ValkeyProcess) -> None:
+    """A BlockingConnectionPool of 4: 300 tasks queue for connections, none fails, <= 4 open."""
+    cache = new_cache(
+        server,
+        AsyncValkeyCache,
+        CONNECTION_POOL_CLASS="valkey.asyncio.BlockingConnectionPool",
+        CONNECTION_POOL_KWARGS={"max_connections": 4, "timeout": 20},
+    )
+    before = connected(server)
+    peak = 0
+
+    async def work(i: int) -> int:
+        nonlocal peak
+        await cache.set(f"k{i}", i)
+        peak = max(peak, connected(server) - before) if i % 50 == 0 else peak
+        return int(await cache.get(f"k{i}"))
+
+    assert await asyncio.wait_for(asyncio.gather(*(work(i) for i in range(300))), 30) == list(range(300))
+    assert 1 <= connected(server) - before <= 4
+    assert peak <= 4
+
+
+# ------------------------------------------------------------------ nothing blocks the loop
+
+
+async def measure_loop_lag(operation: Callable[[], Awaitable[object]]) -> tuple[float, object]:
+    """Run ``operation`` while a ticker measures how late the loop wakes it (max lag, seconds)."""
+    lag = 0.0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal lag
+        while not done:
+            start = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lag = max(lag, time.perf_counter() - start - 0.005)
+
+    watch = asyncio.create_task(ticker())
+    await asyncio.sleep(0.01)
+    try:
+        result = await operation()
+    finally:
+        done = True
+        await watch
+    return lag, result
+
+
+@pytest.mark.parametrize("backend", [ValkeyCache, AsyncValkeyCache])
+async def test_no_blocking_call_on_the_loop(server: ValkeyProcess, backend: type[BaseCache]) -> None:
+    """The server holds writes for 300 ms (CLIENT PAUSE). A blocking client would freeze the loop
+    that long; the detector proves it on the sync API, then the async API must keep it live."""
+    cache = new_cache(server, backend)
+    sync_cache = new_cache(server)
+    sync_cache.set("warm", 1)
+    await cache.aset("warm", 1)  # connections open before the pause
+    with server.client() as admin:
+        admin.execute_command("CLIENT", "PAUSE", "300", "WRITE")
+
+        async def blocking() -> object:
+            return sync_cache.set("k", "sync")
+
+        blocked_lag, _ = await measure_loop_lag(blocking)
+        assert blocked_lag > 0.15, "the detector must see a blocking call"
+
+        admin.execute_command("CLIENT", "PAUSE", "300", "WRITE")
+
+        async def native() -> object:
+            started = time.perf_counter()
+            await cache.aset("k", "async")
+            return time.perf_counter() - started
+
+        lag, took = await measure_loop_lag(native)
+    assert isinstance(took, float) and took > 0.15  # it really waited for the server...
+    assert lag < 0.1, f"the loop stalled {lag:.3f}s during an async call"  # ...without stalling
+    assert await cache.aget("k") == "async"
+    sync_cache.close()
+
+
+# ------------------------------------------------------------------ pools per event loop
+
+
+def test_pools_are_per_loop_and_closed_with_it(server: ValkeyProcess) -> None:
+    cache = new_cache(server)
+    seen: list[tuple[Any, Any]] = []
+
+    async def use(value: int) -> Any:
+        await cache.aset("k", value)
+        raw = await cache.aget_client()
+        seen.append((raw, raw.connection_pool))
+        assert list(loop_pools().values()) == [raw.connection_pool]
+        assert connected(server) >= 1
+        return await cache.aget("k")
+
+    baseline = connected(server)
+    assert asyncio.run(use(1)) == 1
+    assert connected(server) == baseline  # the loop's pool was disconnected at shutdown
+    assert asyncio.run(use(2)) == 2
+    assert connected(server) == baseline
+    (raw1, pool1), (raw2, pool2) = seen
+    assert raw1 is not raw2 and pool1 is not pool2  # nothing crossed from the first loop
+
+
+def test_loop_closed_without_shutdown_is_swept(server: ValkeyProcess) -> None:
+    cache = new_cache(server, AsyncValkeyCache)
+    baseline = connected(server)
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(cache.set("k", 1))
+    assert connected(server) == baseline + 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loop.close()  # no shutdown_asyncgens: its pool cannot be closed on it any more
+        assert asyncio.run(cache.get("k")) == 1  # the next loop sweeps the closed one
+        del loop
+        gc.collect()
+    assert connected(server) == baseline
+    assert [str(w.message) for w in caught] == []
+
+
+def test_two_threads_two_loops_one_cache(server: ValkeyProcess) -> None:
+    cache = new_cache(server)
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        async def work() -> None:
+            for i in range(50):
+                await cache.aset(f"{name}:{i}", i)
+                assert await cache.aget(f"{name}:{i}") == i
+
+        try:
+            asyncio.run(work())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f"t{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(cache.get_many([f"t{n}:{i}" for n in range(2) for i in range(50)])) == 100
+
+
+# ------------------------------------------------------------------ closing under WSGI and ASGI
+
+
+@pytest.fixture
+def web_caches(server: ValkeyProcess) -> Iterator[None]:
+    default = cache_params(f"{server.url}/0")
+    async_params = cache_params(f"{server.url}/0", KEY_PREFIX="a")
+    async_params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    with override_settings(CACHES={"default": default, "async": async_params}):
+        yield
+
+
+PATHS = ("/async/sync/", "/async/native/", "/async/async-backend/")
+
+
+def test_wsgi_requests_release_connections(server: ValkeyProcess, web_caches: None) -> None:
+    client = Client()
+    baseline = connected(server)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(10):
+            for path in PATHS:
+                assert client.get(path, {"n": n}).json() == {"value": str(n)}
+        after_10 = connected(server)
+        for n in range(30):
+            for path in PATHS:
+                assert client.get(path, {"n": n}).json() == {"value": str(n)}
+        gc.collect()
+    after_40 = connected(server)
+    assert after_40 <= after_10 <= baseline + 2  # the sync pool's connection; async ones closed
+    assert [str(w.message) for w in caught] == []  # no "coroutine ... was never awaited"
+
+
+async def test_asgi_requests_release_connections(server: ValkeyProcess, web_caches: None) -> None:
+    client = AsyncClient()
+    baseline = connected(server)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(10):
+            for path in PATHS:
+                assert (await client.get(path, {"n": n})).json() == {"value": str(n)}
+        after_10 = connected(server)
+        for n in range(30):
+            for path in PATHS:
+                assert (await client.get(path, {"n": n})).json() == {"value": str(n)}
+        gc.collect()
+    after_40 = connected(server)
+    assert after_40 <= after_10 <= baseline + 3  # one per pool: sync, and this loop's async pool
+    assert [str(w.message) for w in caught] == []
+
+
+async def test_aclose_with_close_connection(server: ValkeyProcess) -> None:
+    cache = new_cache(server, AsyncValkeyCache, CLOSE_CONNECTION=True)
+    baseline = connected(server)
+    await cache.set("k", 1)
+    assert connected(server) == baseline + 1
+    assert cache.close() is None  # what Django calls: a plain method, nothing to await
+    await cache.aclose()
+    assert connected(server) == baseline
+    assert await cache.get("k") == 1  # and the next call reconnects
+
+
+async def test_aclose_keeps_connections_by_default(server: ValkeyProcess) -> None:
+    cache = new_cache(server)
+    await cache.aset("k", 1)
+    open_now = connected(server)
+    await cache.aclose()
+    assert connected(server) == open_now
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_wrong_base_order_is_refused() -> None:
+    from django_valkey.async_cache.client import AsyncDefaultClient
+    from django_valkey.base import AsyncBackendCommands, BaseValkeyCache
+
+    with pytest.raises(TypeError, match="before BaseValkeyCache"):
+
+        class Wrong(BaseValkeyCache[AsyncDefaultClient, Any], AsyncBackendCommands):  # type: ignore[misc]
+            DEFAULT_CLIENT_CLASS = "django_valkey.async_cache.client.AsyncDefaultClient"
+
+
+async def test_sync_factory_for_async_client_is_named(server: ValkeyProcess) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    cache = new_cache(server, AsyncValkeyCache, CONNECTION_FACTORY="django_valkey.pool.ConnectionFactory")
+    with pytest.raises(ImproperlyConfigured, match="must be coroutines"):
+        await cache.get("k")
+
+
+async def test_async_options_overlay(server: ValkeyProcess) -> None:
+    """A sync cache's pool class does not leak into its async client; ASYNC_OPTIONS can set one."""
+    cache = new_cache(
+        server,
+        CONNECTION_POOL_CLASS="valkey.connection.BlockingConnectionPool",
+        ASYNC_OPTIONS={"CONNECTION_POOL_CLASS": "valkey.asyncio.BlockingConnectionPool"},
+    )
+    await cache.aset("k", 1)
+    raw = await cache.aget_client()
+    assert type(raw.connection_pool).__module__ == "valkey.asyncio.connection"
+    assert type(raw.connection_pool).__name__ == "BlockingConnectionPool"
+    assert cache.get("k") == 1
+    bad = new_cache(server, ASYNC_OPTIONS="nope")
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="ASYNC_OPTIONS"):
+        await bad.aget("k")
