@@ -1,0 +1,1 @@
+"""Valkey Cluster backends: ``cache.ClusterValkeyCache`` (sync) and ``cache.AsyncClusterValkeyCache``."""

@@ -1,0 +1,77 @@
+"""``DefaultClusterClient``: the sync client of ``ClusterValkeyCache``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from valkey.cluster import ValkeyCluster
+
+from django_valkey._grouping import GroupedCommands, Move, gather
+from django_valkey.base_client import BaseClient, ClientCommands, split_servers
+from django_valkey.cluster_cache.slots import slot_of
+from django_valkey.protocols import CacheContext, Timeout
+
+__all__ = ["DefaultClusterClient"]
+
+
+class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyCluster]):
+    """Runs every command on one ``ValkeyCluster`` (LOCATION entries are its startup nodes).
+
+    Multi-key operations are split by hash slot (one MGET / MSET / DEL per slot) and sent in one
+    cluster pipeline, which makes one round trip per node. Keys sharing a hash tag (``{user1}:a``,
+    ``{user1}:b``) share a slot, so they travel in one command. ``keys``, ``iter_keys``,
+    ``delete_pattern`` and ``clear`` visit every primary. Commands over several keys (``sdiff``,
+    ``smove``...) need the keys in one slot: use a hash tag.
+    """
+
+    CONNECTION_FACTORY_PATH = "django_valkey.cluster_cache.pool.ClusterConnectionFactory"
+
+    def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
+        super().__init__([",".join(split_servers(server))], params, backend)
+        self._grouped = GroupedCommands(self._cmd, slot_of)
+
+    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        return self._run(gather(self._grouped.get_many(keys, version), write=False))
+
+    def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        return self._run(gather(self._grouped.set_many(data, timeout, version), write=True))
+
+    def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
+        return self._run(gather(self._grouped.delete_many(keys, version), write=True))
+
+    def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        move = Move(self._cmd, key, delta, version)
+        if slot_of(move.old) == slot_of(move.new):
+            return super().incr_version(key, delta, version)
+        # RENAME cannot cross slots: copy the value with its TTL, then drop the old key.
+        new_version = self._run(move.restore(self._run(move.dump)))
+        self._run(move.delete)
+        return new_version
+
+    def keys(self, search: str, version: int | None = None) -> list[str]:
+        """User keys matching ``search`` on every primary (KEYS: prefer ``iter_keys``)."""
+        req = self._cmd.keys_matching(search, version)
+        assert req.args is not None
+        return req.parse(self.get_client().execute_command(*req.args, target_nodes=ValkeyCluster.PRIMARIES))
+
+    def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        """Delete matching keys on every primary: SCAN, then one DEL per slot, ``itersize`` at a time."""
+        client = self.get_client(write=True)
+        count = itersize or self._scan_itersize
+        deleted, batch = 0, list[Any]()
+        for stored in self._scan(client, self._keys.make_pattern(pattern, version, prefix), count):
+            batch.append(stored)
+            if len(batch) >= count:
+                deleted += self._execute(client, gather(self._grouped.delete_stored(batch), write=True))
+                batch = []
+        return deleted + self._execute(client, gather(self._grouped.delete_stored(batch), write=True))

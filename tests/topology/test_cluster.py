@@ -1,0 +1,267 @@
+"""ClusterValkeyCache on a real 6-node cluster (3 primaries, 3 replicas).
+
+One module-scoped cluster; the resharding and failover tests run last, in that order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import valkey
+from valkey.connection import Connection
+
+from django_valkey.cluster_cache.cache import ClusterValkeyCache
+from django_valkey.cluster_cache.slots import slot_of
+from django_valkey.exceptions import ConnectionInterrupted
+from tests.conftest import cache_params
+from tests.servers import ValkeyProcess
+from tests.topology.launchers import ClusterTopology, poll
+
+BACKEND = "django_valkey.cluster_cache.cache.ClusterValkeyCache"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[ClusterTopology]:
+    topo = ClusterTopology().start()
+    yield topo
+    topo.cleanup()
+
+
+def make_cluster_cache(topo: ClusterTopology, **options: Any) -> ClusterValkeyCache:
+    location = [node.url for node in topo.nodes[:3]]
+    params = cache_params(location, SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=0.5, **options)
+    params["BACKEND"] = BACKEND
+    return ClusterValkeyCache(params["LOCATION"], params)
+
+
+@pytest.fixture
+def ccache(cluster: ClusterTopology) -> Iterator[ClusterValkeyCache]:
+    cache = make_cluster_cache(cluster)
+    cache.clear()
+    yield cache
+    cache.client.close()
+
+
+class SendCounter:
+    """Counts socket writes (one per command or per pipelined batch) per node."""
+
+    def __init__(self) -> None:
+        self.sends: list[int] = []
+        self._original = Connection.send_packed_command
+
+    def __enter__(self) -> SendCounter:
+        counter = self
+
+        def counting(conn: Any, command: Any, check_health: bool = True) -> None:
+            counter.sends.append(conn.port)
+            counter._original(conn, command, check_health)
+
+        Connection.send_packed_command = counting  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        Connection.send_packed_command = self._original  # type: ignore[method-assign]
+
+
+def test_django_api_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    ccache.set("a", {"x": 1}, timeout=100)
+    assert ccache.get("a") == {"x": 1}
+    assert ccache.add("a", 2) is False and ccache.add("b", 2) is True
+    assert ccache.incr("b", 3) == 5 and ccache.decr("b") == 4
+    assert ccache.touch("a", 50) is True and 0 < (ccache.ttl("a") or 0) <= 50
+    assert ccache.has_key("a") and not ccache.has_key("zz")
+    assert ccache.delete("a") is True and ccache.get("a") is None
+    assert ccache.get_or_set("gs", lambda: "made") == "made"
+    assert ccache.sadd("s", 1, 2) == 2 and ccache.smembers("s") == {1, 2}
+    assert ccache.hset("h", "f", [1]) == 1 and ccache.hget("h", "f") == [1]
+    with ccache.lock("lk", timeout=5):
+        assert ccache.has_key("lk")
+
+
+def test_multi_key_operations_across_slots(ccache: ClusterValkeyCache) -> None:
+    data = {f"key{i}": i * 10 for i in range(300)}
+    assert len({slot_of(ccache.make_key(key)) for key in data}) > 250  # really spread over slots
+    assert ccache.set_many(data, timeout=100) == []
+    assert ccache.get_many([*data, "absent"]) == data
+    ccache.delete_many(list(data)[:150])
+    assert ccache.get_many(list(data)) == dict(list(data.items())[150:])
+    assert ccache.set_many({"n1": 1, "n2": "two"}, timeout=None) == []
+    assert ccache.get_many(["n1", "n2"]) == {"n1": 1, "n2": "two"}
+
+
+def test_multi_key_operations_one_round_trip_per_node(ccache: ClusterValkeyCache) -> None:
+    data = {f"rt{i}": i for i in range(100)}
+    ccache.set_many(data)
+    ccache.get("warm")  # the slot map is loaded
+    with SendCounter() as counter:
+        assert ccache.get_many(list(data)) == data
+    print(f"cluster get_many(100 keys): {len(counter.sends)} socket writes to {len(set(counter.sends))} nodes")
+    assert len(counter.sends) <= 3 and len(set(counter.sends)) == len(counter.sends)
+    with SendCounter() as counter:
+        ccache.set_many(data, timeout=30)
+    assert len(counter.sends) <= 3
+    # Keys sharing a hash tag share a slot: one MGET.
+    tagged = {f"{{user7}}:{i}": i for i in range(20)}
+    ccache.set_many(tagged)
+    with SendCounter() as counter:
+        assert ccache.get_many(list(tagged)) == tagged
+    assert len(counter.sends) == 1
+
+
+def test_key_space_on_every_primary(ccache: ClusterValkeyCache) -> None:
+    ccache.set_many({f"user:{i}": i for i in range(90)})
+    ccache.set("other", 1)
+    assert sorted(ccache.keys("user:*")) == sorted(f"user:{i}" for i in range(90))
+    assert sorted(ccache.iter_keys("user:*", itersize=7)) == sorted(f"user:{i}" for i in range(90))
+    assert ccache.delete_pattern("user:*", itersize=10) == 90
+    assert ccache.keys("*") == ["other"]
+    ccache.clear()
+    assert ccache.keys("*") == []
+
+
+def test_incr_version_across_slots(ccache: ClusterValkeyCache) -> None:
+    ccache.set("iv", "value", timeout=100)
+    assert slot_of(ccache.make_key("iv", 1)) != slot_of(ccache.make_key("iv", 2))
+    assert ccache.incr_version("iv") == 2
+    assert ccache.get("iv", version=2) == "value" and ccache.get("iv") is None
+    assert 90 < (ccache.ttl("iv", version=2) or 0) <= 100
+    assert ccache.decr_version("iv", version=2) == 1
+    with pytest.raises(ValueError, match="not found"):
+        ccache.incr_version("missing")
+
+
+def test_bad_input_leaves_nothing_written(ccache: ClusterValkeyCache) -> None:
+    with pytest.raises(Exception, match="serialize"):
+        ccache.set_many({"ok1": 1, "ok2": "x", "bad": lambda: None})
+    assert ccache.get_many(["ok1", "ok2"]) == {}
+
+
+def _migrate_slot(cluster: ClusterTopology, slot: int, source: ValkeyProcess, target: ValkeyProcess) -> int:
+    """Move ``slot`` from ``source`` to ``target`` as valkey-cli does: IMPORTING / MIGRATING,
+    MIGRATE the keys a few at a time, then SETSLOT NODE everywhere. Returns keys moved."""
+    target_id, source_id = cluster.node_id(target), cluster.node_id(source)
+    moved = 0
+    with source.client() as src, target.client() as dst:
+        dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
+        src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+        for _ in range(1000):  # bounded
+            keys = src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 5)
+            if not keys:
+                break
+            src.execute_command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys)
+            moved += len(keys)
+            time.sleep(0.01)  # let traffic meet the half-moved slot (ASK / TRYAGAIN)
+        dst.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+        src.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+    for node in cluster.nodes[:3]:
+        if node.running and node not in (source, target):
+            with node.client() as conn:
+                conn.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+    return moved
+
+
+def test_resharding_under_traffic(cluster: ClusterTopology, ccache: ClusterValkeyCache) -> None:
+    tagged = [f"{{hot}}:{i}" for i in range(40)]
+    plain = [f"plain{i}" for i in range(200)]
+    slots = sorted({slot_of(ccache.make_key(key)) for key in [*tagged, *plain]})
+    hot_slot = slot_of(ccache.make_key(tagged[0]))
+    ccache.set_many({key: key for key in [*tagged, *plain]})
+    source = cluster.primary_for_slot(hot_slot)
+    target = next(node for node in cluster.nodes[:3] if node is not source)
+    to_move = [slot for slot in slots if cluster.primary_for_slot(slot) is source]
+
+    stop = threading.Event()
+    stats = {"ops": 0, "errors": 0}
+    failures: list[str] = []
+
+    def traffic() -> None:
+        i = 0
+        while not stop.is_set() and i < 50_000:
+            i += 1
+            key = tagged[i % len(tagged)] if i % 2 else plain[i % len(plain)]
+            try:
+                ccache.set(key, key)
+                if ccache.get(key) != key:
+                    failures.append(f"wrong value for {key}")
+                if i % 10 == 0:
+                    found = ccache.get_many(tagged[:10] + plain[:10])
+                    if len(found) != 20:
+                        failures.append(f"get_many found {len(found)} of 20")
+                stats["ops"] += 1
+            except Exception as exc:  # counted, reported below
+                stats["errors"] += 1
+                failures.append(repr(exc))
+
+    redirects = {"MOVED": 0, "ASK": 0, "TRYAGAIN": 0}
+    originals = {}
+    for name, cls in (
+        ("MOVED", valkey.exceptions.MovedError),
+        ("ASK", valkey.exceptions.AskError),
+        ("TRYAGAIN", valkey.exceptions.TryAgainError),
+    ):
+        originals[name] = cls.__init__
+
+        def counted(self: Any, *args: Any, _name: str = name, _cls: Any = cls, **kwargs: Any) -> None:
+            redirects[_name] += 1
+            originals[_name](self, *args, **kwargs)
+
+        cls.__init__ = counted  # type: ignore[method-assign]
+    worker = threading.Thread(target=traffic)
+    started = time.monotonic()
+    worker.start()
+    moved = 0
+    try:
+        for slot in to_move:
+            moved += _migrate_slot(cluster, slot, source, target)
+    finally:
+        time.sleep(0.2)
+        stop.set()
+        worker.join(30)
+        valkey.exceptions.MovedError.__init__ = originals["MOVED"]  # type: ignore[method-assign]
+        valkey.exceptions.AskError.__init__ = originals["ASK"]  # type: ignore[method-assign]
+        valkey.exceptions.TryAgainError.__init__ = originals["TRYAGAIN"]  # type: ignore[method-assign]
+    elapsed = time.monotonic() - started
+    print(
+        f"resharding: moved {len(to_move)} slots ({moved} keys) in {elapsed:.1f}s under traffic: "
+        f"{stats['ops']} op rounds, {stats['errors']} errors, redirections met: {redirects}; "
+        f"failures: {failures[:3]}"
+    )
+    assert redirects["MOVED"] + redirects["ASK"] > 0  # the traffic really crossed the moving slots
+    assert stats["ops"] > 0
+    assert not failures
+    assert cluster.primary_for_slot(hot_slot) is target
+    assert ccache.get_many([*tagged, *plain]) == {key: key for key in [*tagged, *plain]}
+
+
+def test_primary_failover_recovers(cluster: ClusterTopology, ccache: ClusterValkeyCache) -> None:
+    key = "failover-key"
+    ccache.set(key, "before")
+    slot = slot_of(ccache.make_key(key))
+    victim = cluster.primary_for_slot(slot)
+    victim.kill()
+    killed_at = time.monotonic()
+    failed = 0
+    recovered: float | None = None
+    for i in range(2000):  # bounded: 2000 attempts and 30 s
+        if time.monotonic() - killed_at > 30:
+            break
+        try:
+            ccache.set(key, i)
+            assert ccache.get(key) == i
+        except (ConnectionInterrupted, valkey.exceptions.ValkeyError):
+            failed += 1
+            time.sleep(0.05)
+            continue
+        recovered = time.monotonic() - killed_at
+        break
+    print(f"cluster failover: recovered {recovered}s after killing a primary, {failed} failed calls meanwhile")
+    assert recovered is not None, "the cache did not recover within 30 s"
+    assert cluster.primary_for_slot(slot) is not victim
+    data = {f"post{i}": i for i in range(100)}
+    assert ccache.set_many(data) == []
+    assert ccache.get_many(list(data)) == data
+    assert poll(lambda: ccache.get(key) is not None, 1)
