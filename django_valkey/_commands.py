@@ -111,7 +111,10 @@ def seconds_to_ms(timeout: object, what: str = "timeout") -> int:
     if isinstance(timeout, timedelta):
         return int(timeout.total_seconds() * 1000)
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-        return int(timeout * 1000)
+        try:
+            return int(timeout * 1000)
+        except (OverflowError, ValueError):  # inf, nan
+            raise ValueError(f"{what} must be a finite number of seconds, got {timeout!r}") from None
     raise TypeError(f"{what} must be a number of seconds or None, got {timeout!r}")
 
 

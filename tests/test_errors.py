@@ -408,3 +408,13 @@ def test_hanging_server_times_out(make_cache: MakeCache) -> None:
     finally:
         os.kill(pid, signal.SIGCONT)
         server.cleanup()
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_timeout(cache: ValkeyCache, raw: Any, timeout: float) -> None:
+    cache.set("k", "old", timeout=None)
+    with pytest.raises(ValueError, match="finite.*timeout|timeout.*finite"):
+        cache.set("k", "new", timeout=timeout)
+    with pytest.raises(ValueError, match="finite"):
+        cache.expire("k", timeout)
+    assert cache.get("k") == "old" and cache.ttl("k") is None
