@@ -10,7 +10,7 @@ from typing import Any
 from django.core.cache.backends.base import BaseCache, CacheKeyWarning, default_key_func, memcache_key_warnings
 
 from django_valkey.protocols import CacheContext
-from django_valkey.util import CacheKey
+from django_valkey.util import CacheKey, default_reverse_key
 
 __all__ = ["KeyMaker", "glob_escape"]
 
@@ -41,7 +41,7 @@ class KeyMaker:
     method called for every key.
     """
 
-    __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse")
+    __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse", "_own_head")
 
     def __init__(self, backend: CacheContext, reverse: Callable[[str], str]) -> None:
         self._func: Callable[..., Any] = backend.key_func
@@ -50,6 +50,10 @@ class KeyMaker:
         overridden = getattr(type(backend), "validate_key", BaseCache.validate_key) is not BaseCache.validate_key
         self._validate: Callable[[Any], None] | None = backend.validate_key if overridden else None
         self.reverse = reverse
+        # Django's key layout and the default reverse: strip this cache's prefix exactly, since
+        # splitting on ":" goes wrong when the prefix itself contains one ("site:a:1:k").
+        default_layout = self._func is default_key_func and reverse is default_reverse_key
+        self._own_head: str | None = f"{self._prefix}:" if default_layout else None
 
     @property
     def version(self) -> int:
@@ -101,4 +105,8 @@ class KeyMaker:
 
     def original(self, stored: bytes | str) -> str:
         """The user key of a stored key, with ``REVERSE_KEY_FUNCTION``."""
-        return self.reverse(stored.decode() if isinstance(stored, bytes) else stored)
+        text = stored.decode() if isinstance(stored, bytes) else stored
+        head = self._own_head
+        if head is not None and text.startswith(head):
+            return text[len(head) :].split(":", 1)[1]  # drop "prefix:" then "version:"
+        return self.reverse(text)

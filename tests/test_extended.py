@@ -379,3 +379,13 @@ def test_get_valkey_connection_other_alias(valkey_server: Any) -> None:
     with override_settings(CACHES=caches):
         conn = django_valkey.get_valkey_connection("valkey")
         assert conn.connection_pool.connection_kwargs["db"] == 3
+
+
+@pytest.mark.parametrize("prefix", ["site:one", "a:b:c", ":", ""])
+def test_keys_with_colons_in_prefix(make_cache: MakeCache, prefix: str) -> None:
+    cache = make_cache(KEY_PREFIX=prefix)
+    cache.set_many({"k": 1, "x:y": 2})
+    cache.set("v", 3, version=12)
+    assert sorted(cache.keys("*")) == ["k", "x:y"]
+    assert sorted(cache.iter_keys("*")) == ["k", "x:y"]
+    assert cache.keys("*", version=12) == ["v"]
