@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 if TYPE_CHECKING:
     from valkey import Valkey
 
+    from django_valkey.async_cache.cache import AsyncValkeyCache
     from django_valkey.cache import ValkeyCache
+    from django_valkey.cluster_cache.cache import ClusterValkeyCache
 
-__all__ = ["get_cache", "get_valkey_connection", "__version__"]
+__all__ = ["get_async_cache", "get_cache", "get_cluster_cache", "get_valkey_connection", "__version__"]
 
 __version__ = "0.5.0.dev0"
 
@@ -60,6 +62,26 @@ def get_cache(alias: str = "default") -> ValkeyCache:
     from django_valkey.cache import ValkeyCache as cls
 
     return _cache_as(alias, cls, "get_cache")
+
+
+def get_async_cache(alias: str = "default") -> AsyncValkeyCache:
+    """The cache ``alias``, typed as ``AsyncValkeyCache`` (``await cache.get("k")``).
+
+    TypeError if ``CACHES[alias]`` is not a ``django_valkey.async_cache.cache.AsyncValkeyCache``.
+    """
+    from django_valkey.async_cache.cache import AsyncValkeyCache as cls
+
+    return _cache_as(alias, cls, "get_async_cache")
+
+
+def get_cluster_cache(alias: str = "default") -> ClusterValkeyCache:
+    """The cache ``alias``, typed as ``ClusterValkeyCache``; its ``get_client()`` is a ``ValkeyCluster``.
+
+    TypeError if ``CACHES[alias]`` is not a ``django_valkey.cluster_cache.cache.ClusterValkeyCache``.
+    """
+    from django_valkey.cluster_cache.cache import ClusterValkeyCache as cls
+
+    return _cache_as(alias, cls, "get_cluster_cache")
 
 
 @runtime_checkable

@@ -57,6 +57,9 @@ def django_api(cache: ValkeyCache) -> None:
     assert_type(cache.clear(), None)
     assert_type(cache.close(), None)
     assert_type("k" in cache, bool)
+    assert_type(cache.validate_key("k"), None)
+    assert_type(cache.make_and_validate_key("k"), str)
+    assert_type(cache.get_backend_timeout(5), float | None)
 
 
 def extended_api(cache: ValkeyCache) -> None:
