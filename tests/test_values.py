@@ -26,11 +26,11 @@ JSON_LIKE: list[Any] = ["text", "ünï©ødé", "", 0, 7, -3, 2.5, True, False, 
 
 SERIALIZERS = {
     "pickle": (SER + "pickle.PickleSerializer", [*JSON_LIKE, (1, 2), {1, 2}, b"raw", Decimal("1.10"),
-                                                 datetime.date(2024, 1, 2)]),
+                                                 datetime.date(2024, 1, 2), {1: "int key", (2, 3): "tuple key"}]),
     "json": (SER + "json.JSONSerializer", JSON_LIKE),
-    "msgpack": (SER + "msgpack.MSGPackSerializer", [*JSON_LIKE, b"raw"]),
+    "msgpack": (SER + "msgpack.MSGPackSerializer", [*JSON_LIKE, b"raw", {1: "int key", "s": {2: [3]}}]),
     "msgspec_json": (SER + "msgspec.MsgSpecJsonSerializer", JSON_LIKE),
-    "msgspec_msgpack": (SER + "msgspec.MsgSpecMsgPackSerializer", [*JSON_LIKE, b"raw"]),
+    "msgspec_msgpack": (SER + "msgspec.MsgSpecMsgPackSerializer", [*JSON_LIKE, b"raw", {1: "int key"}]),
 }
 
 COMPRESSORS = {

@@ -21,4 +21,5 @@ class MSGPackSerializer(BaseSerializer):
         return msgpack.packb(value)
 
     def loads(self, value: bytes) -> Any:
-        return msgpack.unpackb(value, raw=False)
+        # strict_map_key=False: read back the int-keyed dicts that packb wrote.
+        return msgpack.unpackb(value, raw=False, strict_map_key=False)
