@@ -55,7 +55,7 @@ class SentinelConnectionFactory(ConnectionFactory):
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         super().__init__(options)
-        self.sentinels = sentinel_nodes(options)
+        self.sentinels: list[tuple[str, int]] = sentinel_nodes(options)
 
     def make_connection_params(self, url: str | None) -> dict[str, Any]:
         params = super().make_connection_params(url)
@@ -67,7 +67,8 @@ class SentinelConnectionFactory(ConnectionFactory):
         """A ``SentinelConnectionPool`` for the service the URL names, with its own ``Sentinel``."""
         kwargs = {**params, **self.pool_cls_kwargs}
         location = SentinelURL.parse(kwargs.pop("url"))
-        manager = Sentinel(kwargs.pop("sentinels"), sentinel_kwargs=kwargs.pop("sentinel_kwargs"))
+        sentinel_cls: Any = Sentinel  # valkey-py leaves Sentinel unannotated
+        manager = sentinel_cls(kwargs.pop("sentinels"), sentinel_kwargs=kwargs.pop("sentinel_kwargs"))
         kwargs["db"] = location.db
         kwargs["is_master"] = location.is_master
         if location.username is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from valkey import Valkey
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
@@ -29,7 +29,7 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
     command is retried once.
     """
 
-    CONNECTION_FACTORY_PATH = "django_valkey.pool.SentinelConnectionFactory"
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.SentinelConnectionFactory"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(primary_and_replica(split_servers(server)), params, backend)
@@ -44,7 +44,8 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
             return super()._run(req)
 
     def reset_primary(self) -> None:
-        """Drop every connection of the primary pool; the next one asks the sentinels again."""
+        """Close the idle connections of the primary pool; new ones ask the sentinels where the
+        primary is (connections busy in other threads reset themselves when they meet READONLY)."""
         client = self._clients[0]
         if client is not None:
-            client.connection_pool.disconnect()
+            self.connection_factory.disconnect(client)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.exceptions import ImproperlyConfigured
@@ -31,7 +31,7 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     ``write`` and returns the first server's client; use ``get_server_for_key`` for a key's server.
     """
 
-    CONNECTION_FACTORY_PATH = "django_valkey.pool.ConnectionFactory"
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)

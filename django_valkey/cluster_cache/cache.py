@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from valkey.cluster import ValkeyCluster
 
 from django_valkey.base import BackendCommands, BaseValkeyCache
@@ -14,4 +16,4 @@ class ClusterValkeyCache(BaseValkeyCache[DefaultClusterClient, ValkeyCluster], B
     """``"BACKEND": "django_valkey.cluster_cache.cache.ClusterValkeyCache"``; LOCATION lists one or
     more nodes of the cluster (startup nodes). Django's cache API plus the extended API."""
 
-    DEFAULT_CLIENT_CLASS = "django_valkey.cluster_cache.client.DefaultClusterClient"
+    DEFAULT_CLIENT_CLASS: ClassVar[str] = "django_valkey.cluster_cache.client.DefaultClusterClient"

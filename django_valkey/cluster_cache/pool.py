@@ -18,7 +18,7 @@ def startup_nodes(location: str) -> tuple[str, list[tuple[str, int]]]:
     urls = [url.strip() for url in location.split(",") if url.strip()]
     for url in urls:
         check_url(url)
-    others = []
+    others: list[tuple[str, int]] = []
     for url in urls[1:]:
         parts = urlsplit(url)
         others.append((parts.hostname or "127.0.0.1", parts.port or 6379))
@@ -57,7 +57,8 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
         kwargs = {**params, **self.pool_cls_kwargs}
         first, others = startup_nodes(kwargs.pop("url"))
         if others:
-            kwargs["startup_nodes"] = [ClusterNode(host, port) for host, port in others]
+            node_cls: Any = ClusterNode  # valkey-py leaves ClusterNode unannotated
+            kwargs["startup_nodes"] = [node_cls(host, port) for host, port in others]
         cluster: ValkeyCluster = self.pool_cls.from_url(first, **kwargs)
         return cluster
 

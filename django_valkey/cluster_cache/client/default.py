@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.cluster import ValkeyCluster
@@ -11,7 +11,7 @@ from valkey.cluster import ValkeyCluster
 from django_valkey._grouping import GroupedCommands, Move, gather
 from django_valkey.base_client import BaseClient, ClientCommands, split_servers
 from django_valkey.cluster_cache.slots import slot_of
-from django_valkey.protocols import CacheContext, Timeout
+from django_valkey.protocols import CacheContext, RawClient, Timeout
 
 __all__ = ["DefaultClusterClient"]
 
@@ -26,7 +26,7 @@ class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyClust
     ``smove``...) need the keys in one slot: use a hash tag.
     """
 
-    CONNECTION_FACTORY_PATH = "django_valkey.cluster_cache.pool.ClusterConnectionFactory"
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.ClusterConnectionFactory"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__([",".join(split_servers(server))], params, backend)
@@ -56,7 +56,8 @@ class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyClust
         """User keys matching ``search`` on every primary (KEYS: prefer ``iter_keys``)."""
         req = self._cmd.keys_matching(search, version)
         assert req.args is not None
-        return req.parse(self.get_client().execute_command(*req.args, target_nodes=ValkeyCluster.PRIMARIES))
+        raw = cast(RawClient, self.get_client())
+        return req.parse(raw.execute_command(*req.args, target_nodes=ValkeyCluster.PRIMARIES))
 
     def delete_pattern(
         self,
