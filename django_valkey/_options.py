@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from typing_extensions import get_protocol_members
 
-__all__ = ["CacheOptions", "check_members", "load_object", "number_or_none", "setting_or_option"]
+__all__ = ["CacheOptions", "check_members", "load_object", "number_or_none", "positive_or_none", "setting_or_option"]
 
 DEFAULT_SCAN_ITERSIZE = 1000
 
@@ -81,6 +81,14 @@ def number_or_none(value: object, setting: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ImproperlyConfigured(f"{setting} must be a number of seconds or None, got {value!r}")
     return value
+
+
+def positive_or_none(value: object, setting: str) -> float | None:
+    """A socket timeout: ``None`` (wait forever) or seconds > 0 (0 would make sockets non-blocking)."""
+    number = number_or_none(value, setting)
+    if number is not None and not number > 0:
+        raise ImproperlyConfigured(f"{setting} must be a number of seconds > 0 or None, got {value!r}")
+    return number
 
 
 def setting_or_option(options: Mapping[str, Any], key: str, setting: str, default: object) -> object:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
 
-from django_valkey._options import load_object, number_or_none
+from django_valkey._options import load_object, positive_or_none
 
 __all__ = ["BaseConnectionFactory", "Base", "Pool", "SUPPORTED_SCHEMES"]
 
@@ -71,8 +71,10 @@ class BaseConnectionFactory(Generic[Base, Pool]):
             options.get("BASE_CLIENT_CLASS", self.path_base_cls), "OPTIONS['BASE_CLIENT_CLASS']"
         )
         self.base_client_cls_kwargs: dict[str, Any] = dict(options.get("BASE_CLIENT_KWARGS") or {})
-        self.socket_timeout: float | None = number_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
-        self.socket_connect_timeout: float | None = number_or_none(
+        self.socket_timeout: float | None = positive_or_none(
+            options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']"
+        )
+        self.socket_connect_timeout: float | None = positive_or_none(
             options.get("SOCKET_CONNECT_TIMEOUT"), "OPTIONS['SOCKET_CONNECT_TIMEOUT']"
         )
         password = options.get("PASSWORD")

@@ -311,7 +311,7 @@ def test_numeric_string_timeout_is_accepted(make_cache: MakeCache) -> None:
 
 
 @pytest.mark.parametrize("option", ["SOCKET_TIMEOUT", "SOCKET_CONNECT_TIMEOUT"])
-@pytest.mark.parametrize("value", ["fast", "1", [1]])
+@pytest.mark.parametrize("value", ["fast", "1", [1], 0, -1, float("nan")])
 def test_non_numeric_socket_timeouts(make_cache: MakeCache, option: str, value: Any) -> None:
     bad(make_cache, option, **{option: value})
 
