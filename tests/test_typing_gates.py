@@ -152,3 +152,12 @@ def test_every_public_cache_member_has_an_assert_type(name: str) -> None:
     public = {member for member in dir(cls) if not member.startswith("_")} - NOT_METHODS
     missing = sorted(public - _asserted_members()[name])
     assert missing == [], f"typecheck/ has no assert_type for {name}.{{{', '.join(missing)}}}"
+
+
+def test_lz4_stubs_match_the_installed_lz4() -> None:
+    """``stubs/lz4`` agrees with the runtime module (stubtest, with an allowlist of unused parts)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "lz4", "--allowlist", "stubs/lz4-stubtest-allowlist.txt"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "MYPYPATH": "stubs"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -1,2 +1,6 @@
+# Stubs for python-lz4 (untyped upstream): the parts django-valkey uses, checked with
+# `MYPYPATH=stubs python -m mypy.stubtest lz4 --allowlist stubs/lz4-stubtest-allowlist.txt`.
+VERSION: str
+
 def library_version_number() -> int: ...
 def library_version_string() -> str: ...
