@@ -324,3 +324,23 @@ async def test_async_options_overlay(server: ValkeyProcess) -> None:
 
     with pytest.raises(ImproperlyConfigured, match="ASYNC_OPTIONS"):
         await bad.aget("k")
+
+
+# ------------------------------------------------------------------ the default parser
+
+
+async def test_default_parser_and_stale_reply(server: ValkeyProcess) -> None:
+    """The default parser's non-waiting check still catches a connection left with a reply."""
+    from django_valkey.async_cache.parser import AsyncLibvalkeyParser, default_async_parser
+
+    cache = new_cache(server, AsyncValkeyCache)
+    await cache.set("k", "value")
+    raw = await cache.get_client()
+    pool = raw.connection_pool
+    assert pool.connection_kwargs["parser_class"] is default_async_parser() is AsyncLibvalkeyParser
+    conn = await pool.get_connection("GET")
+    await conn.send_command("GET", cache.make_key("k"))  # the reply is never read
+    await asyncio.sleep(0.05)
+    await pool.release(conn)
+    assert await cache.get("k") == "value"  # dirty connection detected and replaced
+    assert await cache.get_many(["k", "zz"]) == {"k": "value"}

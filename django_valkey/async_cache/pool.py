@@ -22,14 +22,11 @@ from valkey.asyncio import Valkey as AsyncValkey
 from valkey.asyncio.connection import ConnectionPool as AsyncConnectionPool
 
 from django_valkey._options import load_object
+from django_valkey.async_cache.parser import default_async_parser
 from django_valkey.base_pool import BaseConnectionFactory
 
-__all__ = ["AsyncConnectionFactory", "DEFAULT_ASYNC_PARSER", "loop_pools"]
+__all__ = ["AsyncConnectionFactory", "loop_pools"]
 
-#: The parser async pools use unless ``OPTIONS["PARSER_CLASS"]`` names another. The pure-Python
-#: RESP2 parser is the faster one under ``valkey.asyncio`` for cache-sized replies (measured in
-#: ``benchmarks/bench_async.py``): the libvalkey path pays for a timeout round per checkout.
-DEFAULT_ASYNC_PARSER = "valkey._parsers.resp2._AsyncRESP2Parser"
 
 
 class _LoopPools:
@@ -175,5 +172,10 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
         await connection.connection_pool.disconnect(inuse_connections=False)
 
     def get_parser_cls(self) -> type[Any]:
-        cls: type[Any] = load_object(self.options.get("PARSER_CLASS", DEFAULT_ASYNC_PARSER), "OPTIONS['PARSER_CLASS']")
+        """``OPTIONS["PARSER_CLASS"]``, else ``AsyncLibvalkeyParser`` (libvalkey installed) or the
+        pure-Python RESP2 parser: see ``django_valkey.async_cache.parser``."""
+        parser = self.options.get("PARSER_CLASS")
+        if parser is None:
+            return default_async_parser()
+        cls: type[Any] = load_object(parser, "OPTIONS['PARSER_CLASS']")
         return cls
