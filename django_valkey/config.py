@@ -13,9 +13,8 @@ settings module, before anything runs::
         }
     }
 
-A sync client must come with a sync factory and an async client with an async one; the raw
-client type the factory's ``connect`` returns must be the one the client's ``get_client`` returns.
-Other ``OPTIONS`` keys are passed through as upper-case keyword arguments.
+A sync client must come with a sync factory and an async client with an async one. Other
+``OPTIONS`` keys are passed through as upper-case keyword arguments.
 """
 
 from __future__ import annotations
