@@ -520,3 +520,25 @@ def test_close_spares_connections_in_use(make_cache: MakeCache) -> None:
         assert busy.read_response() == b"PONG"
     finally:
         pool.release(busy)
+
+
+def test_cache_page_decorator(django_caches: None) -> None:
+    # Django's own per-view cache (pickled HttpResponse objects, get_many/set with its own keys).
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+    from django.views.decorators.cache import cache_page
+
+    calls: list[int] = []
+
+    @cache_page(60)
+    def view(request: HttpRequest) -> HttpResponse:
+        calls.append(1)
+        return HttpResponse(f"body {len(calls)}")
+
+    factory = RequestFactory()
+    first = view(factory.get("/page"))
+    second = view(factory.get("/page"))
+    other = view(factory.get("/page?x=1"))
+    assert first.content == second.content == b"body 1"
+    assert other.content == b"body 2"
+    assert calls == [1, 1]
