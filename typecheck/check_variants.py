@@ -75,10 +75,11 @@ def cluster_factory_class() -> ConnectionFactoryClass[ValkeyCluster]:
     return ClusterConnectionFactory
 
 
-def cluster_cache(cache: ClusterValkeyCache) -> CacheProtocol[Any]:
+def cluster_cache(cache: ClusterValkeyCache) -> CacheProtocol[ValkeyCluster]:
     return cache
 
 
 def cluster_accessor() -> None:
     assert_type(get_cluster_cache(), ClusterValkeyCache)
     assert_type(get_cluster_cache("cluster").client, DefaultClusterClient)
+    assert_type(get_cluster_cache().get_client(), ValkeyCluster)
