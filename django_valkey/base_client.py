@@ -530,7 +530,10 @@ class AsyncClientCommands(Generic[Backend]):
 
     async def _run(self, req: Request[R]) -> R:
         if req.write or self._single:
-            return await self._execute(await self._client_at(0), req)
+            client = self._clients_of_loop()[0]  # the hot path: no extra coroutine once connected
+            if client is None:
+                client = await self._client_at(0)
+            return await self._execute(client, req)
         try:
             return await self._execute(await self._client_at(self._read_index()), req)
         except CONNECTION_ERRORS:
