@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
+
 from django_valkey._commands import Args, Commands, Request
+from django_valkey.hash_ring import HashRing
 from django_valkey.util import CacheKey
 
-__all__ = ["Grouped", "GroupedCommands", "gather", "group_keys"]
+__all__ = ["Grouped", "GroupedCommands", "Move", "ShardRouter", "gather", "group_keys", "routing_keys"]
 
 H = TypeVar("H", bound=Hashable)
 R = TypeVar("R")
@@ -191,3 +194,39 @@ class Move:
         data, pttl = dumped
         version = self.new_version
         return Request(("RESTORE", self.new, pttl, data, "REPLACE"), lambda _: version, write=True)
+
+
+class ShardRouter:
+    """Which LOCATION entry owns a stored key, for ``ShardClient`` and ``AsyncShardClient``.
+
+    Servers sit on a ``HashRing`` by their URL, so naming the same servers in another order, or
+    adding one, keeps the other keys where they were.
+    """
+
+    __slots__ = ("ring", "_index", "grouped")
+
+    def __init__(self, servers: Sequence[str], cmd: Commands) -> None:
+        self._index = {url: index for index, url in enumerate(servers)}
+        if len(self._index) != len(servers):
+            raise ImproperlyConfigured(f"ShardClient: LOCATION lists a server twice: {list(servers)!r}")
+        self.ring: HashRing[str] = HashRing(servers)
+        self.grouped: GroupedCommands[int] = GroupedCommands(cmd, self.node_of)
+
+    def node_of(self, stored: str) -> int:
+        """The index of the server that owns the stored key ``stored``."""
+        return self._index[self.ring.get_node(stored)]
+
+    def route(self, req: Request[Any]) -> int | None:
+        """The server a request goes to (``None``: nothing to send); ValueError if its keys live on
+        different servers."""
+        args = req.args if req.args is not None else req.batch[0] if req.batch else None
+        if args is None:
+            return None
+        keys = routing_keys(args)
+        nodes = {self.node_of(key.decode() if isinstance(key, bytes) else str(key)) for key in keys}
+        if len(nodes) != 1:
+            raise ValueError(
+                f"ShardClient cannot run {args[0]} over keys that live on different servers: "
+                f"{[str(key) for key in keys]!r}"
+            )
+        return nodes.pop()

@@ -18,6 +18,8 @@ from valkey.exceptions import ReadOnlyError
 __all__ = [
     "SentinelURL",
     "is_failover_error",
+    "pool_arguments",
+    "sentinel_params",
     "primary_and_replica",
     "sentinel_kwargs",
     "sentinel_nodes",
@@ -109,6 +111,33 @@ def sentinel_kwargs(options: Mapping[str, Any], connection: Mapping[str, Any]) -
     if not isinstance(value, Mapping):
         raise ImproperlyConfigured(f"OPTIONS['SENTINEL_KWARGS'] must be a dict, got {value!r}")
     return {str(key): val for key, val in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+
+
+def pool_arguments(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Split a Sentinel factory's pool params into ``(service, Sentinel(...) kwargs, pool kwargs)``.
+
+    ``params`` come from ``make_connection_params`` (``url``, ``sentinels``, ``sentinel_kwargs`` and
+    the connection options); the URL's database, role and credentials go to the pool.
+    """
+    kwargs = {**params, **pool_kwargs}
+    location = SentinelURL.parse(kwargs.pop("url"))
+    manager = {"sentinels": kwargs.pop("sentinels"), "sentinel_kwargs": kwargs.pop("sentinel_kwargs")}
+    kwargs["db"] = location.db
+    kwargs["is_master"] = location.is_master
+    if location.username is not None:
+        kwargs["username"] = location.username
+    if location.password is not None:
+        kwargs["password"] = location.password
+    if location.ssl:
+        kwargs["ssl"] = True
+    return location.service, manager, kwargs
+
+
+def sentinel_params(params: dict[str, Any], sentinels: Sequence[tuple[str, int]], options: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` plus what shapes a Sentinel pool: the sentinels and the kwargs to reach them."""
+    params["sentinels"] = tuple(sentinels)
+    params["sentinel_kwargs"] = sentinel_kwargs(options, params)
+    return params
 
 
 def is_failover_error(exc: BaseException) -> bool:

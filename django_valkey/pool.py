@@ -11,7 +11,7 @@ from valkey.connection import ConnectionPool, DefaultParser
 from valkey.sentinel import Sentinel
 
 from django_valkey._options import load_object
-from django_valkey._sentinel import SentinelURL, sentinel_kwargs, sentinel_nodes
+from django_valkey._sentinel import pool_arguments, sentinel_nodes, sentinel_params
 from django_valkey.base_pool import BaseConnectionFactory
 
 __all__ = ["ConnectionFactory", "SentinelConnectionFactory", "get_connection_factory"]
@@ -58,26 +58,13 @@ class SentinelConnectionFactory(ConnectionFactory):
         self.sentinels: list[tuple[str, int]] = sentinel_nodes(options)
 
     def make_connection_params(self, url: str | None) -> dict[str, Any]:
-        params = super().make_connection_params(url)
-        params["sentinels"] = tuple(self.sentinels)
-        params["sentinel_kwargs"] = sentinel_kwargs(self.options, params)
-        return params
+        return sentinel_params(super().make_connection_params(url), self.sentinels, self.options)
 
     def get_connection_pool(self, params: dict[str, Any]) -> Any:
         """A ``SentinelConnectionPool`` for the service the URL names, with its own ``Sentinel``."""
-        kwargs = {**params, **self.pool_cls_kwargs}
-        location = SentinelURL.parse(kwargs.pop("url"))
+        service, manager, kwargs = pool_arguments(params, self.pool_cls_kwargs)
         sentinel_cls: Any = Sentinel  # valkey-py leaves Sentinel unannotated
-        manager = sentinel_cls(kwargs.pop("sentinels"), sentinel_kwargs=kwargs.pop("sentinel_kwargs"))
-        kwargs["db"] = location.db
-        kwargs["is_master"] = location.is_master
-        if location.username is not None:
-            kwargs["username"] = location.username
-        if location.password is not None:
-            kwargs["password"] = location.password
-        if location.ssl:
-            kwargs["ssl"] = True
-        return self.pool_cls(location.service, manager, **kwargs)
+        return self.pool_cls(service, sentinel_cls(**manager), **kwargs)
 
 
 def get_connection_factory(path: str | None = None, options: Mapping[str, Any] | None = None) -> Any:

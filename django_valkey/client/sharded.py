@@ -6,11 +6,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.exceptions import ImproperlyConfigured
 from valkey import Valkey
 
 from django_valkey._commands import Request
-from django_valkey._grouping import Grouped, GroupedCommands, Move, routing_keys
+from django_valkey._grouping import Grouped, Move, ShardRouter
 from django_valkey.base_client import BaseClient, ClientCommands
 from django_valkey.hash_ring import HashRing
 from django_valkey.protocols import CacheContext, LockProtocol, Timeout
@@ -32,37 +31,28 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
+    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncShardClient"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)
-        self._index = {url: index for index, url in enumerate(self._server)}
-        if len(self._index) != len(self._server):
-            raise ImproperlyConfigured(f"ShardClient: LOCATION lists a server twice: {self._server!r}")
-        self.ring: HashRing[str] = HashRing(self._server)
-        self._grouped = GroupedCommands(self._cmd, self._node_index)
+        self._router = ShardRouter(self._server, self._cmd)
 
-    def _node_index(self, stored: str) -> int:
-        return self._index[self.ring.get_node(stored)]
+    @property
+    def ring(self) -> HashRing[str]:
+        """The hash ring over the LOCATION URLs."""
+        return self._router.ring
 
     def get_server_for_key(self, key: str, version: int | None = None) -> Valkey:
         """The raw client of the server that owns ``key``."""
-        return self._client_at(self._node_index(self._keys.make_key(key, version)))
+        return self._client_at(self._router.node_of(self._keys.make_key(key, version)))
 
     def get_client(self, write: bool = True) -> Valkey:
         """The first server's raw client (shards have no replicas); see ``get_server_for_key``."""
         return self._client_at(0)
 
     def _run(self, req: Request[R]) -> R:
-        args = req.args if req.args is not None else req.batch[0] if req.batch else None
-        if args is None:
-            return req.parse(None)
-        nodes = {self._node_index(key.decode() if isinstance(key, bytes) else str(key)) for key in routing_keys(args)}
-        if len(nodes) != 1:
-            raise ValueError(
-                f"ShardClient cannot run {args[0]} over keys that live on different servers: "
-                f"{[str(key) for key in routing_keys(args)]!r}"
-            )
-        return self._execute(self._client_at(nodes.pop()), req)
+        index = self._router.route(req)
+        return req.parse(None) if index is None else self._execute(self._client_at(index), req)
 
     def _run_grouped(self, grouped: Grouped[int, R]) -> R:
         return grouped.merge([self._execute(self._client_at(index), req) for index, req in grouped.parts.items()])
@@ -74,19 +64,19 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     # ---------------------------------------------------------------- multi-key
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        return self._run_grouped(self._grouped.get_many(keys, version))
+        return self._run_grouped(self._router.grouped.get_many(keys, version))
 
     def set_many(
         self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[str]:
-        return self._run_grouped(self._grouped.set_many(data, timeout, version))
+        return self._run_grouped(self._router.grouped.set_many(data, timeout, version))
 
     def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
-        return self._run_grouped(self._grouped.delete_many(keys, version))
+        return self._run_grouped(self._router.grouped.delete_many(keys, version))
 
     def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
         move = Move(self._cmd, key, delta, version)
-        source, target = self._node_index(move.old), self._node_index(move.new)
+        source, target = self._router.node_of(move.old), self._router.node_of(move.new)
         if source == target:
             return super().incr_version(key, delta, version)
         # The new key lives on another server: copy the value (with its TTL), then drop the old one.

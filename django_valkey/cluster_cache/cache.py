@@ -14,7 +14,7 @@ from django_valkey.protocols import AsyncClientProtocol
 __all__ = ["AsyncClusterValkeyCache", "ClusterValkeyCache"]
 
 
-class ClusterValkeyCache(BaseValkeyCache[DefaultClusterClient, ValkeyCluster], BackendCommands):
+class ClusterValkeyCache(BaseValkeyCache[DefaultClusterClient, ValkeyCluster], BackendCommands[ValkeyCluster]):
     """``"BACKEND": "django_valkey.cluster_cache.cache.ClusterValkeyCache"``; LOCATION lists one or
     more nodes of the cluster (startup nodes). Django's cache API plus the extended API; the
     ``a*`` methods run on ``AsyncDefaultClusterClient``."""

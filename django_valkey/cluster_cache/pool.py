@@ -1,16 +1,21 @@
-"""``ClusterConnectionFactory``: builds ``valkey.cluster.ValkeyCluster`` clients."""
+"""Cluster connection factories: ``ClusterConnectionFactory`` (``valkey.cluster.ValkeyCluster``)
+and ``AsyncClusterConnectionFactory`` (``valkey.asyncio.cluster.ValkeyCluster``, one per event loop)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from valkey.asyncio.cluster import ClusterNode as AsyncClusterNode
+from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 from valkey.cluster import ClusterNode, ValkeyCluster
 from valkey.connection import DefaultParser
 
+from django_valkey.async_cache.pool import AsyncConnectionFactory
 from django_valkey.base_pool import BaseConnectionFactory, check_url
 
-__all__ = ["ClusterConnectionFactory", "startup_nodes"]
+__all__ = ["AsyncClusterConnectionFactory", "ClusterConnectionFactory", "LoopValkeyCluster", "startup_nodes"]
 
 
 def startup_nodes(location: str) -> tuple[str, list[tuple[str, int]]]:
@@ -23,6 +28,27 @@ def startup_nodes(location: str) -> tuple[str, list[tuple[str, int]]]:
         parts = urlsplit(url)
         others.append((parts.hostname or "127.0.0.1", parts.port or 6379))
     return urls[0], others
+
+
+def _cluster_params(factory: BaseConnectionFactory[Any, Any], url: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"url": url}
+    if url is not None:
+        startup_nodes(url)  # checks every URL's scheme
+    if factory.socket_timeout is not None:
+        params["socket_timeout"] = factory.socket_timeout
+    if factory.socket_connect_timeout is not None:
+        params["socket_connect_timeout"] = factory.socket_connect_timeout
+    if factory.password is not None:
+        params["password"] = factory.password
+    return params
+
+
+def _from_url(cluster_cls: Any, node_cls: Any, params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) -> Any:
+    kwargs = {**params, **pool_kwargs}
+    first, others = startup_nodes(kwargs.pop("url"))
+    if others:
+        kwargs["startup_nodes"] = [node_cls(host, port) for host, port in others]
+    return cluster_cls.from_url(first, **kwargs)
 
 
 class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluster]):
@@ -38,28 +64,14 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
     path_base_cls = "valkey.cluster.ValkeyCluster"
 
     def make_connection_params(self, url: str | None) -> dict[str, Any]:
-        params: dict[str, Any] = {"url": url}
-        if url is not None:
-            startup_nodes(url)  # checks every URL's scheme
-        if self.socket_timeout is not None:
-            params["socket_timeout"] = self.socket_timeout
-        if self.socket_connect_timeout is not None:
-            params["socket_connect_timeout"] = self.socket_connect_timeout
-        if self.password is not None:
-            params["password"] = self.password
-        return params
+        return _cluster_params(self, url)
 
     def get_parser_cls(self) -> type[Any]:
         """valkey-py's default parser (``ValkeyCluster`` picks its own; ``PARSER_CLASS`` is not used)."""
         return DefaultParser
 
     def get_connection_pool(self, params: dict[str, Any]) -> ValkeyCluster:
-        kwargs = {**params, **self.pool_cls_kwargs}
-        first, others = startup_nodes(kwargs.pop("url"))
-        if others:
-            node_cls: Any = ClusterNode  # valkey-py leaves ClusterNode unannotated
-            kwargs["startup_nodes"] = [node_cls(host, port) for host, port in others]
-        cluster: ValkeyCluster = self.pool_cls.from_url(first, **kwargs)
+        cluster: ValkeyCluster = _from_url(self.pool_cls, ClusterNode, params, self.pool_cls_kwargs)
         return cluster
 
     def get_connection(self, params: dict[str, Any]) -> ValkeyCluster:
@@ -71,3 +83,39 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
 
     def disconnect(self, connection: Any) -> None:
         connection.disconnect_connection_pools()
+
+
+class LoopValkeyCluster(AsyncValkeyCluster):
+    """``valkey.asyncio.cluster.ValkeyCluster`` with the ``disconnect()`` that the per-event-loop
+    pool registry calls when its loop shuts down (it closes the cluster client for good)."""
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        await self.aclose()
+
+
+class AsyncClusterConnectionFactory(AsyncConnectionFactory):
+    """The asyncio twin of ``ClusterConnectionFactory``: one ``valkey.asyncio`` cluster client per
+    event loop and set of options, closed when its loop shuts down."""
+
+    path_pool_cls = "django_valkey.cluster_cache.pool.LoopValkeyCluster"
+    path_base_cls = "django_valkey.cluster_cache.pool.LoopValkeyCluster"
+
+    def make_connection_params(self, url: str | None) -> dict[str, Any]:
+        return _cluster_params(self, url)
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Any:
+        return _from_url(self.pool_cls, AsyncClusterNode, params, self.pool_cls_kwargs)
+
+    async def get_connection(self, params: dict[str, Any]) -> Any:
+        """The running loop's cluster client for ``params``."""
+        return self.get_or_create_connection_pool(params)
+
+    async def connect(self, url: str) -> Any:
+        return await self.get_connection(self.make_connection_params(url))
+
+    async def disconnect(self, connection: Any) -> None:
+        """Close the idle connections of every node (the cluster client stays usable)."""
+        for node in connection.get_nodes():
+            idle: list[Any] = list(getattr(node, "_free", ()))
+            for conn in idle:
+                await conn.disconnect()

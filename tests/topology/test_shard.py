@@ -140,7 +140,7 @@ def test_incr_version_moves_across_servers(shard_cache: ValkeyCache) -> None:
     crossing = next(
         f"iv{i}"
         for i in range(500)
-        if client._node_index(shard_cache.make_key(f"iv{i}", 1)) != client._node_index(shard_cache.make_key(f"iv{i}", 2))
+        if client._router.node_of(shard_cache.make_key(f"iv{i}", 1)) != client._router.node_of(shard_cache.make_key(f"iv{i}", 2))
     )
     shard_cache.set(crossing, {"x": 1}, timeout=100)
     assert shard_cache.incr_version(crossing) == 2
@@ -156,7 +156,7 @@ def test_cross_server_set_algebra_is_refused(shard_cache: ValkeyCache) -> None:
     a = "sa"
     b = next(
         f"sb{i}" for i in range(500)
-        if client._node_index(shard_cache.make_key(f"sb{i}")) != client._node_index(shard_cache.make_key(a))
+        if client._router.node_of(shard_cache.make_key(f"sb{i}")) != client._router.node_of(shard_cache.make_key(a))
     )
     with pytest.raises(ValueError, match="different servers"):
         shard_cache.sunion(a, b)

@@ -1,0 +1,74 @@
+"""``AsyncDefaultClusterClient``: the asyncio client of ``AsyncClusterValkeyCache``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, cast
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
+
+from django_valkey._grouping import GroupedCommands, Move, gather
+from django_valkey.base_client import AsyncClientCommands, BaseClient, split_servers
+from django_valkey.cluster_cache.slots import slot_of
+from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
+
+__all__ = ["AsyncDefaultClusterClient"]
+
+
+class AsyncDefaultClusterClient(
+    BaseClient[AsyncValkeyCluster, AsyncConnectionFactoryProtocol[Any, Any]], AsyncClientCommands[AsyncValkeyCluster]
+):
+    """The asyncio twin of ``DefaultClusterClient`` on ``valkey.asyncio.cluster.ValkeyCluster``
+    (one per event loop): the same slot grouping, one cluster pipeline per multi-key call."""
+
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.AsyncClusterConnectionFactory"
+    FACTORY_PROTOCOL: ClassVar[type] = AsyncConnectionFactoryProtocol
+
+    def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
+        super().__init__([",".join(split_servers(server))], params, backend)
+        self._grouped = GroupedCommands(self._cmd, slot_of)
+
+    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        return await self._run(gather(self._grouped.get_many(keys, version), write=False))
+
+    async def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        return await self._run(gather(self._grouped.set_many(data, timeout, version), write=True))
+
+    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
+        return await self._run(gather(self._grouped.delete_many(keys, version), write=True))
+
+    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        move = Move(self._cmd, key, delta, version)
+        if slot_of(move.old) == slot_of(move.new):
+            return await super().incr_version(key, delta, version)
+        new_version = await self._run(move.restore(await self._run(move.dump)))
+        await self._run(move.delete)
+        return new_version
+
+    async def keys(self, search: str, version: int | None = None) -> list[str]:
+        """User keys matching ``search`` on every primary (KEYS: prefer ``iter_keys``)."""
+        req = self._cmd.keys_matching(search, version)
+        assert req.args is not None
+        raw = cast(AsyncRawClient, await self.get_client())
+        return req.parse(await raw.execute_command(*req.args, target_nodes=AsyncValkeyCluster.PRIMARIES))
+
+    async def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        """Delete matching keys on every primary: SCAN, then one DEL per slot, ``itersize`` at a time."""
+        client = await self.get_client(write=True)
+        count = itersize or self._scan_itersize
+        deleted, batch = 0, list[Any]()
+        async for stored in self._scan(client, self._keys.make_pattern(pattern, version, prefix), count):
+            batch.append(stored)
+            if len(batch) >= count:
+                deleted += await self._execute(client, gather(self._grouped.delete_stored(batch), write=True))
+                batch = []
+        return deleted + await self._execute(client, gather(self._grouped.delete_stored(batch), write=True))
