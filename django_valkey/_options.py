@@ -60,8 +60,9 @@ def _declared_async(protocol: type, member: str) -> bool | None:
     """Whether ``protocol`` declares ``member`` with ``async def``; None for overloads and data."""
     declared: object = getattr(protocol, member, None)
     qualname: str = getattr(declared, "__qualname__", "")
-    if not callable(declared) or not qualname.startswith(f"{protocol.__qualname__}."):
-        return None
+    owners = {f"{cls.__qualname__}." for cls in protocol.__mro__}
+    if not callable(declared) or not any(qualname.startswith(owner) for owner in owners):
+        return None  # an @overload stub (typing's dummy function) or a data member
     return iscoroutinefunction(declared)
 
 

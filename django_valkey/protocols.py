@@ -42,6 +42,7 @@ __all__ = [
     "AsyncCacheProtocol",
     "AsyncClientClass",
     "AsyncClientProtocol",
+    "AsyncCommandsProtocol",
     "AsyncConnectionFactoryClass",
     "AsyncConnectionFactoryProtocol",
     "AsyncLockProtocol",
@@ -52,6 +53,7 @@ __all__ = [
     "CacheProtocol",
     "ClientClass",
     "ClientProtocol",
+    "CommandsProtocol",
     "CompressorClass",
     "CompressorProtocol",
     "ConnectionFactoryClass",
@@ -366,41 +368,22 @@ class CacheContext(Protocol):
 
 
 # --------------------------------------------------------------------------------------------
-# Clients
+# Commands (shared by clients and caches) and clients
 # --------------------------------------------------------------------------------------------
 
 
-@runtime_checkable
-class ClientProtocol(Protocol[RawT_co]):
-    """What a cache backend calls for every command; one instance per cache per process.
+class CommandsProtocol(Protocol[RawT_co]):
+    """The commands a sync client and a sync cache both have, with the same signatures.
 
-    The cache builds it on first use as ``ClientClass(server, params, backend)``: ``server`` is the
-    LOCATION (a string or a list), ``params`` the whole ``CACHES`` entry, ``backend`` the owning
-    cache. Each cache method calls the client method of the same name. Methods take user keys and
-    raise valkey-py's errors; the cache turns those into ``ConnectionInterrupted`` or ignores them
-    (``IGNORE_EXCEPTIONS``). ``set`` always returns whether the value was stored (the cache hides
-    it unless ``nx``/``xx`` was given). ``BaseClient`` + ``ClientCommands`` is the reference
-    implementation; ``DefaultClient`` conforms to ``ClientProtocol[valkey.Valkey]``.
+    ``ClientProtocol`` and ``CacheProtocol`` extend it: the cache's method of each name calls the
+    client's, inside its error guard. ``get_client`` returns the raw client: the primary when
+    ``write``, else a replica if there is one.
     """
 
-    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
-
-    def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
-
+    # Django's API
     def get_client(self, write: bool = True) -> RawT_co: ...
 
-    # Django's API
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any: ...
-
-    def set(
-        self,
-        key: str,
-        value: Any,
-        timeout: Timeout = ...,
-        version: int | None = None,
-        nx: bool = False,
-        xx: bool = False,
-    ) -> bool: ...
 
     def add(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> bool: ...
 
@@ -412,8 +395,6 @@ class ClientProtocol(Protocol[RawT_co]):
 
     def set_many(self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None) -> list[str]: ...
 
-    def delete_many(self, keys: Iterable[str], version: int | None = None) -> int: ...
-
     def has_key(self, key: str, version: int | None = None) -> bool: ...
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
@@ -423,8 +404,6 @@ class ClientProtocol(Protocol[RawT_co]):
     def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
 
     def clear(self) -> None: ...
-
-    def close(self) -> None: ...
 
     # Expiry
     def ttl(self, key: str, version: int | None = None) -> int | None: ...
@@ -524,29 +503,24 @@ class ClientProtocol(Protocol[RawT_co]):
     def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
 
 
-ClientClass = Callable[[str | Sequence[str], Mapping[str, Any], CacheContext], ClientProtocol[RawT_co]]
-"""What ``OPTIONS["CLIENT_CLASS"]`` names for a sync cache: ``ClientClass(server, params, backend)``."""
-
-
 @runtime_checkable
-class AsyncClientProtocol(Protocol[AsyncRawT_co]):
-    """The asyncio twin of ``ClientProtocol``: the same methods, as coroutines.
+class ClientProtocol(CommandsProtocol[RawT_co], Protocol[RawT_co]):
+    """What a cache backend calls for every command; one instance per cache per process.
 
-    Built as ``ClientClass(server, params, backend)`` by an async cache, and called by it like a
-    sync client. ``get_client`` is a coroutine because connecting may need the event loop;
-    ``iter_keys`` and ``sscan_iter`` are async iterators. ``BaseClient`` + ``AsyncClientCommands``
-    is the reference implementation.
+    The cache builds it on first use as ``ClientClass(server, params, backend)``: ``server`` is the
+    LOCATION (a string or a list), ``params`` the whole ``CACHES`` entry, ``backend`` the owning
+    cache. Each cache method calls the client method of the same name. Methods take user keys and
+    raise valkey-py's errors; the cache turns those into ``ConnectionInterrupted`` or ignores them
+    (``IGNORE_EXCEPTIONS``). ``set`` always returns whether the value was stored (the cache hides
+    it unless ``nx``/``xx`` was given). ``BaseClient`` + ``ClientCommands`` is the reference
+    implementation; ``DefaultClient`` conforms to ``ClientProtocol[valkey.Valkey]``.
     """
 
     def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
 
-    async def get_client(self, write: bool = True) -> AsyncRawT_co: ...
-
-    async def get(self, key: str, default: Any = None, version: int | None = None) -> Any: ...
-
-    async def set(
+    def set(
         self,
         key: str,
         value: Any,
@@ -555,6 +529,25 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
         nx: bool = False,
         xx: bool = False,
     ) -> bool: ...
+
+    def delete_many(self, keys: Iterable[str], version: int | None = None) -> int: ...
+
+    def close(self) -> None: ...
+
+
+ClientClass = Callable[[str | Sequence[str], Mapping[str, Any], CacheContext], ClientProtocol[RawT_co]]
+"""What ``OPTIONS["CLIENT_CLASS"]`` names for a sync cache: ``ClientClass(server, params, backend)``."""
+
+
+class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
+    """The commands an async client and an async cache both have (``AsyncClientProtocol`` and
+    ``AsyncCacheProtocol`` extend it): ``CommandsProtocol``'s, as coroutines; ``iter_keys`` and
+    ``sscan_iter`` are async iterators."""
+
+    # Django's API
+    async def get_client(self, write: bool = True) -> AsyncRawT_co: ...
+
+    async def get(self, key: str, default: Any = None, version: int | None = None) -> Any: ...
 
     async def add(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> bool: ...
 
@@ -568,8 +561,6 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
         self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None
     ) -> list[str]: ...
 
-    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int: ...
-
     async def has_key(self, key: str, version: int | None = None) -> bool: ...
 
     async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
@@ -580,8 +571,7 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
 
     async def clear(self) -> None: ...
 
-    async def close(self) -> None: ...
-
+    # Expiry
     async def ttl(self, key: str, version: int | None = None) -> int | None: ...
 
     async def pttl(self, key: str, version: int | None = None) -> int | None: ...
@@ -596,6 +586,7 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
 
     async def persist(self, key: str, version: int | None = None) -> bool: ...
 
+    # Locks and key space
     async def get_lock(
         self,
         key: str,
@@ -621,6 +612,7 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
         itersize: int | None = None,
     ) -> int: ...
 
+    # Sets (members go through the serializer)
     async def sadd(self, key: str, *values: Any, version: int | None = None) -> int: ...
 
     async def srem(self, key: str, *members: Any, version: int | None = None) -> int: ...
@@ -665,6 +657,7 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None
     ) -> AsyncIterator[Any]: ...
 
+    # Hashes (the hash name is a key; fields are plain strings; values go through the serializer)
     async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int: ...
 
     async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any: ...
@@ -676,6 +669,35 @@ class AsyncClientProtocol(Protocol[AsyncRawT_co]):
     async def hkeys(self, name: str, version: int | None = None) -> list[str]: ...
 
     async def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
+
+
+@runtime_checkable
+class AsyncClientProtocol(AsyncCommandsProtocol[AsyncRawT_co], Protocol[AsyncRawT_co]):
+    """The asyncio twin of ``ClientProtocol``: the same methods, as coroutines.
+
+    Built as ``ClientClass(server, params, backend)`` by an async cache, and called by it like a
+    sync client. ``get_client`` is a coroutine because connecting may need the event loop;
+    ``iter_keys`` and ``sscan_iter`` are async iterators. ``BaseClient`` + ``AsyncClientCommands``
+    is the reference implementation.
+    """
+
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
+
+    def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey: ...
+
+    async def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = ...,
+        version: int | None = None,
+        nx: bool = False,
+        xx: bool = False,
+    ) -> bool: ...
+
+    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int: ...
+
+    async def close(self) -> None: ...
 
 
 AsyncClientClass = Callable[
@@ -689,7 +711,7 @@ AsyncClientClass = Callable[
 # --------------------------------------------------------------------------------------------
 
 
-class CacheProtocol(Protocol[RawT_co]):
+class CacheProtocol(CommandsProtocol[RawT_co], Protocol[RawT_co]):
     """The sync cache backend as application code sees it: Django's API plus the extended API.
 
     Application code calls it (``django_valkey.get_cache()`` returns the concrete ``ValkeyCache``,
@@ -703,11 +725,6 @@ class CacheProtocol(Protocol[RawT_co]):
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
 
-    def get_client(self, write: bool = True) -> RawT_co: ...
-
-    # Django's API
-    def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any: ...
-
     @overload
     def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
     @overload
@@ -717,62 +734,15 @@ class CacheProtocol(Protocol[RawT_co]):
     @overload
     def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool) -> bool: ...
 
-    def add(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> bool: ...
-
     def get_or_set(
         self, key: str, default: Any | None, timeout: Timeout = ..., version: int | None = None
     ) -> Any | None: ...
 
-    def touch(self, key: str, timeout: Timeout = ..., version: int | None = None) -> bool: ...
-
-    def delete(self, key: str, version: int | None = None) -> bool: ...
-
-    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]: ...
-
-    def set_many(self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None) -> list[str]: ...
-
     def delete_many(self, keys: Iterable[str], version: int | None = None) -> None: ...
-
-    def has_key(self, key: str, version: int | None = None) -> bool: ...
-
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
-
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
-
-    def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
 
     def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
 
-    def clear(self) -> None: ...
-
     def close(self, **kwargs: Any) -> None: ...
-
-    # Expiry
-    def ttl(self, key: str, version: int | None = None) -> int | None: ...
-
-    def pttl(self, key: str, version: int | None = None) -> int | None: ...
-
-    def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
-
-    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
-
-    def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
-
-    def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
-
-    def persist(self, key: str, version: int | None = None) -> bool: ...
-
-    # Locks and key space
-    def get_lock(
-        self,
-        key: str,
-        version: int | None = None,
-        timeout: float | None = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: float | None = None,
-        thread_local: bool = True,
-    ) -> LockProtocol: ...
 
     def lock(
         self,
@@ -785,82 +755,12 @@ class CacheProtocol(Protocol[RawT_co]):
         thread_local: bool = True,
     ) -> LockProtocol: ...
 
-    def keys(self, search: str, version: int | None = None) -> list[str]: ...
-
-    def iter_keys(self, search: str, itersize: int | None = None, version: int | None = None) -> Iterator[str]: ...
-
-    def delete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int: ...
-
     def mget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]: ...
 
     def mset(self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None) -> list[str]: ...
 
-    # Sets
-    def sadd(self, key: str, *values: Any, version: int | None = None) -> int: ...
 
-    def srem(self, key: str, *members: Any, version: int | None = None) -> int: ...
-
-    def scard(self, key: str, version: int | None = None) -> int: ...
-
-    def sismember(self, key: str, member: Any, version: int | None = None) -> bool: ...
-
-    def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]: ...
-
-    def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool: ...
-
-    @overload
-    def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
-
-    @overload
-    def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
-
-    def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
-
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
-
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
-
-    def sscan(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> builtins.set[Any]: ...
-
-    def sscan_iter(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> Iterator[Any]: ...
-
-    # Hashes
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int: ...
-
-    def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any: ...
-
-    def hdel(self, name: str, key: str, version: int | None = None) -> int: ...
-
-    def hlen(self, name: str, version: int | None = None) -> int: ...
-
-    def hkeys(self, name: str, version: int | None = None) -> list[str]: ...
-
-    def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
-
-
-class AsyncCacheProtocol(Protocol[AsyncRawT_co]):
+class AsyncCacheProtocol(AsyncCommandsProtocol[AsyncRawT_co], Protocol[AsyncRawT_co]):
     """The async cache backend as application code sees it: every ``CacheProtocol`` method, as a
     coroutine under the same name (``await cache.get("k")``), as in django-valkey 0.4.
 
@@ -871,10 +771,6 @@ class AsyncCacheProtocol(Protocol[AsyncRawT_co]):
     def make_key(self, key: str, version: int | None = None) -> str: ...
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
-
-    async def get_client(self, write: bool = True) -> AsyncRawT_co: ...
-
-    async def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any: ...
 
     @overload
     async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
@@ -887,66 +783,19 @@ class AsyncCacheProtocol(Protocol[AsyncRawT_co]):
         self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool
     ) -> bool: ...
 
-    async def add(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> bool: ...
-
     async def get_or_set(
         self, key: str, default: Any | None, timeout: Timeout = ..., version: int | None = None
     ) -> Any | None: ...
 
-    async def touch(self, key: str, timeout: Timeout = ..., version: int | None = None) -> bool: ...
-
-    async def delete(self, key: str, version: int | None = None) -> bool: ...
-
-    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]: ...
-
-    async def set_many(
-        self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None
-    ) -> list[str]: ...
-
     async def delete_many(self, keys: Iterable[str], version: int | None = None) -> None: ...
 
-    async def has_key(self, key: str, version: int | None = None) -> bool: ...
-
-    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
-
-    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
-
-    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
-
     async def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
-
-    async def clear(self) -> None: ...
 
     def close(self, **kwargs: Any) -> None:
         """Plain method: Django calls it synchronously after every request."""
         ...
 
     async def aclose(self, **kwargs: Any) -> None: ...
-
-    async def ttl(self, key: str, version: int | None = None) -> int | None: ...
-
-    async def pttl(self, key: str, version: int | None = None) -> int | None: ...
-
-    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
-
-    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
-
-    async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
-
-    async def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
-
-    async def persist(self, key: str, version: int | None = None) -> bool: ...
-
-    async def get_lock(
-        self,
-        key: str,
-        version: int | None = None,
-        timeout: float | None = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: float | None = None,
-        thread_local: bool = True,
-    ) -> AsyncLockProtocol: ...
 
     async def lock(
         self,
@@ -959,78 +808,8 @@ class AsyncCacheProtocol(Protocol[AsyncRawT_co]):
         thread_local: bool = True,
     ) -> AsyncLockProtocol: ...
 
-    async def keys(self, search: str, version: int | None = None) -> list[str]: ...
-
-    def iter_keys(
-        self, search: str, itersize: int | None = None, version: int | None = None
-    ) -> AsyncIterator[str]: ...
-
-    async def delete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int: ...
-
     async def mget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]: ...
 
     async def mset(
         self, data: Mapping[str, Any], timeout: Timeout = ..., version: int | None = None
     ) -> list[str]: ...
-
-    async def sadd(self, key: str, *values: Any, version: int | None = None) -> int: ...
-
-    async def srem(self, key: str, *members: Any, version: int | None = None) -> int: ...
-
-    async def scard(self, key: str, version: int | None = None) -> int: ...
-
-    async def sismember(self, key: str, member: Any, version: int | None = None) -> bool: ...
-
-    async def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]: ...
-
-    async def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    async def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool: ...
-
-    @overload
-    async def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    async def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
-
-    @overload
-    async def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    async def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
-
-    async def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    async def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
-
-    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
-
-    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
-
-    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
-
-    async def sscan(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> builtins.set[Any]: ...
-
-    def sscan_iter(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> AsyncIterator[Any]: ...
-
-    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int: ...
-
-    async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any: ...
-
-    async def hdel(self, name: str, key: str, version: int | None = None) -> int: ...
-
-    async def hlen(self, name: str, version: int | None = None) -> int: ...
-
-    async def hkeys(self, name: str, version: int | None = None) -> list[str]: ...
-
-    async def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
