@@ -30,5 +30,5 @@ class AsyncValkeyCache(  # type: ignore[misc]  # pyright: ignore[reportIncompati
     (or ``await cache.aget("k")``); the extended API too, every method a coroutine except
     ``make_key``, ``make_pattern`` and ``close``."""
 
-    DEFAULT_CLIENT_CLASS = "django_valkey.async_cache.client.AsyncDefaultClient"
+    DEFAULT_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncDefaultClient"
     CLIENT_PROTOCOL: ClassVar[type] = AsyncClientProtocol

@@ -18,5 +18,5 @@ class AsyncDefaultClient(
     """The default async client: the asyncio twin of ``DefaultClient`` (same LOCATION rules, same
     replica reads with a fall back to the primary). Its raw clients and pools are per event loop."""
 
-    CONNECTION_FACTORY_PATH = "django_valkey.async_cache.pool.AsyncConnectionFactory"
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.async_cache.pool.AsyncConnectionFactory"
     FACTORY_PROTOCOL: ClassVar[type] = AsyncConnectionFactoryProtocol
