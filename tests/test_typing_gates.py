@@ -125,23 +125,28 @@ NOT_METHODS = {"CLIENT_PROTOCOL", "DEFAULT_CLIENT_CLASS"}
 
 
 def _asserted_members() -> dict[str, set[str]]:
-    """Per annotation (class name): the members used inside ``assert_type(...)`` in typecheck/."""
+    """Per annotated class (each side of a union): the members used inside ``assert_type(...)``."""
     seen: dict[str, set[str]] = defaultdict(set)
     for path in (ROOT / "typecheck").rglob("check_*.py"):
         tree = ast.parse(path.read_text())
         for func in ast.walk(tree):
             if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            params = {a.arg: ast.unparse(a.annotation) for a in func.args.args if a.annotation is not None}
+            params = {
+                a.arg: [part.strip() for part in ast.unparse(a.annotation).split("|")]
+                for a in func.args.args
+                if a.annotation is not None
+            }
             for call in ast.walk(func):
                 if isinstance(call, ast.Call) and ast.unparse(call.func) == "assert_type":
                     for node in ast.walk(call.args[0]):
                         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                            if node.value.id in params:
-                                seen[params[node.value.id]].add(node.attr)
+                            for annotation in params.get(node.value.id, []):
+                                seen[annotation].add(node.attr)
                         if isinstance(node, ast.Compare) and isinstance(node.comparators[0], ast.Name):
-                            if node.comparators[0].id in params and isinstance(node.ops[0], ast.In):
-                                seen[params[node.comparators[0].id]].add("__contains__")
+                            if isinstance(node.ops[0], ast.In):
+                                for annotation in params.get(node.comparators[0].id, []):
+                                    seen[annotation].add("__contains__")
     return seen
 
 
