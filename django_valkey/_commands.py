@@ -382,6 +382,14 @@ class Commands:
         decode = self._decoder(made)
         return Request(("SRANDMEMBER", made, count), lambda reply: [decode(raw) for raw in reply])
 
+    def spop(self, key: str, count: int | None, version: int | None) -> Request[Any]:
+        """SPOP of one member (``count=None``: the member or ``None``) or of ``count`` (a set)."""
+        return self.spop_one(key, version) if count is None else self.spop_many(key, count, version)
+
+    def srandmember(self, key: str, count: int | None, version: int | None) -> Request[Any]:
+        """SRANDMEMBER of one member (``count=None``: the member or ``None``) or of ``count`` (a list)."""
+        return self.srandmember_one(key, version) if count is None else self.srandmember_many(key, count, version)
+
     def set_algebra(self, command: str, keys: tuple[str, ...], version: int | None) -> Request[builtins.set[Any]]:
         """SDIFF / SINTER / SUNION."""
         made = self.keys.make_keys(list(keys), version)

@@ -393,18 +393,14 @@ class ClientCommands(Generic[Backend]):
     @overload
     def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
     def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        if count is None:
-            return self._run(self._cmd.spop_one(key, version))
-        return self._run(self._cmd.spop_many(key, count, version))
+        return self._run(self._cmd.spop(key, count, version))
 
     @overload
     def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
     @overload
     def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
     def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        if count is None:
-            return self._run(self._cmd.srandmember_one(key, version))
-        return self._run(self._cmd.srandmember_many(key, count, version))
+        return self._run(self._cmd.srandmember(key, count, version))
 
     def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         return self._run(self._cmd.set_algebra("SDIFF", keys, version))
@@ -725,18 +721,14 @@ class AsyncClientCommands(Generic[Backend]):
     @overload
     async def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
     async def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        if count is None:
-            return await self._run(self._cmd.spop_one(key, version))
-        return await self._run(self._cmd.spop_many(key, count, version))
+        return await self._run(self._cmd.spop(key, count, version))
 
     @overload
     async def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
     @overload
     async def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
     async def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        if count is None:
-            return await self._run(self._cmd.srandmember_one(key, version))
-        return await self._run(self._cmd.srandmember_many(key, count, version))
+        return await self._run(self._cmd.srandmember(key, count, version))
 
     async def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         return await self._run(self._cmd.set_algebra("SDIFF", keys, version))
