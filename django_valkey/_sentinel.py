@@ -13,11 +13,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
-from valkey.exceptions import ReadOnlyError
 
 __all__ = [
     "SentinelURL",
-    "is_failover_error",
     "pool_arguments",
     "sentinel_params",
     "primary_and_replica",
@@ -26,7 +24,6 @@ __all__ = [
 ]
 
 _FALSE = ("0", "false", "no", "off")
-_DEMOTED = "previous master is now a slave"
 
 
 @dataclass(frozen=True)
@@ -138,8 +135,3 @@ def sentinel_params(params: dict[str, Any], sentinels: Sequence[tuple[str, int]]
     params["sentinels"] = tuple(sentinels)
     params["sentinel_kwargs"] = sentinel_kwargs(options, params)
     return params
-
-
-def is_failover_error(exc: BaseException) -> bool:
-    """Whether ``exc`` says the node we wrote to was demoted (READONLY from a former primary)."""
-    return isinstance(exc, ReadOnlyError) or _DEMOTED in str(exc)

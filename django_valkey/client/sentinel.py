@@ -10,7 +10,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import ReadOnlyError
 
 from django_valkey._commands import Request
-from django_valkey._sentinel import is_failover_error, primary_and_replica
+from django_valkey._sentinel import primary_and_replica
 from django_valkey.base_client import BaseClient, ClientCommands, split_servers
 from django_valkey.protocols import CacheContext
 
@@ -24,9 +24,10 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
 
     One service URL gives a primary pool (writes) and a replica pool (``is_master=0``: reads, which
     fall back to the primary when no replica answers). A list of URLs is used as given, the first
-    being the primary. When a write meets a demoted primary (READONLY after a failover), the pool
-    is disconnected, so its next connection asks the sentinels for the new primary, and the
-    command is retried once.
+    being the primary. When a command meets a demoted primary (READONLY after a failover) or a
+    connection that the failover closed, the idle connections of the primary pool are closed, so
+    new ones ask the sentinels for the new primary, and the command is retried once (an INCR whose
+    reply was lost with its connection could then apply twice).
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.SentinelConnectionFactory"
@@ -38,9 +39,9 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
     def _run(self, req: Request[R]) -> R:
         try:
             return super()._run(req)
-        except (ReadOnlyError, ValkeyConnectionError) as exc:
-            if not is_failover_error(exc):
-                raise
+        except (ReadOnlyError, ValkeyConnectionError):
+            # A demoted primary (READONLY), or a connection the sentinels' failover closed: drop the
+            # idle connections (new ones ask the sentinels where the primary is) and retry once.
             self.reset_primary()
             return super()._run(req)
 

@@ -10,7 +10,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import ReadOnlyError
 
 from django_valkey._commands import Request
-from django_valkey._sentinel import is_failover_error, primary_and_replica
+from django_valkey._sentinel import primary_and_replica
 from django_valkey.base_client import AsyncClientCommands, BaseClient, split_servers
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, CacheContext
 
@@ -23,8 +23,9 @@ class AsyncSentinelClient(
     BaseClient[AsyncValkey, AsyncConnectionFactoryProtocol[Any, Any]], AsyncClientCommands[AsyncValkey]
 ):
     """Same LOCATION and OPTIONS as ``SentinelClient`` (``valkey://<service>/<db>``,
-    ``OPTIONS["SENTINELS"]``), on ``valkey.asyncio`` with pools per event loop. A write that meets
-    a demoted primary (READONLY) closes the loop's idle primary connections and is retried once."""
+    ``OPTIONS["SENTINELS"]``), on ``valkey.asyncio`` with pools per event loop. A command that meets
+    a demoted primary (READONLY) or a closed connection resets the loop's idle primary connections
+    and is retried once."""
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.async_cache.pool.AsyncSentinelConnectionFactory"
     FACTORY_PROTOCOL: ClassVar[type] = AsyncConnectionFactoryProtocol
@@ -35,9 +36,9 @@ class AsyncSentinelClient(
     async def _run(self, req: Request[R]) -> R:
         try:
             return await super()._run(req)
-        except (ReadOnlyError, ValkeyConnectionError) as exc:
-            if not is_failover_error(exc):
-                raise
+        except (ReadOnlyError, ValkeyConnectionError):
+            # A demoted primary (READONLY), or a connection the sentinels' failover closed: drop the
+            # idle connections (new ones ask the sentinels where the primary is) and retry once.
             await self.reset_primary()
             return await super()._run(req)
 
