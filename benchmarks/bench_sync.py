@@ -268,13 +268,13 @@ def report(results: dict[str, dict[str, float]], names: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short batches and few repetitions (CI)")
-    parser.add_argument("--reps", type=int, help="interleaved repetitions per contender (default 11, quick 5)")
-    parser.add_argument("--batch", type=float, help="seconds per timed batch (default 0.2, quick 0.05)")
+    parser.add_argument("--reps", type=int, help="interleaved repetitions per contender (default 7, quick 5)")
+    parser.add_argument("--batch", type=float, help="seconds per timed batch (default 0.15, quick 0.05)")
     parser.add_argument("--location", help="use this server (its current database is FLUSHED)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
-    reps: int = args.reps or (5 if args.quick else 11)
-    batch: float = args.batch or (0.05 if args.quick else 0.2)
+    reps: int = args.reps or (5 if args.quick else 7)
+    batch: float = args.batch or (0.05 if args.quick else 0.15)
 
     server: ThrowawayServer | None = None
     location: str | None = args.location

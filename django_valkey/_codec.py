@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import pickle
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django_valkey.exceptions import CompressorError, SerializerError
 from django_valkey.protocols import CompressorProtocol, SerializerProtocol
+from django_valkey.serializers.pickle import PickleSerializer
 
 __all__ = ["Codec"]
 
@@ -28,7 +30,9 @@ class Codec:
         self.serializer = serializer
         self.compressor = compressor
         self._dumps = serializer.dumps
-        self._loads = serializer.loads
+        self._loads: Callable[[bytes], Any] = serializer.loads
+        if getattr(self._loads, "__func__", None) is PickleSerializer.loads:
+            self._loads = pickle.loads  # all PickleSerializer.loads does: skip its frame on the hot path
         self._compress = None if compressor is None else compressor.compress
         self._decompress = None if compressor is None else compressor.decompress
         self._name = type(serializer).__name__
@@ -57,21 +61,17 @@ class Codec:
         """``{key: value}`` for each reply that is not ``None`` (an MGET): ``decode`` inlined for
         the common case of a serialized value and no compressor."""
         decode = self.decode
-        if self._decompress is not None:
-            return {key: decode(raw, made) for key, made, raw in zip(keys, stored, replies) if raw is not None}
-        loads, int_start = self._loads, _INT_START
-        values: dict[str, Any] = {}
-        for key, made, raw in zip(keys, stored, replies):
-            if raw is None:
-                continue
-            if not raw or raw[0] in int_start:
-                values[key] = decode(raw, made)
-                continue
+        if self._decompress is None:
+            loads, int_start = self._loads, _INT_START
             try:
-                values[key] = loads(raw)
+                return {
+                    key: decode(raw, made) if raw[0] in int_start else loads(raw)
+                    for key, made, raw in zip(keys, stored, replies)
+                    if raw is not None
+                }
             except Exception:
-                values[key] = decode(raw, made)  # raises the SerializerError that names the key
-        return values
+                pass  # a bad (or empty) value: the loop below raises the error that names its key
+        return {key: decode(raw, made) for key, made, raw in zip(keys, stored, replies) if raw is not None}
 
     def decode(self, data: bytes, key: str = "") -> Any:
         """The value stored as ``data`` (read from ``key``, named in errors)."""

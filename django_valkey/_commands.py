@@ -229,7 +229,9 @@ class Commands:
         wanted = list(keys)
         if not wanted:
             return Request(None, _empty_dict)
-        made = self.keys.make_keys(wanted, version)
+        made: list[str] | None = self.keys.made_strings(wanted, version)
+        if made is None:
+            made = list(self.keys.make_keys(wanted, version))
         decode_many = self.codec.decode_many
 
         def parse(reply: list[bytes | None]) -> dict[str, Any]:

@@ -79,9 +79,14 @@ class KeyMaker:
     def make_keys(self, keys: list[str], version: int | None) -> list[CacheKey]:
         """``make_key`` of each key. With Django's key function and plain ``str`` keys (the usual
         case) the keys are built and checked in a few C-level passes instead of one call each."""
+        made = self.made_strings(keys, version)
+        return list(map(CacheKey, made)) if made is not None else [self.make_key(key, version) for key in keys]
+
+    def made_strings(self, keys: list[str], version: int | None) -> list[str] | None:
+        """The stored keys as plain ``str`` (validated like ``make_key``) for the batch fast path,
+        or ``None`` when it does not apply (custom key function or validation, non-``str`` keys)."""
         if self._func is not default_key_func or self._validate is not None or not set(map(type, keys)) <= {str}:
-            make = self.make_key
-            return [make(key, version) for key in keys]
+            return None
         head = f"{self._prefix}:{self._version if version is None else version}:"
         made = [head + key for key in keys]
         joined = "".join(made)
@@ -91,7 +96,7 @@ class KeyMaker:
             for key in made:
                 if len(key) > _MAX_KEY_LENGTH or _SUSPICIOUS.search(key) is not None:
                     _warn_like_django(key)
-        return list(map(CacheKey, made))
+        return made
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
         """A SCAN/KEYS pattern: the glob in ``pattern`` is kept, the prefix is matched literally."""
