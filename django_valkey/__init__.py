@@ -15,9 +15,16 @@ if TYPE_CHECKING:
 
     from django_valkey.async_cache.cache import AsyncValkeyCache
     from django_valkey.cache import ValkeyCache
-    from django_valkey.cluster_cache.cache import ClusterValkeyCache
+    from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
 
-__all__ = ["get_async_cache", "get_cache", "get_cluster_cache", "get_valkey_connection", "__version__"]
+__all__ = [
+    "get_async_cache",
+    "get_async_cluster_cache",
+    "get_cache",
+    "get_cluster_cache",
+    "get_valkey_connection",
+    "__version__",
+]
 
 __version__ = "0.5.0.dev0"
 
@@ -28,6 +35,7 @@ _ACCESSORS = {
     "django_valkey.cache.ValkeyCache": "get_cache",
     "django_valkey.async_cache.cache.AsyncValkeyCache": "get_async_cache",
     "django_valkey.cluster_cache.cache.ClusterValkeyCache": "get_cluster_cache",
+    "django_valkey.cluster_cache.cache.AsyncClusterValkeyCache": "get_async_cluster_cache",
 }
 
 
@@ -82,6 +90,16 @@ def get_cluster_cache(alias: str = "default") -> ClusterValkeyCache:
     from django_valkey.cluster_cache.cache import ClusterValkeyCache as cls
 
     return _cache_as(alias, cls, "get_cluster_cache")
+
+
+def get_async_cluster_cache(alias: str = "default") -> AsyncClusterValkeyCache:
+    """The cache ``alias``, typed as ``AsyncClusterValkeyCache`` (``await cache.get("k")``).
+
+    TypeError if ``CACHES[alias]`` is not a ``django_valkey.cluster_cache.cache.AsyncClusterValkeyCache``.
+    """
+    from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache as cls
+
+    return _cache_as(alias, cls, "get_async_cluster_cache")
 
 
 @runtime_checkable

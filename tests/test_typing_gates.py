@@ -120,6 +120,8 @@ def test_both_checkers_reject_a_broken_case_and_a_stale_negative(tmp_path: Path)
 CACHES = {
     "ValkeyCache": "django_valkey.cache",
     "AsyncValkeyCache": "django_valkey.async_cache.cache",
+    "ClusterValkeyCache": "django_valkey.cluster_cache.cache",
+    "AsyncClusterValkeyCache": "django_valkey.cluster_cache.cache",
 }
 NOT_METHODS = {"CLIENT_PROTOCOL", "DEFAULT_CLIENT_CLASS"}
 

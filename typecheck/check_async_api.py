@@ -17,6 +17,8 @@ from django_valkey import get_async_cache
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.async_cache.client import AsyncDefaultClient
 from django_valkey.cache import ValkeyCache
+from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
+from django_valkey.cluster_cache.client import AsyncDefaultClusterClient
 from django_valkey.protocols import AsyncClientProtocol, AsyncLockProtocol
 from django_valkey.util import CacheKey
 
@@ -26,14 +28,18 @@ def accessor() -> None:
     assert_type(get_async_cache("async"), AsyncValkeyCache)
 
 
-async def sync_cache_async_twins(cache: ValkeyCache) -> None:
+async def sync_cache_async_twins(cache: ValkeyCache | ClusterValkeyCache) -> None:
     """``ValkeyCache`` answers Django's ``a*`` names natively, on an asyncio client."""
     assert_type(cache.async_client, AsyncClientProtocol[Any])
     assert_type(await cache.aclose(), None)
 
 
-def async_cache_sync_members(cache: AsyncValkeyCache) -> None:
+def async_clients(cache: AsyncValkeyCache, cluster: AsyncClusterValkeyCache) -> None:
     assert_type(cache.client, AsyncDefaultClient)
+    assert_type(cluster.client, AsyncDefaultClusterClient)
+
+
+def async_cache_sync_members(cache: AsyncValkeyCache | AsyncClusterValkeyCache) -> None:
     assert_type(cache.async_client, AsyncClientProtocol[Any])
     assert_type(cache.make_key("k"), CacheKey)
     assert_type(cache.make_pattern("k*", version=2, prefix="p"), CacheKey)
@@ -43,7 +49,7 @@ def async_cache_sync_members(cache: AsyncValkeyCache) -> None:
     assert_type(cache.get_backend_timeout(5), float | None)
 
 
-async def async_cache_plain_names(cache: AsyncValkeyCache) -> None:
+async def async_cache_plain_names(cache: AsyncValkeyCache | AsyncClusterValkeyCache) -> None:
     assert_type(await cache.aclose(), None)
     assert_type(await cache.get_client(), Any)
     assert_type(await cache.get_client(write=False), Any)
@@ -108,7 +114,7 @@ async def async_cache_plain_names(cache: AsyncValkeyCache) -> None:
     assert_type(await cache.hexists("h", "f"), bool)
 
 
-async def a_names(cache: ValkeyCache | AsyncValkeyCache) -> None:
+async def a_names(cache: ValkeyCache | ClusterValkeyCache | AsyncValkeyCache | AsyncClusterValkeyCache) -> None:
     """Django's ``a*`` names, the same on both: ``ValkeyCache`` runs them natively on an asyncio client."""
     assert_type(await cache.aget_client(), Any)
     assert_type(await cache.aget_client(write=False), Any)

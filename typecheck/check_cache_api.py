@@ -1,4 +1,4 @@
-"""``assert_type`` on the return of every public ``ValkeyCache`` method, and Django's contract.
+"""``assert_type`` on the return of every public ``ValkeyCache`` and ``ClusterValkeyCache`` method.
 
 ``tests/test_typing_gates.py`` checks that every public method of ``BackendCommands`` appears
 here, so a new method cannot ship without a checked return type.
@@ -14,10 +14,13 @@ from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from typing_extensions import assert_type
 from valkey import Valkey
+from valkey.cluster import ValkeyCluster
 
 from django_valkey import get_cache, get_valkey_connection
 from django_valkey.cache import ValkeyCache
 from django_valkey.client import DefaultClient
+from django_valkey.cluster_cache.cache import ClusterValkeyCache
+from django_valkey.cluster_cache.client import DefaultClusterClient
 from django_valkey.protocols import LockProtocol
 from django_valkey.util import CacheKey
 
@@ -30,12 +33,18 @@ def accessors() -> None:
     assert_type(caches["default"], BaseCache)  # what Django alone gives
 
 
-def django_api(cache: ValkeyCache) -> None:
+def client_and_raw_client(cache: ValkeyCache, cluster: ClusterValkeyCache) -> None:
     assert_type(cache.client, DefaultClient)
-    assert_type(cache.make_key("k"), CacheKey)
-    assert_type(cache.make_pattern("k*", version=2, prefix="p"), CacheKey)
     assert_type(cache.get_client(), Valkey)
     assert_type(cache.get_client(write=False), Valkey)
+    assert_type(cluster.client, DefaultClusterClient)
+    assert_type(cluster.get_client(), ValkeyCluster)
+    assert_type(cluster.get_client(write=False), ValkeyCluster)
+
+
+def django_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
+    assert_type(cache.make_key("k"), CacheKey)
+    assert_type(cache.make_pattern("k*", version=2, prefix="p"), CacheKey)
     assert_type(cache.get("k"), Any)
     assert_type(cache.get("k", default=0, version=2), Any)
     assert_type(cache.set("k", 1), None)
@@ -62,7 +71,7 @@ def django_api(cache: ValkeyCache) -> None:
     assert_type(cache.get_backend_timeout(5), float | None)
 
 
-def extended_api(cache: ValkeyCache) -> None:
+def extended_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
     assert_type(cache.ttl("k"), int | None)
     assert_type(cache.pttl("k"), int | None)
     assert_type(cache.expire("k", 10), bool)
@@ -80,7 +89,7 @@ def extended_api(cache: ValkeyCache) -> None:
     assert_type(cache.mset({"a": 1}), list[str])
 
 
-def set_api(cache: ValkeyCache) -> None:
+def set_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
     assert_type(cache.sadd("s", 1, 2), int)
     assert_type(cache.srem("s", 1), int)
     assert_type(cache.scard("s"), int)
@@ -102,7 +111,7 @@ def set_api(cache: ValkeyCache) -> None:
     assert_type(cache.sscan_iter("s", count=100), Iterator[Any])
 
 
-def hash_api(cache: ValkeyCache) -> None:
+def hash_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
     assert_type(cache.hset("h", "f", 1), int)
     assert_type(cache.hget("h", "f"), Any)
     assert_type(cache.hdel("h", "f"), int)
@@ -123,7 +132,7 @@ def raw_client_completes(conn: Valkey) -> None:
         pass
 
 
-def django_keyword_calls(cache: ValkeyCache) -> None:
+def django_keyword_calls(cache: ValkeyCache | ClusterValkeyCache) -> None:
     """Django (sessions, cache middleware) calls by keyword: every name must be Django's."""
     cache.get(key="k", default=None, version=1)
     cache.set(key="k", value=1, timeout=None, version=1)
