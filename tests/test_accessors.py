@@ -10,10 +10,16 @@ from django.test import override_settings
 from valkey import Valkey
 from valkey.cluster import ValkeyCluster
 
-from django_valkey import get_async_cache, get_cache, get_cluster_cache, get_valkey_connection
+from django_valkey import (
+    get_async_cache,
+    get_async_cluster_cache,
+    get_cache,
+    get_cluster_cache,
+    get_valkey_connection,
+)
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
-from django_valkey.cluster_cache.cache import ClusterValkeyCache
+from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
 from tests.conftest import cache_params
 from tests.servers import ValkeyProcess
 from tests.topology.launchers import ClusterTopology
@@ -35,6 +41,7 @@ def aliases(valkey_server: ValkeyProcess, replica_server: ValkeyProcess) -> Iter
         "replicated": _params("django_valkey.cache.ValkeyCache", [url, f"{replica_server.url}/0"]),
         "async": _params("django_valkey.async_cache.cache.AsyncValkeyCache", url),
         "cluster": _params("django_valkey.cluster_cache.cache.ClusterValkeyCache", url),  # never connected
+        "acluster": _params("django_valkey.cluster_cache.cache.AsyncClusterValkeyCache", url),  # never connected
         "locmem": LOCMEM,
     }
     with override_settings(CACHES=caches):
@@ -47,6 +54,7 @@ def test_each_accessor_returns_its_backend(aliases: dict[str, Any]) -> None:
     assert type(get_cache()) is ValkeyCache
     assert type(get_async_cache("async")) is AsyncValkeyCache
     assert type(get_cluster_cache("cluster")) is ClusterValkeyCache
+    assert type(get_async_cluster_cache("acluster")) is AsyncClusterValkeyCache
 
 
 @pytest.mark.parametrize(
@@ -55,6 +63,8 @@ def test_each_accessor_returns_its_backend(aliases: dict[str, Any]) -> None:
         (get_cache, "async", r"get_cache\('async'\): CACHES\['async'\] is django_valkey.async_cache.cache.AsyncValkeyCache, "
          r"not a django_valkey.cache.ValkeyCache; use django_valkey.get_async_cache\('async'\)$"),
         (get_cache, "cluster", r"; use django_valkey.get_cluster_cache\('cluster'\)$"),
+        (get_cluster_cache, "acluster", r"; use django_valkey.get_async_cluster_cache\('acluster'\)$"),
+        (get_async_cluster_cache, "async", r"; use django_valkey.get_async_cache\('async'\)$"),
         (get_async_cache, "default", r"is django_valkey.cache.ValkeyCache, not a django_valkey.async_cache.cache.AsyncValkeyCache; "
          r"use django_valkey.get_cache\('default'\)$"),
         (get_cluster_cache, "locmem", r"is django.core.cache.backends.locmem.LocMemCache, not a "
