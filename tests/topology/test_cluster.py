@@ -14,7 +14,7 @@ import pytest
 import valkey
 from valkey.connection import Connection
 
-from django_valkey.cluster_cache.cache import ClusterValkeyCache
+from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.exceptions import ConnectionInterrupted
 from tests.conftest import cache_params
@@ -138,6 +138,44 @@ def test_bad_input_leaves_nothing_written(ccache: ClusterValkeyCache) -> None:
     with pytest.raises(Exception, match="serialize"):
         ccache.set_many({"ok1": 1, "ok2": "x", "bad": lambda: None})
     assert ccache.get_many(["ok1", "ok2"]) == {}
+
+
+def make_async_cluster_cache(topo: ClusterTopology) -> AsyncClusterValkeyCache:
+    location = [node.url for node in topo.nodes[:3]]
+    params = cache_params(location, SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=0.5)
+    params["BACKEND"] = "django_valkey.cluster_cache.cache.AsyncClusterValkeyCache"
+    return AsyncClusterValkeyCache(params["LOCATION"], params)
+
+
+async def test_async_cluster_backend(cluster: ClusterTopology) -> None:
+    cache = make_async_cluster_cache(cluster)
+    await cache.clear()
+    await cache.set("a", {"x": 1}, timeout=100)
+    assert await cache.get("a") == {"x": 1}
+    assert await cache.aget("a") == {"x": 1}
+    assert await cache.add("b", 1) is True and await cache.incr("b", 2) == 3
+    data = {f"akey{i}": i for i in range(200)}
+    assert await cache.set_many(data, timeout=60) == []
+    assert await cache.get_many([*data, "absent"]) == data
+    await cache.delete_many(list(data)[:100])
+    assert len(await cache.get_many(list(data))) == 100
+    assert sorted(await cache.keys("akey1*")) == sorted(k for k in list(data)[100:] if k.startswith("akey1"))
+    assert sorted([k async for k in cache.iter_keys("akey*", itersize=9)]) == sorted(list(data)[100:])
+    assert await cache.delete_pattern("akey*", itersize=25) == 100
+    assert await cache.incr_version("a") == 2 and await cache.get("a", version=2) == {"x": 1}
+    await cache.clear()
+    assert await cache.keys("*") == []
+    await cache.aclose()
+
+
+async def test_sync_cluster_cache_async_methods(cluster: ClusterTopology) -> None:
+    """ClusterValkeyCache's a* methods run on AsyncDefaultClusterClient, on the same data."""
+    cache = make_cluster_cache(cluster)
+    cache.set_many({f"both{i}": i for i in range(30)})
+    assert await cache.aget_many([f"both{i}" for i in range(30)]) == {f"both{i}": i for i in range(30)}
+    assert type(cache.async_client).__name__ == "AsyncDefaultClusterClient"
+    cache.delete_many([f"both{i}" for i in range(30)])
+    cache.client.close()
 
 
 def _migrate_slot(cluster: ClusterTopology, slot: int, source: ValkeyProcess, target: ValkeyProcess) -> int:

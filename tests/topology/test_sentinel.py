@@ -5,6 +5,7 @@ One module-scoped topology; the failover tests run last (they change who the pri
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import ConnectionInterrupted
 from django_valkey.pool import SentinelConnectionFactory
@@ -94,6 +96,56 @@ def test_bad_configuration_names_the_setting(topology: SentinelTopology) -> None
     cache = sentinel_cache(topology, "valkey://no-such-service/0")
     with pytest.raises(ConnectionInterrupted):
         cache.set("x", 1)
+
+
+async def test_async_sentinel_client_and_readonly_reset(topology: SentinelTopology) -> None:
+    params = cache_params(
+        f"valkey://{SERVICE}/0",
+        CLIENT_CLASS="django_valkey.async_cache.client.AsyncSentinelClient",
+        SENTINELS=topology.sentinel_addresses,
+        SOCKET_TIMEOUT=1,
+    )
+    params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    cache = AsyncValkeyCache(params["LOCATION"], params)
+    await cache.set("as:k", [1, 2])
+    writer = await cache.get_client(write=True)
+    reader = await cache.get_client(write=False)
+    assert writer.connection_pool.is_master is True and reader.connection_pool.is_master is False
+    for _ in range(50):
+        if await cache.get("as:k") == [1, 2]:
+            break
+        await asyncio.sleep(0.05)
+    assert await cache.get("as:k") == [1, 2]
+    # Connections to the replica in the primary pool answer READONLY: one reset, no error.
+    replica = next(node for node in topology.nodes if node.running and topology.role(node) == "slave")
+    pool = writer.connection_pool
+    await pool.disconnect()
+    pool.master_address = ("127.0.0.1", replica.port)
+    for _ in range(3):
+        conn = pool.make_connection()
+        await conn.connect_to(("127.0.0.1", replica.port))
+        pool._available_connections.append(conn)
+    client: Any = cache.client
+    resets: list[int] = []
+    original_reset = client.reset_primary
+
+    async def counting_reset() -> None:
+        resets.append(1)
+        await original_reset()
+
+    client.reset_primary = counting_reset
+    for i in range(10):
+        await cache.set(f"as:{i}", i)
+    assert len(resets) == 1
+    assert await cache.get_many([f"as:{i}" for i in range(10)]) is not None
+    with topology.node_at(topology.primary_address()[1]).client() as conn:
+        assert conn.get(cache.make_key("as:9")) == b"9"
+    # The sync SentinelClient's a* methods use AsyncSentinelClient.
+    sync = sentinel_cache(topology)
+    assert await sync.aget("as:missing", "dflt") == "dflt"
+    assert type(sync.async_client).__name__ == "AsyncSentinelClient"
+    sync.client.close()
+    await cache.aclose()
 
 
 def test_graceful_failover_readonly_reconnects_without_errors(topology: SentinelTopology) -> None:
