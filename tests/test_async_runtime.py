@@ -344,3 +344,22 @@ async def test_default_parser_and_stale_reply(server: ValkeyProcess) -> None:
     await pool.release(conn)
     assert await cache.get("k") == "value"  # dirty connection detected and replaced
     assert await cache.get_many(["k", "zz"]) == {"k": "value"}
+
+
+async def test_sync_and_async_caches_on_one_location(server: ValkeyProcess) -> None:
+    """django-valkey 0.4 keyed pools by URL only, so a sync and an async cache on one LOCATION
+    broke each other. Here the key includes the factory class and the pool class."""
+    sync_cache = new_cache(server)
+    async_cache = new_cache(server, AsyncValkeyCache)
+    sync_cache.set("k", "from sync")
+    assert await async_cache.get("k") == "from sync"
+    await async_cache.set("k", "from async")
+    assert sync_cache.get("k") == "from async"
+    sync_pool = sync_cache.get_client().connection_pool
+    async_pool = (await async_cache.get_client()).connection_pool
+    assert type(sync_pool).__module__ == "valkey.connection"
+    assert type(async_pool).__module__ == "valkey.asyncio.connection"
+    sync_factory, async_factory = sync_cache.client.connection_factory, async_cache.client.connection_factory
+    params = sync_factory.make_connection_params(f"{server.url}/0")
+    assert sync_factory.pool_key(params) != async_factory.pool_key(async_factory.make_connection_params(f"{server.url}/0"))
+    sync_cache.close()
