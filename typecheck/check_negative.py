@@ -148,7 +148,7 @@ def async_raw_client_as_sync(raw: AsyncValkey) -> RawClient:
     return raw  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
 
 
-def sync_cache_as_protocol_of_cluster(cache: ValkeyCache) -> CacheProtocol[AsyncValkey]:  # type: ignore[type-var]  # pyright: ignore[reportInvalidTypeArguments]
+def sync_cache_with_async_raw_client(cache: ValkeyCache) -> CacheProtocol[AsyncValkey]:  # type: ignore[type-var]  # pyright: ignore[reportInvalidTypeArguments]
     return cache  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
 
 
