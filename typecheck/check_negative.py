@@ -15,15 +15,11 @@ from valkey.asyncio import Valkey as AsyncValkey
 
 from django_valkey import get_cache
 from django_valkey.cache import ValkeyCache
-from django_valkey.client import DefaultClient
 from django_valkey.config import cache_options
 from django_valkey.protocols import (
-    AsyncClientProtocol,
-    AsyncRawClient,
     CacheProtocol,
     ClientProtocol,
     ConnectionFactoryProtocol,
-    RawClient,
     SerializerProtocol,
 )
 from typecheck.custom.client import CountingClient
@@ -134,18 +130,8 @@ def factory_making_async_clients(factory: AsyncishFactory) -> ConnectionFactoryP
 
 
 # ---------------------------------------------------------------- sync where async is required
-
-
-def sync_client_as_async(client: DefaultClient) -> AsyncClientProtocol[Any]:
-    return client  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
-
-
-def sync_raw_client_as_async(raw: Valkey) -> AsyncRawClient:
-    return raw  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
-
-
-def async_raw_client_as_sync(raw: AsyncValkey) -> RawClient:
-    return raw  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
+# (sync/async clients, factories, raw clients and caches in both directions: check_async.py;
+# a sync client with an async factory in the typed settings path: check_config.py)
 
 
 def sync_cache_with_async_raw_client(cache: ValkeyCache) -> CacheProtocol[AsyncValkey]:  # type: ignore[type-var]  # pyright: ignore[reportInvalidTypeArguments]
