@@ -14,6 +14,7 @@ Nothing here blocks the loop: building a pool opens no connection, and connectio
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
 from collections.abc import AsyncGenerator, Hashable, Mapping
 from typing import Any
@@ -68,11 +69,10 @@ async def _close_with_loop(state: _LoopPools) -> AsyncGenerator[None, None]:
     try:
         yield
     finally:
-        pools, state.pools = state.pools, {}
         if state.abandoned:
-            state.pools = pools
             _drop_connections(state)
         else:
+            pools, state.pools = state.pools, {}
             for pool in pools.values():
                 try:
                     await pool.disconnect()
@@ -81,17 +81,18 @@ async def _close_with_loop(state: _LoopPools) -> AsyncGenerator[None, None]:
 
 
 def _abandon(state: _LoopPools) -> None:
-    """The loop closed without shutting its async generators down: close sockets directly."""
+    """The loop closed (or was collected) without shutting its async generators down, or made
+    pools after that: close the sockets directly, and finish the watcher without awaiting."""
     watcher, state.watcher = state.watcher, None
     state.abandoned = True
-    if watcher is None:
+    if watcher is not None:
+        closing = watcher.aclose()  # runs the finally clause, which awaits nothing when abandoned
+        try:
+            closing.send(None)
+        except StopIteration:
+            pass
+    if state.pools:
         _drop_connections(state)
-        return
-    closing = watcher.aclose()  # runs the finally clause, which awaits nothing when abandoned
-    try:
-        closing.send(None)
-    except StopIteration:
-        pass
 
 
 class _PerLoop:
@@ -99,9 +100,17 @@ class _PerLoop:
 
     def __init__(self) -> None:
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPools] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()  # loops of several threads may register at once
 
     def current(self) -> _LoopPools:
         loop = asyncio.get_running_loop()
+        state = self._by_loop.get(loop)
+        if state is None:
+            with self._lock:
+                state = self._register(loop)
+        return state
+
+    def _register(self, loop: asyncio.AbstractEventLoop) -> _LoopPools:
         state = self._by_loop.get(loop)
         if state is None:
             self.sweep()
@@ -124,9 +133,6 @@ class _PerLoop:
             if loop.is_closed():
                 del self._by_loop[loop]
                 _abandon(state)
-
-    def loops(self) -> list[asyncio.AbstractEventLoop]:
-        return list(self._by_loop.keys())
 
     def pools_of(self, loop: asyncio.AbstractEventLoop) -> dict[Hashable, Any]:
         state = self._by_loop.get(loop)
