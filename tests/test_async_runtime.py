@@ -363,3 +363,37 @@ async def test_sync_and_async_caches_on_one_location(server: ValkeyProcess) -> N
     params = sync_factory.make_connection_params(f"{server.url}/0")
     assert sync_factory.pool_key(params) != async_factory.pool_key(async_factory.make_connection_params(f"{server.url}/0"))
     sync_cache.close()
+
+
+async def test_debug_mode_reports_no_slow_callback(server: ValkeyProcess, caplog: pytest.LogCaptureFixture) -> None:
+    """asyncio's debug mode logs every callback step longer than ``slow_callback_duration``: it
+    names the blocking sync call, and stays silent for a burst of async calls."""
+    loop = asyncio.get_running_loop()
+    cache = new_cache(server, AsyncValkeyCache)
+    sync_cache = new_cache(server)
+    sync_cache.set("warm", 1)
+    await cache.set("warm", 1)
+    debug, slow = loop.get_debug(), loop.slow_callback_duration
+    loop.set_debug(True)
+    loop.slow_callback_duration = 0.15  # debug mode itself is slow (it records where each task was made)
+    try:
+        with caplog.at_level("WARNING", logger="asyncio"):
+            with server.client() as admin:
+                admin.execute_command("CLIENT", "PAUSE", "250", "WRITE")
+
+            async def blocking() -> None:
+                sync_cache.set("k", 1)
+
+            await asyncio.create_task(blocking())
+            assert any("took" in record.getMessage() for record in caplog.records)
+            caplog.clear()
+            with server.client() as admin:
+                admin.execute_command("CLIENT", "PAUSE", "250", "WRITE")
+            await asyncio.gather(*(cache.set(f"k{i}", i) for i in range(100)))
+            assert await cache.get_many([f"k{i}" for i in range(100)]) == {f"k{i}": i for i in range(100)}
+            slow_steps = [record.getMessage() for record in caplog.records if "took" in record.getMessage()]
+    finally:
+        loop.set_debug(debug)
+        loop.slow_callback_duration = slow
+        sync_cache.close()
+    assert slow_steps == []
