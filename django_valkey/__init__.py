@@ -47,15 +47,8 @@ def _cache_as(alias: str, cls: type[_C], accessor: str) -> _C:
     if isinstance(cache, cls):
         return cache
     kind = type(cache)
-    hint = next(
-        (
-            f"; use django_valkey.{name}({alias!r})"
-            for base in kind.__mro__
-            for path, name in _ACCESSORS.items()
-            if f"{base.__module__}.{base.__qualname__}" == path and name != accessor
-        ),
-        "",
-    )
+    names = (_ACCESSORS.get(f"{base.__module__}.{base.__qualname__}") for base in kind.__mro__)
+    hint = next((f"; use django_valkey.{name}({alias!r})" for name in names if name and name != accessor), "")
     raise TypeError(
         f"django_valkey.{accessor}({alias!r}): CACHES[{alias!r}] is "
         f"{kind.__module__}.{kind.__qualname__}, not a {cls.__module__}.{cls.__qualname__}{hint}"
