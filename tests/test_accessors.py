@@ -139,3 +139,17 @@ def test_valkey_connection_refuses_a_cluster_and_points_to_the_cluster_accessor(
             get_cluster_cache("cluster").client.close()
     finally:
         topo.cleanup()
+
+
+def test_importing_the_package_stays_light() -> None:
+    """The accessors import lazily: ``import django_valkey`` loads neither Django's cache nor valkey-py."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django_valkey; "
+        "heavy = [m for m in ('valkey', 'django.core.cache', 'django_valkey.cache', 'django_valkey.base') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.strip() == "[]"
