@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache.backends.base import BaseCache
 from valkey import Valkey
 from valkey.asyncio import Valkey as AsyncValkey
 
@@ -155,3 +156,13 @@ def bytes_keys_in_get_many() -> object:
 
 def set_result_is_none_without_nx() -> bool:
     return get_cache().set("k", 1)  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
+
+
+class BoolSetCache(BaseCache):
+    """django-stubs' ``BaseCache.set`` returns ``None``: a plain ``set`` returning ``bool`` is rejected
+    by both checkers (``BackendCommands.set`` is overloaded instead: ``None``, or ``bool`` with nx/xx)."""
+
+    def set(  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        self, key: str, value: Any, timeout: float | None = None, version: int | None = None
+    ) -> bool:
+        return True
