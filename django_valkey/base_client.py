@@ -305,8 +305,7 @@ class ClientCommands(Generic[Backend]):
         thread_local: bool = True,
     ) -> LockProtocol:
         """A valkey-py ``Lock`` on the made key (so it follows KEY_PREFIX and VERSION)."""
-        raw = cast(RawClient, self.get_client(write=True))
-        lock: LockProtocol = raw.lock(
+        lock: LockProtocol = self._lock_client(key, version).lock(
             self._keys.make_key(key, version),
             timeout=timeout,
             sleep=sleep,
@@ -355,15 +354,30 @@ class ClientCommands(Generic[Backend]):
         itersize: int | None = None,
     ) -> int:
         """Delete the keys matching the glob ``pattern``; SCAN and DEL ``itersize`` keys at a time."""
-        client = self.get_client(write=True)
+        made = self._keys.make_pattern(pattern, version, prefix)
         count = itersize or self._scan_itersize
-        deleted, batch = 0, list[Any]()
-        for stored in self._scan(client, self._keys.make_pattern(pattern, version, prefix), count):
-            batch.append(stored)
-            if len(batch) >= count:
-                deleted += self._execute(client, self._cmd.delete_stored(batch))
-                batch = []
-        return deleted + self._execute(client, self._cmd.delete_stored(batch))
+        deleted = 0
+        for client in self._key_space_clients():
+            batch: list[Any] = []
+            for stored in self._scan(client, made, count):
+                batch.append(stored)
+                if len(batch) >= count:
+                    deleted += self._execute(client, self._delete_stored(batch))
+                    batch = []
+            deleted += self._execute(client, self._delete_stored(batch))
+        return deleted
+
+    def _key_space_clients(self) -> list[Backend]:
+        """The raw clients ``delete_pattern`` scans (a sharded client: every server)."""
+        return [self.get_client(write=True)]
+
+    def _delete_stored(self, stored: list[Any]) -> Request[int]:
+        """The request deleting a page of scanned keys (a cluster client: one DEL per slot)."""
+        return self._cmd.delete_stored(stored)
+
+    def _lock_client(self, key: str, version: int | None) -> RawClient:
+        """The raw client a lock on ``key`` lives on (a sharded client: the key's server)."""
+        return cast(RawClient, self.get_client(write=True))
 
     # ---------------------------------------------------------------- sets
 
@@ -631,7 +645,7 @@ class AsyncClientCommands(Generic[Backend]):
         thread_local: bool = True,
     ) -> AsyncLockProtocol:
         """A ``valkey.asyncio`` ``Lock`` on the made key (so it follows KEY_PREFIX and VERSION)."""
-        raw: AsyncRawClient = cast(AsyncRawClient, await self.get_client(write=True))
+        raw = await self._lock_client(key, version)
         lock: AsyncLockProtocol = raw.lock(
             self._keys.make_key(key, version),
             timeout=timeout,
@@ -683,15 +697,30 @@ class AsyncClientCommands(Generic[Backend]):
         itersize: int | None = None,
     ) -> int:
         """Delete the keys matching the glob ``pattern``; SCAN and DEL ``itersize`` keys at a time."""
-        client = await self.get_client(write=True)
+        made = self._keys.make_pattern(pattern, version, prefix)
         count = itersize or self._scan_itersize
-        deleted, batch = 0, list[Any]()
-        async for stored in self._scan(client, self._keys.make_pattern(pattern, version, prefix), count):
-            batch.append(stored)
-            if len(batch) >= count:
-                deleted += await self._execute(client, self._cmd.delete_stored(batch))
-                batch = []
-        return deleted + await self._execute(client, self._cmd.delete_stored(batch))
+        deleted = 0
+        for client in await self._key_space_clients():
+            batch: list[Any] = []
+            async for stored in self._scan(client, made, count):
+                batch.append(stored)
+                if len(batch) >= count:
+                    deleted += await self._execute(client, self._delete_stored(batch))
+                    batch = []
+            deleted += await self._execute(client, self._delete_stored(batch))
+        return deleted
+
+    async def _key_space_clients(self) -> list[Backend]:
+        """The raw clients ``delete_pattern`` scans (a sharded client: every server)."""
+        return [await self.get_client(write=True)]
+
+    def _delete_stored(self, stored: list[Any]) -> Request[int]:
+        """The request deleting a page of scanned keys (a cluster client: one DEL per slot)."""
+        return self._cmd.delete_stored(stored)
+
+    async def _lock_client(self, key: str, version: int | None) -> AsyncRawClient:
+        """The raw client a lock on ``key`` lives on (a sharded client: the key's server)."""
+        return cast(AsyncRawClient, await self.get_client(write=True))
 
     # ---------------------------------------------------------------- sets
 

@@ -12,7 +12,7 @@ from django_valkey._commands import Request
 from django_valkey._grouping import Grouped, Move, ShardRouter
 from django_valkey.base_client import BaseClient, ClientCommands
 from django_valkey.hash_ring import HashRing
-from django_valkey.protocols import CacheContext, LockProtocol, Timeout
+from django_valkey.protocols import CacheContext, RawClient, Timeout
 
 __all__ = ["ShardClient"]
 
@@ -103,45 +103,8 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
             for stored in self._scan(client, pattern, count):
                 yield original(stored)
 
-    def delete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int:
-        made = self._keys.make_pattern(pattern, version, prefix)
-        count = itersize or self._scan_itersize
-        deleted = 0
-        for client in self._each_server():
-            batch: list[Any] = []
-            for stored in self._scan(client, made, count):
-                batch.append(stored)
-                if len(batch) >= count:
-                    deleted += self._execute(client, self._cmd.delete_stored(batch))
-                    batch = []
-            deleted += self._execute(client, self._cmd.delete_stored(batch))
-        return deleted
+    def _key_space_clients(self) -> list[Valkey]:
+        return list(self._each_server())
 
-    def get_lock(
-        self,
-        key: str,
-        version: int | None = None,
-        timeout: float | None = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: float | None = None,
-        thread_local: bool = True,
-    ) -> LockProtocol:
-        """A valkey-py ``Lock`` on the server that owns ``key``."""
-        lock: LockProtocol = self.get_server_for_key(key, version).lock(
-            self._keys.make_key(key, version),
-            timeout=timeout,
-            sleep=sleep,
-            blocking=blocking,
-            blocking_timeout=blocking_timeout,
-            thread_local=thread_local,
-        )
-        return lock
-
-    lock = get_lock
+    def _lock_client(self, key: str, version: int | None) -> RawClient:
+        return self.get_server_for_key(key, version)

@@ -11,13 +11,7 @@ from valkey.asyncio import Valkey as AsyncValkey
 from django_valkey._commands import Request
 from django_valkey._grouping import Grouped, Move, ShardRouter
 from django_valkey.base_client import AsyncClientCommands, BaseClient
-from django_valkey.protocols import (
-    AsyncConnectionFactoryProtocol,
-    AsyncLockProtocol,
-    AsyncRawClient,
-    CacheContext,
-    Timeout,
-)
+from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
 
 __all__ = ["AsyncShardClient"]
 
@@ -97,47 +91,8 @@ class AsyncShardClient(
             async for stored in self._scan(await self._client_at(index), pattern, count):
                 yield original(stored)
 
-    async def delete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int:
-        made = self._keys.make_pattern(pattern, version, prefix)
-        count = itersize or self._scan_itersize
-        deleted = 0
-        for index in range(len(self._server)):
-            client = await self._client_at(index)
-            batch: list[Any] = []
-            async for stored in self._scan(client, made, count):
-                batch.append(stored)
-                if len(batch) >= count:
-                    deleted += await self._execute(client, self._cmd.delete_stored(batch))
-                    batch = []
-            deleted += await self._execute(client, self._cmd.delete_stored(batch))
-        return deleted
+    async def _key_space_clients(self) -> list[AsyncValkey]:
+        return [await self._client_at(index) for index in range(len(self._server))]
 
-    async def get_lock(
-        self,
-        key: str,
-        version: int | None = None,
-        timeout: float | None = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: float | None = None,
-        thread_local: bool = True,
-    ) -> AsyncLockProtocol:
-        """A ``valkey.asyncio`` ``Lock`` on the server that owns ``key``."""
-        raw = cast(AsyncRawClient, await self.get_server_for_key(key, version))
-        lock: AsyncLockProtocol = raw.lock(
-            self._keys.make_key(key, version),
-            timeout=timeout,
-            sleep=sleep,
-            blocking=blocking,
-            blocking_timeout=blocking_timeout,
-            thread_local=thread_local,
-        )
-        return lock
-
-    lock = get_lock
+    async def _lock_client(self, key: str, version: int | None) -> AsyncRawClient:
+        return cast(AsyncRawClient, await self.get_server_for_key(key, version))

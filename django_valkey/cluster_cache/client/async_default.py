@@ -8,6 +8,7 @@ from typing import Any, ClassVar, cast
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 
+from django_valkey._commands import Request
 from django_valkey._grouping import GroupedCommands, Move, gather
 from django_valkey.base_client import AsyncClientCommands, BaseClient, split_servers
 from django_valkey.cluster_cache.slots import slot_of
@@ -55,20 +56,6 @@ class AsyncDefaultClusterClient(
         raw = cast(AsyncRawClient, await self.get_client())
         return req.parse(await raw.execute_command(*req.args, target_nodes=AsyncValkeyCluster.PRIMARIES))
 
-    async def delete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int:
-        """Delete matching keys on every primary: SCAN, then one DEL per slot, ``itersize`` at a time."""
-        client = await self.get_client(write=True)
-        count = itersize or self._scan_itersize
-        deleted, batch = 0, list[Any]()
-        async for stored in self._scan(client, self._keys.make_pattern(pattern, version, prefix), count):
-            batch.append(stored)
-            if len(batch) >= count:
-                deleted += await self._execute(client, gather(self._grouped.delete_stored(batch), write=True))
-                batch = []
-        return deleted + await self._execute(client, gather(self._grouped.delete_stored(batch), write=True))
+    def _delete_stored(self, stored: list[Any]) -> Request[int]:
+        """One DEL per slot for a page of scanned keys."""
+        return gather(self._grouped.delete_stored(stored), write=True)
