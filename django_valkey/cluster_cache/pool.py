@@ -31,15 +31,11 @@ def startup_nodes(location: str) -> tuple[str, list[tuple[str, int]]]:
 
 
 def _cluster_params(factory: BaseConnectionFactory[Any, Any], url: str | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"url": url}
     if url is not None:
         startup_nodes(url)  # checks every URL's scheme
-    if factory.socket_timeout is not None:
-        params["socket_timeout"] = factory.socket_timeout
-    if factory.socket_connect_timeout is not None:
-        params["socket_connect_timeout"] = factory.socket_connect_timeout
-    if factory.password is not None:
-        params["password"] = factory.password
+    params = BaseConnectionFactory.make_connection_params(factory, None)  # timeouts, password
+    params.pop("parser_class", None)  # ValkeyCluster picks its own parser
+    params["url"] = url
     return params
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -82,14 +81,6 @@ async def test_herd_format_is_shared_by_sync_and_async(flushed: ValkeyProcess) -
 def _params(location: str | list[str], **options: Any) -> tuple[Any, dict[str, Any]]:
     params = cache_params(location, **options)
     return params["LOCATION"], params
-
-
-@pytest.fixture(scope="module")
-def shard_servers() -> Iterator[list[ValkeyProcess]]:
-    servers = [ValkeyProcess().start() for _ in range(3)]
-    yield servers
-    for server in servers:
-        server.cleanup()
 
 
 async def test_async_shard_client_places_keys_like_the_sync_one(shard_servers: list[ValkeyProcess]) -> None:

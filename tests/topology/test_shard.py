@@ -14,14 +14,6 @@ from tests.conftest import cache_params
 from tests.servers import ValkeyProcess
 
 
-@pytest.fixture(scope="module")
-def shard_servers() -> Iterator[list[ValkeyProcess]]:
-    servers = [ValkeyProcess().start() for _ in range(3)]
-    yield servers
-    for server in servers:
-        server.cleanup()
-
-
 @pytest.fixture
 def shard_cache(shard_servers: list[ValkeyProcess]) -> Iterator[ValkeyCache]:
     for server in shard_servers:
