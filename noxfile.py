@@ -39,7 +39,10 @@ def interpreter(version: str) -> str:
     [nox.param(interpreter(py), req, id=f"py{py}-django{series}") for py, series, req in MATRIX],
 )
 def tests(session: nox.Session, django: str) -> None:
-    """The pytest suite with the package installed with its ``test`` extra and Django pinned."""
-    session.install("-e", ".[test]", django)
+    """The pytest suite, with the package's ``test`` and ``typing`` extras (the suite checks that
+    the type-checking gates bite) and Django pinned."""
+    session.install("-e", ".[test,typing]", django)
+    if shutil.which("node") is None:
+        session.install("pyright[nodejs]")  # the pyright wheel runs on Node.js
     session.run("python", "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.__version__)")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(session.posargs or ["tests"]))
