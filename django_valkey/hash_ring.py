@@ -16,7 +16,7 @@ __all__ = ["HashRing", "ring_hash"]
 
 N = TypeVar("N")
 
-DEFAULT_REPLICAS = 160
+DEFAULT_REPLICAS = 1024
 
 
 def ring_hash(data: str | bytes) -> int:
@@ -39,8 +39,7 @@ class HashRing(Generic[N]):
         self.nodes: list[N] = []
         self._points: list[int] = []
         self._owners: list[N] = []
-        for node in nodes:
-            self.add_node(node)
+        self._place(list(nodes))
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -49,16 +48,20 @@ class HashRing(Generic[N]):
         name = str(node)
         return [ring_hash(f"{name}#{index}") for index in range(self.replicas)]
 
-    def add_node(self, node: N) -> None:
-        """Place ``node`` on the ring; ValueError if it is there already."""
-        if node in self.nodes:
-            raise ValueError(f"{node!r} is already on the ring")
-        self.nodes.append(node)
+    def _place(self, nodes: list[N]) -> None:
+        for node in nodes:
+            if node in self.nodes:
+                raise ValueError(f"{node!r} is already on the ring")
+            self.nodes.append(node)
         pairs = list(zip(self._points, self._owners))
-        pairs.extend((point, node) for point in self._node_points(node))
+        pairs.extend((point, node) for node in nodes for point in self._node_points(node))
         pairs.sort(key=lambda pair: pair[0])
         self._points = [point for point, _ in pairs]
         self._owners = [owner for _, owner in pairs]
+
+    def add_node(self, node: N) -> None:
+        """Place ``node`` on the ring; ValueError if it is there already."""
+        self._place([node])
 
     def remove_node(self, node: N) -> None:
         """Take ``node`` off the ring; its keys move to the next nodes along it."""
