@@ -15,13 +15,14 @@ from django_valkey.async_cache.client.sharded import AsyncShardClient
 from django_valkey.async_cache.pool import AsyncSentinelConnectionFactory
 from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache
 from django_valkey.cluster_cache.client import AsyncDefaultClusterClient
-from django_valkey.cluster_cache.pool import AsyncClusterConnectionFactory
+from django_valkey.cluster_cache.pool import AsyncClusterConnectionFactory, LoopValkeyCluster
 from django_valkey.protocols import (
     AsyncCacheProtocol,
     AsyncClientClass,
     AsyncClientProtocol,
     AsyncConnectionFactoryClass,
     AsyncConnectionFactoryProtocol,
+    AsyncRawClient,
 )
 
 
@@ -59,6 +60,10 @@ def async_cluster_client_class() -> AsyncClientClass[AsyncValkeyCluster]:
 
 def async_cluster_factory(factory: AsyncClusterConnectionFactory) -> AsyncConnectionFactoryProtocol[AsyncValkeyCluster, Any]:
     return factory
+
+
+def loop_cluster_raw_client(raw: LoopValkeyCluster) -> AsyncRawClient:
+    return raw
 
 
 def async_cluster_cache(cache: AsyncClusterValkeyCache) -> AsyncCacheProtocol[Any]:

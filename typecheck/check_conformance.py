@@ -18,6 +18,7 @@ from django_valkey.base import BackendCommands, BaseValkeyCache
 from django_valkey.base_client import BaseClient, ClientCommands
 from django_valkey.cache import ValkeyCache
 from django_valkey.client import DefaultClient
+from django_valkey.compressors.base import BaseCompressor
 from django_valkey.compressors.brotli import BrotliCompressor
 from django_valkey.compressors.bz2 import Bz2Compressor
 from django_valkey.compressors.gzip import GzipCompressor
@@ -41,6 +42,7 @@ from django_valkey.protocols import (
     SerializerClass,
     SerializerProtocol,
 )
+from django_valkey.serializers.base import BaseSerializer
 from django_valkey.serializers.json import JSONSerializer
 from django_valkey.serializers.msgpack import MSGPackSerializer
 from django_valkey.serializers.msgspec import MsgSpecJsonSerializer, MsgSpecMsgPackSerializer
@@ -135,6 +137,15 @@ def serializer_classes() -> list[SerializerClass]:
 
 def serializer_instance(serializer: PickleSerializer) -> SerializerProtocol:
     return serializer
+
+
+def reference_bases() -> tuple[SerializerClass, CompressorClass]:
+    """The reference bases already have the Protocol's shape (their methods raise until overridden).
+
+    ``BaseConnectionFactory`` is deliberately neither sync nor async: its ``connect`` is typed
+    ``Base | Awaitable[Base]`` until a subclass picks one, so it is not checked here.
+    """
+    return BaseSerializer, BaseCompressor
 
 
 def compressor_classes() -> list[CompressorClass]:
