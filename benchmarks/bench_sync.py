@@ -175,33 +175,26 @@ def build_workloads(location: str) -> tuple[list[Workload], list[str]]:
     add("incr", lambda c: lambda: c.incr("counter"), lambda: raw.incr(key("counter")))
 
     # delete: each batch deletes keys that exist (refilled, untimed, before the batch).
+    def delete_batches(delete: Callable[[str], object], raw_keys: bool) -> Callable[[int], float]:
+        """Batches that each delete ``n`` keys that exist (refilled, untimed, before the batch)."""
+
+        def run(n: int) -> float:
+            fill_deletes(n)
+            wanted = [key(k) for k in delete_keys[:n]] if raw_keys else delete_keys[:n]
+            gc.collect()
+            start = time.perf_counter()
+            for k in wanted:
+                delete(k)
+            return time.perf_counter() - start
+
+        return run
+
     w = Workload("delete")
     for alias in names:
         if alias == "raw":
-
-            def raw_delete_batch(n: int) -> float:
-                fill_deletes(n)
-                made = [key(k) for k in delete_keys[:n]]
-                gc.collect()
-                start = time.perf_counter()
-                for k in made:
-                    raw.delete(k)
-                return time.perf_counter() - start
-
-            w.contenders[alias] = raw_delete_batch
+            w.contenders[alias] = delete_batches(raw.delete, raw_keys=True)
         else:
-            cache = django_caches[alias]
-
-            def cache_delete_batch(n: int, cache: Any = cache) -> float:
-                fill_deletes(n)
-                wanted = delete_keys[:n]
-                gc.collect()
-                start = time.perf_counter()
-                for k in wanted:
-                    cache.delete(k)
-                return time.perf_counter() - start
-
-            w.contenders[alias] = cache_delete_batch
+            w.contenders[alias] = delete_batches(django_caches[alias].delete, raw_keys=False)
     workloads.append(w)
     return workloads, names
 
