@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -164,9 +165,12 @@ def test_server_dies_with_a_killed_demo() -> None:
             output += line
         pid = started_pid(output)
         assert alive(pid)
+        server_dir = Path(os.readlink(f"/proc/{pid}/cwd"))  # valkey-server runs in its --dir
+        assert server_dir.name.startswith("django-valkey-demo-")
         proc.kill()
         proc.wait(10)
         assert wait_for(lambda: not alive(pid), timeout=10), "the server outlived the killed demo"
+        shutil.rmtree(server_dir, ignore_errors=True)  # nobody was left to remove it
     finally:
         if proc.poll() is None:
             proc.kill()
