@@ -592,7 +592,7 @@ class AsyncClientCommands(Generic[Backend]):
         return await self._run(self._cmd.incr(key, delta, version))
 
     async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self._run(self._cmd.incr(key, -delta, version))
+        return await self._run(self._cmd.decr(key, delta, version))
 
     async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
         return await self._run(self._cmd.incr_version(key, delta, version))
