@@ -8,6 +8,7 @@ execute requests, so they cannot drift apart. Nothing in this module does I/O.
 from __future__ import annotations
 
 import builtins
+import hashlib
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
@@ -33,6 +34,25 @@ INCR_SCRIPT = (
 )
 # Django's touch(timeout=None): True whenever the key exists, even if it had no TTL to remove.
 PERSIST_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0"
+
+_SCRIPTS: dict[str, str] = {}
+
+
+def _evalsha(script: str) -> str:
+    """The SHA1 that ``EVALSHA`` names ``script`` by (remembered for ``as_eval``)."""
+    sha = hashlib.sha1(script.encode()).hexdigest()
+    _SCRIPTS[sha] = script
+    return sha
+
+
+INCR_SHA = _evalsha(INCR_SCRIPT)
+PERSIST_SHA = _evalsha(PERSIST_SCRIPT)
+
+
+def as_eval(args: Args) -> Args:
+    """The ``EVAL`` form of an ``EVALSHA`` command, for a server that answered NOSCRIPT (a new
+    or restarted node, a failover, ``SCRIPT FLUSH``); ``EVAL`` also caches the script there."""
+    return ("EVAL", _SCRIPTS[args[1]], *args[2:])
 
 
 class Request(Generic[R]):
@@ -217,7 +237,7 @@ class Commands:
         made = self.keys.make_key(key, version)
         ms = self.timeout_ms(timeout)
         if ms is None:
-            return Request(("EVAL", PERSIST_SCRIPT, 1, made), _bool, write=True)
+            return Request(("EVALSHA", PERSIST_SHA, 1, made), _bool, write=True)
         if ms <= 0:
             return Request(("DEL", made), _bool, write=True)
         return Request(("PEXPIRE", made, ms), _bool, write=True)
@@ -274,7 +294,7 @@ class Commands:
                 raise ValueError(f"Key {key!r} not found.")
             return int(reply)
 
-        return Request(("EVAL", INCR_SCRIPT, 1, made, delta), parse, write=True, on_error=_not_integer(key, delta))
+        return Request(("EVALSHA", INCR_SHA, 1, made, delta), parse, write=True, on_error=_not_integer(key, delta))
 
     def decr(self, key: str, delta: int, version: int | None) -> Request[int]:
         """``incr`` by ``-delta`` (``delta`` checked first, so errors name what the caller gave)."""

@@ -19,11 +19,11 @@ from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar as DefaultTypeVar
-from valkey.exceptions import ResponseError
+from valkey.exceptions import NoScriptError, ResponseError
 
 from django_valkey._codec import Codec
 from django_valkey._guard import CONNECTION_ERRORS
-from django_valkey._commands import Commands, Request
+from django_valkey._commands import Commands, Request, as_eval
 from django_valkey._keys import KeyMaker
 from django_valkey._options import check_members, load_class, load_object, scan_itersize
 from django_valkey.compressors.identity import IdentityCompressor
@@ -197,7 +197,10 @@ class ClientCommands(Generic[Backend]):
         if req.args is None:
             return req.parse(None)
         try:
-            reply = raw.execute_command(*req.args)
+            try:
+                reply = raw.execute_command(*req.args)
+            except NoScriptError:
+                reply = raw.execute_command(*as_eval(req.args))
         except ResponseError as exc:
             _raise_clearer(req, exc)
             raise
@@ -532,7 +535,10 @@ class AsyncClientCommands(Generic[Backend]):
         if req.args is None:
             return req.parse(None)
         try:
-            reply = await raw.execute_command(*req.args)
+            try:
+                reply = await raw.execute_command(*req.args)
+            except NoScriptError:
+                reply = await raw.execute_command(*as_eval(req.args))
         except ResponseError as exc:
             _raise_clearer(req, exc)
             raise

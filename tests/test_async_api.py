@@ -7,6 +7,7 @@ sync and ``a*`` methods, ``AsyncValkeyCache`` plain coroutine names and ``a*`` n
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.cache.backends.base import CacheKeyWarning
 
+from django_valkey._commands import INCR_SHA
 from django_valkey.exceptions import ConnectionInterrupted, SerializerError
 from tests.cache_api import Api, api, make_api, mode  # noqa: F401  (fixtures)
 from tests.servers import free_port
@@ -131,6 +133,36 @@ async def test_incr_decr(api: Api) -> None:
         await api.incr("text")
     with pytest.raises(TypeError, match="delta"):
         await api.incr("n", 1.5)
+
+
+async def test_decr_names_the_delta_the_caller_gave(api: Api) -> None:
+    await api.set("n", 5)
+    for delta in (1.5, "1", None, True):
+        with pytest.raises(TypeError, match=rf"^delta must be an int, got {re.escape(repr(delta))}$"):
+            await api.decr("n", delta)
+    assert await api.get("n") == 5
+
+
+async def test_scripts_resent_after_noscript(api: Api, raw: Any) -> None:
+    """incr and touch(None) run cached scripts (EVALSHA); a server that lost its script cache
+    (restart, failover, SCRIPT FLUSH) answers NOSCRIPT and gets the script itself (EVAL)."""
+    await api.set("n", 1, timeout=100)
+    raw.script_flush()
+    assert await api.incr("n") == 2
+    assert raw.script_exists(INCR_SHA) == [True]  # EVAL cached it: the next call is an EVALSHA hit
+    assert await api.decr("n", 5) == -3
+    raw.script_flush()
+    with pytest.raises(ValueError, match="not found"):
+        await api.incr("missing")  # errors still come through the fallback
+    assert await api.has_key("missing") is False
+    raw.script_flush()
+    await api.set("text", "abc")
+    with pytest.raises(TypeError, match="'text'"):
+        await api.incr("text")
+    raw.script_flush()
+    assert await api.touch("n", None) is True
+    assert await api.ttl("n") is None
+    assert await api.get("n") == -3
 
 
 async def test_incr_version(api: Api) -> None:
