@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import valkey  # noqa: E402
 from valkey.connection import ConnectionPool, DefaultParser  # noqa: E402
 
-from django_valkey._demo import ThrowawayServer  # noqa: E402
+from django_valkey._server import ThrowawayServer  # noqa: E402
 
 TIMEOUT = 300
 PREFIX = "bench"

