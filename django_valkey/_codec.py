@@ -64,6 +64,10 @@ class Codec:
         if self._decompress is None:
             loads, int_start = self._loads, _INT_START
             try:
+                if loads is pickle.loads:
+                    # Stored digits never unpickle (a pickle must end with the STOP opcode "."),
+                    # so a reply holding an int lands in the checked loop below.
+                    return {key: loads(raw) for key, raw in zip(keys, replies) if raw is not None}
                 return {
                     key: decode(raw, made) if raw[0] in int_start else loads(raw)
                     for key, made, raw in zip(keys, stored, replies)

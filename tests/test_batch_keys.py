@@ -67,6 +67,9 @@ def test_decode_many_mixed_values(cache: Any, raw: Any) -> None:
     raw.set(cache.make_key("digits-text"), b"12abc")  # starts like an int, is not one
     got = cache.get_many(["int", "neg", "str", "list", "none", "missing"])
     assert got == {"int": 12, "neg": -3, "str": "s", "list": [1, 2], "none": None}
+    # only pickles (the pickle fast path), only digits (it fails over to the checked loop)
+    assert cache.get_many(["str", "list", "none"]) == {"str": "s", "list": [1, 2], "none": None}
+    assert cache.get_many(["int", "neg", "missing"]) == {"int": 12, "neg": -3}
     with pytest.raises(SerializerError, match="digits-text"):
         cache.get_many(["int", "digits-text"])
 
