@@ -1,4 +1,4 @@
-"""The compatibility matrix: the test suite on the oldest and newest supported Python/Django pairs.
+"""The compatibility matrix: the test suite on more supported Python/Django pairs.
 
 ``nox`` runs both sessions; ``nox -s "tests(py3.10-django4.2)" -- tests/test_api.py`` runs one
 session on chosen test files. Interpreters are looked up on PATH, then under ``~/.pyenv/versions``.
@@ -17,9 +17,11 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-# (Python, Django series, pip requirement): the oldest and the newest supported pair.
+# (Python, Django series, pip requirement): the oldest and the newest supported pair, and the
+# oldest Python of Django 6. (.ci/run's main suite covers Python 3.11 with Django 5.2.)
 MATRIX = [
     ("3.10", "4.2", "django>=4.2,<5"),
+    ("3.12", "6", "django>=6,<7"),
     ("3.13", "6", "django>=6,<7"),
 ]
 
