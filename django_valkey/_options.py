@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from inspect import iscoroutinefunction
 from collections.abc import Callable, Mapping
@@ -28,32 +29,50 @@ def load_object(value: object, setting: str) -> Any:
         raise ImproperlyConfigured(f"{setting} = {value!r} cannot be imported: {exc}") from exc
 
 
+# (class, Protocol) pairs already found conforming. Django builds a cache object per thread, and
+# under ASGI per request, so the check must cost nothing after its first run for a class.
+_CONFORMING: set[tuple[type, type]] = set()
+
+
 def check_members(obj: object, protocol: type, setting: str) -> None:
     """Raise ImproperlyConfigured naming what ``obj`` lacks to satisfy ``protocol``.
 
-    Run once at configuration time, never per call.
+    Run at configuration time, never per call; a class that passed once is not checked again.
     """
-    members = get_protocol_members(protocol)
-    missing = sorted(name for name in members if not hasattr(obj, name))
-    name = getattr(obj, "__qualname__", type(obj).__qualname__)
+    cls = obj if isinstance(obj, type) else type(obj)
+    if (cls, protocol) in _CONFORMING:
+        return
+    problem = _nonconformance(obj, protocol)
+    if problem is not None:
+        name = getattr(obj, "__qualname__", type(obj).__qualname__)
+        raise ImproperlyConfigured(f"{setting}: {name} does not implement {protocol.__name__}; {problem}")
+    _CONFORMING.add((cls, protocol))
+
+
+def _nonconformance(obj: object, protocol: type) -> str | None:
+    """What ``obj`` lacks for ``protocol`` (missing members, or sync/async mix-ups), or None."""
+    spec = _protocol_spec(protocol)
+    missing = [member for member, _ in spec if not hasattr(obj, member)]
     if missing:
-        raise ImproperlyConfigured(
-            f"{setting}: {name} does not implement {protocol.__name__}; missing: {', '.join(missing)}"
-        )
+        return f"missing: {', '.join(missing)}"
     # A sync client in an async cache (or the reverse) has every name but the wrong kind of method.
-    wrong_kind = sorted(
-        member
-        for member in members
-        if _declared_async(protocol, member) is not None
-        and _declared_async(protocol, member) != iscoroutinefunction(getattr(obj, member))
-    )
-    if wrong_kind:
-        kind = "coroutines (async def)" if _declared_async(protocol, wrong_kind[0]) else "plain methods (not async)"
-        raise ImproperlyConfigured(
-            f"{setting}: {name} does not implement {protocol.__name__}; "
-            f"these must be {kind}: {', '.join(wrong_kind[:5])}"
-            + (f" and {len(wrong_kind) - 5} more" if len(wrong_kind) > 5 else "")
-        )
+    wrong_kind = [
+        (member, is_async)
+        for member, is_async in spec
+        if is_async is not None and is_async != iscoroutinefunction(getattr(obj, member))
+    ]
+    if not wrong_kind:
+        return None
+    names = [member for member, _ in wrong_kind]
+    kind = "coroutines (async def)" if wrong_kind[0][1] else "plain methods (not async)"
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return f"these must be {kind}: {', '.join(names[:5])}{more}"
+
+
+@functools.cache
+def _protocol_spec(protocol: type) -> tuple[tuple[str, bool | None], ...]:
+    """``protocol``'s members, sorted, each with whether it is declared ``async def``."""
+    return tuple((member, _declared_async(protocol, member)) for member in sorted(get_protocol_members(protocol)))
 
 
 def _declared_async(protocol: type, member: str) -> bool | None:

@@ -109,17 +109,18 @@ def test_not_a_class(make_cache: MakeCache) -> None:
         make_cache(SERIALIZER=PickleSerializer()).client  # noqa: B018
 
 
-def test_checks_run_once_at_configuration_never_per_call(
-    make_cache: MakeCache, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_checks_run_once_per_class_never_per_call(make_cache: MakeCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django builds a cache object per thread (per request under ASGI): the Protocol checks
+    run for the first cache of each class, then cost a set lookup; calls never run them."""
     seen: list[str] = []
-    real: Callable[[type], frozenset[str]] = options_module.get_protocol_members
+    real = options_module._nonconformance
 
-    def counting(protocol: type) -> frozenset[str]:
+    def counting(obj: object, protocol: type) -> str | None:
         seen.append(protocol.__name__)
-        return real(protocol)
+        return real(obj, protocol)
 
-    monkeypatch.setattr(options_module, "get_protocol_members", counting)
+    monkeypatch.setattr(options_module, "_CONFORMING", set())
+    monkeypatch.setattr(options_module, "_nonconformance", counting)
     cache = make_cache()
     cache.client  # noqa: B018
     assert sorted(seen) == [
@@ -128,17 +129,26 @@ def test_checks_run_once_at_configuration_never_per_call(
         "ConnectionFactoryProtocol",
         "SerializerProtocol",
     ]
+    seen.clear()
+    make_cache().client  # noqa: B018
+    assert seen == []
 
-    def forbidden(protocol: type) -> frozenset[str]:
+    def forbidden(obj: object, protocol: type) -> str | None:
         raise AssertionError(f"protocol check on the per-call path: {protocol.__name__}")
 
-    monkeypatch.setattr(options_module, "get_protocol_members", forbidden)
+    monkeypatch.setattr(options_module, "_nonconformance", forbidden)
     cache.set("k", {"v": 1})
     assert cache.get("k") == {"v": 1}
     assert cache.get_many(["k", "missing"]) == {"k": {"v": 1}}
     assert cache.add("n", 0)
     assert cache.incr("n") == 1
     cache.delete("k")
+
+
+def test_a_failed_check_is_not_remembered(make_cache: MakeCache) -> None:
+    for _ in range(2):
+        with pytest.raises(ImproperlyConfigured, match="missing: loads"):
+            make_cache(SERIALIZER=NoLoads).client  # noqa: B018
 
 
 def test_cache_options_checks_classes_at_once() -> None:
