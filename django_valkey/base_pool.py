@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
@@ -40,12 +40,20 @@ def freeze(value: object) -> Hashable:
 
 
 def check_url(url: str) -> None:
-    """ImproperlyConfigured naming the LOCATION when its scheme is not one valkey-py speaks."""
-    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
-    if scheme not in SUPPORTED_SCHEMES:
+    """ImproperlyConfigured naming the LOCATION when its scheme is not one valkey-py speaks, or
+    its database (``/<db>`` or ``?db=``) is not a number (valkey-py would quietly use db 0)."""
+    parts = urlsplit(url) if "://" in url else None
+    scheme = parts.scheme.lower() if parts is not None else ""
+    if parts is None or scheme not in SUPPORTED_SCHEMES:
         raise ImproperlyConfigured(
             f"LOCATION {url!r} has no supported scheme: use valkey://, valkeys:// (TLS) or unix://"
         )
+    databases = parse_qs(parts.query, keep_blank_values=True).get("db", [])
+    if scheme != "unix":  # a unix:// path is the socket's
+        databases.append(parts.path.strip("/") or "0")
+    for db in databases:
+        if not (db.isascii() and db.isdigit()):
+            raise ImproperlyConfigured(f"LOCATION {url!r}: the database must be a number >= 0, got {db!r}")
 
 
 class BaseConnectionFactory(Generic[Base, Pool]):

@@ -292,6 +292,29 @@ def test_unknown_url_scheme(make_cache: MakeCache, location: str) -> None:
     bad(make_cache, rf"LOCATION.*{location}", location)
 
 
+@pytest.mark.parametrize("suffix", ["/abc", "/-1", "/0?db=x", "/1?db=", "/²"])
+def test_database_that_is_not_a_number(make_cache: MakeCache, valkey_server: Any, suffix: str) -> None:
+    # valkey-py would quietly use db 0 for "/abc": the wrong database, with no error.
+    bad(make_cache, "LOCATION.*database must be a number", f"{valkey_server.url}{suffix}")
+
+
+def test_unix_socket_path_is_not_a_database(make_cache: MakeCache, valkey_server: Any) -> None:
+    bad(make_cache, "LOCATION.*database must be a number >= 0, got 'x'", "unix:///tmp/no-such.sock?db=x")
+    with pytest.raises(ConnectionInterrupted):  # the path passes; there is no socket there
+        make_cache("unix:///tmp/no-such-dv.sock?db=1").get("k")
+
+
+def test_database_from_path_or_query(make_cache: MakeCache, valkey_server: Any, raw: Any) -> None:
+    make_cache(f"{valkey_server.url}/3").set("in3", 1)
+    make_cache(f"{valkey_server.url}?db=4").set("in4", 1)
+    for db, key in ((3, "in3"), (4, "in4")):
+        with valkey_server.client(db=db) as conn:
+            assert conn.dbsize() == 1, key
+        with valkey_server.client(db=db) as conn:
+            conn.flushdb()
+    assert raw.dbsize() == 0
+
+
 def test_unknown_scheme_in_a_replica_location(make_cache: MakeCache, valkey_server: Any) -> None:
     bad(make_cache, "LOCATION.*ftp://", [f"{valkey_server.url}/0", "ftp://127.0.0.1:1"])
 
