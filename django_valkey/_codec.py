@@ -6,7 +6,12 @@ import pickle
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django_valkey.exceptions import CompressorError, SerializerError
+from django_valkey.exceptions import (
+    CompressorError,
+    SerializerError,
+    SerializerPicklingError,
+    SerializerUnpicklingError,
+)
 from django_valkey.protocols import CompressorProtocol, SerializerProtocol
 from django_valkey.serializers.pickle import PickleSerializer
 
@@ -44,9 +49,9 @@ class Codec:
         try:
             data = self._dumps(value)
         except Exception as exc:
-            raise SerializerError(
-                f"{self._name} cannot serialize a value of type {type(value).__name__}: {exc}"
-            ) from exc
+            # pickle's own errors stay catchable as such, as with Django's backends.
+            error = SerializerPicklingError if isinstance(exc, pickle.PickleError) else SerializerError
+            raise error(f"{self._name} cannot serialize a value of type {type(value).__name__}: {exc}") from exc
         if self._compress is not None:
             return self._compress(data)
         return data
@@ -93,4 +98,5 @@ class Codec:
             return self._loads(data)
         except Exception as exc:
             where = f" stored at {key!r}" if key else ""
-            raise SerializerError(f"{self._name} cannot decode the value{where}: {exc}") from exc
+            error = SerializerUnpicklingError if isinstance(exc, pickle.PickleError) else SerializerError
+            raise error(f"{self._name} cannot decode the value{where}: {exc}") from exc

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["CompressorError", "ConnectionInterrupted", "SerializerError"]
+import pickle
+
+__all__ = [
+    "CompressorError",
+    "ConnectionInterrupted",
+    "SerializerError",
+    "SerializerPicklingError",
+    "SerializerUnpicklingError",
+]
 
 
 class ConnectionInterrupted(Exception):
@@ -38,3 +46,16 @@ class SerializerError(ValueError):
     The message names the serializer and, when reading, the key; the original error is chained.
     Nothing is written to the cache when serialization fails.
     """
+
+
+class SerializerPicklingError(SerializerError, pickle.PicklingError):
+    """A ``SerializerError`` raised when the serializer failed with a ``pickle.PickleError``.
+
+    It is also a ``pickle.PicklingError``, so code written for Django's backends, which let
+    pickle's error through (``except pickle.PickleError``), keeps working.
+    """
+
+
+class SerializerUnpicklingError(SerializerError, pickle.UnpicklingError):
+    """A ``SerializerError`` raised when a stored value failed to load with a
+    ``pickle.PickleError``; it is also a ``pickle.UnpicklingError``."""

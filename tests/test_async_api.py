@@ -7,6 +7,7 @@ sync and ``a*`` methods, ``AsyncValkeyCache`` plain coroutine names and ``a*`` n
 from __future__ import annotations
 
 import asyncio
+import pickle
 import re
 import time
 import warnings
@@ -20,6 +21,7 @@ from django_valkey._commands import INCR_SHA
 from django_valkey.exceptions import ConnectionInterrupted, SerializerError
 from tests.cache_api import Api, api, make_api, mode  # noqa: F401  (fixtures)
 from tests.servers import free_port
+from tests.test_errors import RefusesPickle
 
 MakeApi = Any
 
@@ -344,6 +346,22 @@ async def test_unpicklable_value_writes_nothing(api: Api, raw: Any) -> None:
         await api.set_many({"ok": 1, "bad": lambda: None})
     assert await api.get("k") == "old"
     assert raw.exists(api.cache.make_key("ok")) == 0
+
+
+async def test_pickle_errors_stay_pickle_errors(api: Api, raw: Any) -> None:
+    # As with Django's backends, a pickle failure is catchable as pickle.PickleError.
+    with pytest.raises(pickle.PicklingError) as info:
+        await api.set("k", RefusesPickle())
+    assert isinstance(info.value, SerializerError)
+    with pytest.raises(pickle.PickleError):
+        await api.add("k", RefusesPickle())
+    with pytest.raises(pickle.PickleError):
+        await api.set_many({"k": RefusesPickle()})
+    assert raw.exists(api.cache.make_key("k")) == 0
+    raw.set(api.cache.make_key("bad"), b"\x80\x05truncated")
+    with pytest.raises(pickle.UnpicklingError) as loading:
+        await api.get("bad")
+    assert isinstance(loading.value, SerializerError)
 
 
 async def test_corrupted_value(api: Api, raw: Any) -> None:

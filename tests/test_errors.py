@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -14,7 +15,12 @@ from django.test import override_settings
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 
 from django_valkey.cache import ValkeyCache
-from django_valkey.exceptions import ConnectionInterrupted, SerializerError
+from django_valkey.exceptions import (
+    ConnectionInterrupted,
+    SerializerError,
+    SerializerPicklingError,
+    SerializerUnpicklingError,
+)
 from tests.conftest import MakeCache
 from tests.servers import ValkeyProcess
 
@@ -180,6 +186,38 @@ def test_unpicklable_value(cache: ValkeyCache, raw: Any, value: Any, type_name: 
     with pytest.raises(SerializerError):
         cache.hset("h", "f", value)
     assert raw.dbsize() == 1
+
+
+class RefusesPickle:
+    """Like the value in Django's own cache tests: pickling it raises a bare ``PickleError``."""
+
+    def __getstate__(self) -> Any:
+        raise pickle.PickleError("refused")
+
+
+def test_pickle_errors_stay_pickle_errors(cache: ValkeyCache, raw: Any) -> None:
+    # Django's backends let pickle's error through (its cache tests assert pickle.PickleError
+    # for set and add); ours is a SerializerError that is also a pickle.PicklingError.
+    for call in (
+        lambda: cache.set("k", RefusesPickle()),
+        lambda: cache.add("k", RefusesPickle()),
+        lambda: cache.set_many({"k": RefusesPickle()}),
+    ):
+        with pytest.raises(pickle.PicklingError) as info:
+            call()
+        assert isinstance(info.value, SerializerPicklingError)
+        assert isinstance(info.value, SerializerError)
+        assert isinstance(info.value.__cause__, pickle.PickleError)
+    with pytest.raises(SerializerError) as other:  # pickle's TypeError: a plain SerializerError
+        cache.set("k", threading.Lock())
+    assert not isinstance(other.value, pickle.PickleError)
+    assert raw.dbsize() == 0
+    raw.set(cache.make_key("bad"), b"\x80\x05truncated")
+    with pytest.raises(pickle.UnpicklingError) as loading:
+        cache.get("bad")
+    assert isinstance(loading.value, SerializerUnpicklingError)
+    with pytest.raises(pickle.UnpicklingError):
+        cache.get_many(["bad"])
 
 
 def test_unpicklable_value_in_set_many_writes_nothing(cache: ValkeyCache, raw: Any) -> None:
