@@ -44,15 +44,20 @@ class KeyMaker:
     __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse", "_own_head")
 
     def __init__(self, backend: CacheContext, reverse: Callable[[str], str]) -> None:
-        self._func: Callable[..., Any] = backend.key_func
-        self._prefix = backend.key_prefix
-        self._version = backend.version
         overridden = getattr(type(backend), "validate_key", BaseCache.validate_key) is not BaseCache.validate_key
         self._validate: Callable[[Any], None] | None = backend.validate_key if overridden else None
         self.reverse = reverse
+        self.reload(backend)
+
+    def reload(self, backend: CacheContext) -> None:
+        """Take ``key_func``, ``key_prefix`` and ``version`` from ``backend`` again (they are read
+        once, not on every call; the cache calls this when one of them is reassigned)."""
+        self._func: Callable[..., Any] = backend.key_func
+        self._prefix = backend.key_prefix
+        self._version = backend.version
         # Django's key layout and the default reverse: strip this cache's prefix exactly, since
         # splitting on ":" goes wrong when the prefix itself contains one ("site:a:1:k").
-        default_layout = self._func is default_key_func and reverse is default_reverse_key
+        default_layout = self._func is default_key_func and self.reverse is default_reverse_key
         self._own_head: str | None = f"{self._prefix}:" if default_layout else None
 
     @property

@@ -19,6 +19,7 @@ from typing_extensions import TypeVar
 
 from django_valkey._commands import check_delta
 from django_valkey._guard import ErrorGuard
+from django_valkey._keys import KeyMaker
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey.protocols import (
     AbsoluteTime,
@@ -42,6 +43,9 @@ __all__ = [
 
 ClientT = TypeVar("ClientT", default=ClientProtocol[Any])
 BackendT = TypeVar("BackendT", default=RawClient)
+
+
+_KEY_SETTINGS = frozenset({"key_func", "key_prefix", "version"})
 
 
 class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
@@ -82,6 +86,17 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} {self._server!r}>"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Django's BaseCache reads key_func, key_prefix and version on every make_key, so code
+        # (and Django's own cache tests) may reassign them on a live cache. The clients' key
+        # makers read them once: a reassignment is passed on to the clients already built.
+        object.__setattr__(self, name, value)
+        if name in _KEY_SETTINGS:
+            for client_name in ("_client", "_async_client"):
+                keys = getattr(self.__dict__.get(client_name), "_keys", None)
+                if isinstance(keys, KeyMaker):
+                    keys.reload(self)
 
 
 DEFAULT_ASYNC_CLIENT_CLASS = "django_valkey.async_cache.client.AsyncDefaultClient"

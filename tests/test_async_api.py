@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from django.core.cache.backends.base import CacheKeyWarning
+from django.core.cache.backends.base import CacheKeyWarning, default_key_func
 
 from django_valkey._commands import INCR_SHA
 from django_valkey.exceptions import ConnectionInterrupted, SerializerError
@@ -214,6 +214,33 @@ async def test_key_warnings(api: Api) -> None:
         await api.set("bad key", 1)
         await api.get("x" * 300)
     assert [w.category for w in caught] == [CacheKeyWarning, CacheKeyWarning]
+
+
+async def test_key_settings_reassigned_on_a_live_cache(make_api: MakeApi, raw: Any) -> None:
+    # Django's BaseCache reads key_func, key_prefix and version on every call, and Django's own
+    # cache tests swap key_func on a live cache: the clients already built follow.
+    api = make_api(KEY_PREFIX="pre")
+    await api.set("k", "v")  # the clients exist now
+    assert raw.exists("pre:1:k") == 1
+    api.cache.key_func = lambda key, prefix, version: f"custom|{key}"
+    await api.set("k", "w")
+    assert raw.get("custom|k") is not None
+    assert api.cache.make_key("k") == "custom|k"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await api.get("key with spaces")
+    assert [str(w.message) for w in caught] == [
+        "Cache key contains characters that will cause errors if used with memcached: 'custom|key with spaces'"
+    ]
+    assert await api.get_many(["k", "missing"]) == {"k": "w"}
+    api.cache.key_func = default_key_func
+    api.cache.key_prefix = "other"
+    api.cache.version = 2
+    await api.set("k", "x")
+    assert raw.exists("other:2:k") == 1
+    assert await api.get("k") == "x"
+    assert await api.get("k", version=1) is None
+    assert await api.collect("iter_keys", "*") == ["k"]
 
 
 # ------------------------------------------------------------------ expiry
