@@ -1,0 +1,161 @@
+"""Django's own cache tests (``BaseCacheTests`` from Django's ``tests/cache/tests.py``) against
+``ValkeyCache`` on a throwaway valkey-server: the conformance gate.
+
+    python tests/django_suite/run.py [--cache-dir DIR] [-v 0|1|2]
+
+Django ships its test suite in the source distribution only, so the sdist of the *installed*
+Django version is fetched with pip (``pip download --no-binary :all: --no-deps``) into the cache
+directory the first time, and its ``tests/cache`` package is extracted next to it. The tests run
+the way Django runs them for its own ``RedisCache``: a subclass of ``BaseCacheTests`` and
+``TestCase`` with ``CACHES`` overridden (``caches_setting_for_tests``, without the culling
+caches), under Django's test runner (test environment and a test database for the model tests).
+
+Exits 0 when every test passed (the skips below aside), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import unittest
+from pathlib import Path
+from typing import Any
+
+import django
+
+# Tests of BaseCacheTests that do not apply to this backend, with the reason. Every other test
+# of BaseCacheTests runs and must pass.
+SKIPPED: dict[str, str] = {
+    # Culling (MAX_ENTRIES / CULL_FREQUENCY) is for the local-memory, file and database backends;
+    # Valkey evicts by its own maxmemory policy. Django excludes the "cull" and "zero_cull"
+    # caches for RedisCache too, and these tests then skip themselves.
+    "test_cull": "culling is not a Valkey feature (MAX_ENTRIES / CULL_FREQUENCY); as for RedisCache",
+    "test_zero_cull": "culling is not a Valkey feature (MAX_ENTRIES / CULL_FREQUENCY); as for RedisCache",
+    "test_cull_delete_when_store_empty": "culling is not a Valkey feature; as for RedisCache",
+}
+# Not run at all, since they are not in BaseCacheTests: RedisCacheTests' own tests
+# (test_incr_write_connection, test_cache_client_class, test_get_backend_timeout_method,
+# test_get_connection_pool_index, test_get_connection_pool, test_get_client,
+# test_serializer_dumps, test_redis_pool_options) inspect RedisCacheClient's internals and
+# redis-py's option names; django-valkey's own suite covers the same ground for its client.
+
+BACKEND = "django_valkey.cache.ValkeyCache"
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "django-valkey" / "django-suite"
+
+
+def fetch_cache_tests(cache_dir: Path) -> Path:
+    """The folder that holds Django's ``cache`` test package for the installed Django version,
+    downloading and extracting the sdist if it is not there yet."""
+    version = django.__version__
+    root = cache_dir / f"django-{version}"
+    package = root / "cache"
+    if (package / "tests.py").is_file():
+        return root
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    sdists = sorted(cache_dir.glob(f"[dD]jango-{version}.tar.gz"))
+    if not sdists:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
+             f"django=={version}", "-d", str(cache_dir)],
+            check=True,
+        )
+        sdists = sorted(cache_dir.glob(f"[dD]jango-{version}.tar.gz"))
+    if not sdists:
+        raise SystemExit(f"pip did not leave django-{version}.tar.gz in {cache_dir}")
+    # Extract tests/cache/*.py only, file by file (no member paths are trusted), then move the
+    # folder into place in one step so that an interrupted run leaves nothing half-written.
+    staging = Path(tempfile.mkdtemp(prefix="cache-", dir=cache_dir))
+    with tarfile.open(sdists[0]) as sdist:
+        for member in sdist.getmembers():
+            parts = Path(member.name).parts
+            if member.isfile() and parts[1:3] == ("tests", "cache") and len(parts) == 4 and parts[3].endswith(".py"):
+                extracted = sdist.extractfile(member)
+                assert extracted is not None
+                (staging / parts[3]).write_bytes(extracted.read())
+    if not (staging / "tests.py").is_file():
+        raise SystemExit(f"{sdists[0]} has no tests/cache/tests.py")
+    root.mkdir(parents=True, exist_ok=True)
+    staging.rename(package)
+    return root
+
+
+def build_suite(location: str) -> unittest.TestSuite:
+    """``ValkeyCacheTests``: BaseCacheTests on ValkeyCache at ``location``, as Django builds
+    RedisCacheTests; the tests in SKIPPED are marked skipped with their reason."""
+    from django.test import TestCase, override_settings
+
+    from cache.tests import BaseCacheTests, caches_setting_for_tests
+
+    missing = [name for name in SKIPPED if not hasattr(BaseCacheTests, name)]
+    if missing:
+        print(f"note: skipped tests no longer in Django {django.__version__}: {', '.join(missing)}")
+
+    params = {"BACKEND": BACKEND, "LOCATION": location}
+
+    @override_settings(CACHES=caches_setting_for_tests(base=params, exclude={"cull", "zero_cull"}))
+    class ValkeyCacheTests(BaseCacheTests, TestCase):
+        pass
+
+    for name, reason in SKIPPED.items():
+        if hasattr(ValkeyCacheTests, name):
+            setattr(ValkeyCacheTests, name, unittest.skip(reason)(getattr(ValkeyCacheTests, name)))
+    return unittest.TestLoader().loadTestsFromTestCase(ValkeyCacheTests)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="where the sdist is kept")
+    parser.add_argument("-v", "--verbosity", type=int, default=1, choices=(0, 1, 2))
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    sys.path.insert(0, str(fetch_cache_tests(args.cache_dir)))
+
+    from django.conf import settings
+    from django.test.runner import DiscoverRunner
+
+    from django_valkey._server import ThrowawayServer
+
+    with ThrowawayServer().start() as server:
+        settings.configure(
+            SECRET_KEY="django-valkey-django-suite",
+            USE_TZ=True,
+            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "cache"],
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+            CACHES={"default": {"BACKEND": BACKEND, "LOCATION": server.url}},
+            DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+        )
+        django.setup()
+        runner = DiscoverRunner(verbosity=args.verbosity)
+        suite = build_suite(server.url)
+        runner.setup_test_environment()
+        databases: Any = runner.setup_databases()
+        try:
+            result = runner.run_suite(suite)
+        finally:
+            runner.teardown_databases(databases)
+            runner.teardown_test_environment()
+
+    # A test with failing subtests counts once.
+    failed = len({getattr(test, "test_case", test).id() for test, _ in result.failures + result.errors})
+    failed += len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = result.testsRun - failed - skipped
+    print(
+        f"Django {django.__version__} BaseCacheTests on ValkeyCache: {passed} passed, {failed} failed, "
+        f"{skipped} skipped in {time.monotonic() - started:.1f} s"
+    )
+    return 0 if result.wasSuccessful() and result.testsRun > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
