@@ -34,9 +34,17 @@ def poll(condition: Callable[[], bool], timeout: float, interval: float = 0.05) 
 
 
 def role(node: ValkeyProcess) -> str:
-    """``master`` or ``slave``, as the node reports it."""
-    with node.client(socket_timeout=1) as conn:
-        return str(conn.info("replication")["role"])
+    """``master`` or ``slave``, as the node reports it. A node that is switching roles closes its
+    client connections: it is asked again (for up to 5 s) rather than failing the probe."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            with node.client(socket_timeout=1) as conn:
+                return str(conn.info("replication")["role"])
+        except (valkey.exceptions.ConnectionError, valkey.exceptions.TimeoutError):
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 class SentinelTopology:
