@@ -41,16 +41,27 @@ CLAIM_SCRIPT = (
     "redis.call('SETRANGE', KEYS[1], 0, ARGV[2]) redis.call('PEXPIRE', KEYS[1], ARGV[3]) "
     "return 1 end return 0"
 )
-# add(): store if the key is absent, or holds a value a reader has claimed for recomputation.
+# add(): store if the key is absent, or holds a value that has expired for Django's API (its soft
+# expiry passed) or that a reader has claimed for recomputation. ARGV: magic, value, real TTL in
+# ms ('' for none), the caller's clock (soft expiries are client Unix times).
 ADD_SCRIPT = (
-    "if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('GETRANGE', KEYS[1], 0, 4) == ARGV[1] then "
+    "if redis.call('EXISTS', KEYS[1]) == 1 then "
+    "local h = redis.call('GETRANGE', KEYS[1], 0, 12) "
+    "if string.sub(h, 1, 4) ~= ARGV[1] or #h < 13 then return 0 end "
+    "if string.sub(h, 5, 5) ~= 'C' and struct.unpack('>d', string.sub(h, 6, 13)) > tonumber(ARGV[4]) then "
+    "return 0 end end "
     "if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2]) "
-    "else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return 1 end return 0"
+    "else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return 1"
 )
-# touch(): new soft expiry in the header (if the value has one) and the new real TTL.
+# touch(): new soft expiry in the header (if the value has one) and the new real TTL; a value whose
+# soft expiry passed has expired for Django's API, so it is not revived. ARGV: magic, state byte +
+# new soft expiry, real TTL in ms ('' for none), the caller's clock.
 TOUCH_SCRIPT = (
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
-    "if redis.call('GETRANGE', KEYS[1], 0, 3) == ARGV[1] then redis.call('SETRANGE', KEYS[1], 4, ARGV[2]) end "
+    "local h = redis.call('GETRANGE', KEYS[1], 0, 12) "
+    "if string.sub(h, 1, 4) == ARGV[1] and #h == 13 then "
+    "if struct.unpack('>d', string.sub(h, 6, 13)) <= tonumber(ARGV[4]) then return 0 end "
+    "redis.call('SETRANGE', KEYS[1], 4, ARGV[2]) end "
     "if ARGV[3] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[3]) end "
     "return 1"
 )
@@ -66,6 +77,14 @@ def unpack(raw: bytes) -> tuple[bytes, float] | None:
     if raw[:4] != MAGIC or len(raw) < HEADER_LENGTH:
         return None
     return raw[:HEADER_LENGTH], _SOFT.unpack_from(raw, 5)[0]
+
+
+def _alive(head: bytes) -> bool:
+    """``has_key`` from the first bytes of a value (empty: no such key)."""
+    if not head:
+        return False
+    header = unpack(head)
+    return header is None or header[1] > time.time()
 
 
 def _no_failures(reply: Any) -> list[str]:
@@ -163,12 +182,12 @@ class HerdCommands(Commands):
         ms = self.timeout_ms(timeout)
         if ms is not None and ms <= 0:
             return super().set(key, value, timeout, version, nx, xx)
-        made = self.keys.make_key(key, version)
-        data = self.codec.encode(value) if ms is None else self._envelope(value, ms, time.time())
+        made, now = self.keys.make_key(key, version), time.time()
+        data = self.codec.encode(value) if ms is None else self._envelope(value, ms, now)
         real = "" if ms is None else ms + self.herd_ms
         if nx:
-            # add(): a value a reader has claimed for recomputation may be replaced.
-            return Request(("EVAL", ADD_SCRIPT, 1, made, MAGIC + CLAIMED, data, real), bool, write=True)
+            # add(): a soft-expired value, or one a reader has claimed for recomputation, is replaced.
+            return Request(("EVAL", ADD_SCRIPT, 1, made, MAGIC, data, real, repr(now)), bool, write=True)
         args: Args = ("SET", made, data) if ms is None else ("SET", made, data, "PX", real)
         if xx:
             args += ("XX",)
@@ -190,10 +209,16 @@ class HerdCommands(Commands):
         ms = self.timeout_ms(timeout)
         if ms is not None and ms <= 0:
             return super().touch(key, timeout, version)
-        made = self.keys.make_key(key, version)
-        soft = float("inf") if ms is None else time.time() + ms / 1000
+        made, now = self.keys.make_key(key, version), time.time()
+        soft = float("inf") if ms is None else now + ms / 1000
         real = "" if ms is None else ms + self.herd_ms
-        return Request(("EVAL", TOUCH_SCRIPT, 1, made, MAGIC, FRESH + _SOFT.pack(soft), real), bool, write=True)
+        args = ("EVAL", TOUCH_SCRIPT, 1, made, MAGIC, FRESH + _SOFT.pack(soft), real, repr(now))
+        return Request(args, bool, write=True)
+
+    def has_key(self, key: str, version: int | None) -> Request[bool]:
+        """True unless the key is missing or its soft expiry has passed (then it has expired for
+        Django's API, though the server keeps it for the herd)."""
+        return Request(("GETRANGE", self.keys.make_key(key, version), 0, HEADER_LENGTH - 1), _alive)
 
 
 def herd_timeout() -> float:

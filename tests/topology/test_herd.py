@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -152,6 +153,46 @@ def test_touch_moves_the_soft_expiry(make_herd: Callable[..., ValkeyCache]) -> N
     assert cache.get("t") == "v"
     assert cache.touch("t", None) is True and cache.get("t") == "v"
     assert cache.touch("missing", 10) is False
+
+
+def test_soft_expiry_is_expiry_for_djangos_api(make_herd: Callable[..., ValkeyCache]) -> None:
+    """Past its soft expiry a value is kept on the server for the herd, but has_key, add and touch
+    answer as Django's contract says for an expired key (Django's own cache tests check this)."""
+    cache = make_herd()
+    cache.set_many({"a": "old-a", "b": "old-b", "c": "old-c"}, timeout=0.15)
+    time.sleep(0.2)
+    assert (cache.ttl("a") or 0) > 0  # still stored, for the herd
+    assert cache.has_key("a") is False
+    assert cache.touch("b", 60) is False
+    assert cache.get("b") is None  # not revived by the touch: this reader claims it
+    assert cache.add("c", "new-c") is True and cache.get("c") == "new-c"
+    assert cache.get("a") is None  # claimed by this reader...
+    assert cache.has_key("a") is True  # ...and served stale to the others until it is replaced
+    assert cache.add("a", "new-a") is True and cache.get("a") == "new-a"
+    # Fresh, timeless and int values are there, as with any client.
+    cache.set("f", "v", timeout=60)
+    cache.set("p", "v", timeout=None)
+    cache.set("n", 5, timeout=60)
+    for key in ("f", "p", "n", "c"):
+        assert cache.has_key(key) is True, key
+        assert cache.add(key, "other") is False, key
+    assert cache.touch("f", 30) is True and cache.get("f") == "v"
+    assert cache.has_key("missing") is False and cache.touch("missing") is False
+    assert cache.add("missing", "m") is True
+
+
+async def test_soft_expiry_is_expiry_for_the_async_client(valkey_server: ValkeyProcess) -> None:
+    params = cache_params(f"{valkey_server.url}/0", CLIENT_CLASS=HERD)
+    cache = ValkeyCache(params["LOCATION"], params)
+    await cache.aset("s", "old", timeout=0.15)
+    await cache.aset("t", "old", timeout=0.15)
+    await asyncio.sleep(0.2)
+    assert await cache.ahas_key("s") is False
+    assert await cache.atouch("t", 60) is False
+    assert await cache.aadd("s", "new") is True and await cache.aget("s") == "new"
+    assert await cache.ahas_key("s") is True
+    await cache.adelete_many(["s", "t"])
+    await cache.aclose()
 
 
 def test_bad_herd_timeout_setting(make_herd: Callable[..., ValkeyCache]) -> None:
