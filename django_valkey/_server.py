@@ -114,7 +114,10 @@ class ThrowawayServer:
         return None if self.process is None else self.process.pid
 
     def start(self, timeout: float = 10.0) -> ThrowawayServer:
-        """Start on a free port (retrying if another process took it first) and wait for PING."""
+        """Start on a free port (retrying if another process took it first) and wait for PING.
+        Already running: nothing to do (so ``with ThrowawayServer().start() as server`` is fine)."""
+        if self.process is not None and self.process.poll() is None:
+            return self
         self._dir = tempfile.mkdtemp(prefix="django-valkey-demo-")
         for _ in range(5):
             self.port = free_port()

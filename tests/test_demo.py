@@ -175,3 +175,15 @@ def test_server_dies_with_a_killed_demo() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(5)
+
+
+def test_throwaway_server_starts_once_and_cleans_up() -> None:
+    from django_valkey._server import ThrowawayServer
+
+    with ThrowawayServer().start() as server:  # start() then __enter__: still one process
+        pid, directory = server.pid, server._dir
+        assert pid is not None and directory is not None and os.path.isdir(directory)
+        assert server.start() is server and server.pid == pid
+    assert server.pid is None and not os.path.exists(directory)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -88,8 +88,17 @@ def fetch_cache_tests(cache_dir: Path) -> Path:
     return root
 
 
-def build_suite(location: str) -> unittest.TestSuite:
-    """``ValkeyCacheTests``: BaseCacheTests on ValkeyCache at ``location``, as Django builds
+# The configurations the suite runs on: (name, OPTIONS, how many servers LOCATION lists).
+VARIANTS: list[tuple[str, dict[str, Any], int]] = [
+    ("DefaultClient", {}, 1),
+    ("HerdClient", {"CLIENT_CLASS": "django_valkey.client.HerdClient"}, 1),
+    ("ShardClient", {"CLIENT_CLASS": "django_valkey.client.ShardClient"}, 2),
+    ("zlib", {"COMPRESSOR": "django_valkey.compressors.zlib.ZlibCompressor"}, 1),
+]
+
+
+def build_suite(locations: list[str]) -> unittest.TestSuite:
+    """BaseCacheTests on ValkeyCache once per entry of ``VARIANTS``, as Django builds
     RedisCacheTests; the tests in SKIPPED are marked skipped with their reason."""
     from django.test import TestCase, override_settings
 
@@ -99,16 +108,16 @@ def build_suite(location: str) -> unittest.TestSuite:
     if missing:
         print(f"note: skipped tests no longer in Django {django.__version__}: {', '.join(missing)}")
 
-    params = {"BACKEND": BACKEND, "LOCATION": location}
-
-    @override_settings(CACHES=caches_setting_for_tests(base=params, exclude={"cull", "zero_cull"}))
-    class ValkeyCacheTests(BaseCacheTests, TestCase):
-        pass
-
-    for name, reason in SKIPPED.items():
-        if hasattr(ValkeyCacheTests, name):
-            setattr(ValkeyCacheTests, name, unittest.skip(reason)(getattr(ValkeyCacheTests, name)))
-    return unittest.TestLoader().loadTestsFromTestCase(ValkeyCacheTests)
+    suite = unittest.TestSuite()
+    for name, options, servers in VARIANTS:
+        params = {"BACKEND": BACKEND, "LOCATION": locations[:servers], "OPTIONS": options}
+        caches = caches_setting_for_tests(base=params, exclude={"cull", "zero_cull"})
+        case = override_settings(CACHES=caches)(type(f"ValkeyCache_{name}", (BaseCacheTests, TestCase), {}))
+        for test, reason in SKIPPED.items():
+            if hasattr(case, test):
+                setattr(case, test, unittest.skip(reason)(getattr(case, test)))
+        suite.addTests(unittest.TestLoader().loadTestsFromTestCase(case))
+    return suite
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from django_valkey._server import ThrowawayServer
 
-    with ThrowawayServer().start() as server:
+    with ThrowawayServer() as server, ThrowawayServer() as second:
         settings.configure(
             SECRET_KEY="django-valkey-django-suite",
             USE_TZ=True,
@@ -136,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         django.setup()
         runner = DiscoverRunner(verbosity=args.verbosity)
-        suite = build_suite(server.url)
+        suite = build_suite([server.url, second.url])
         runner.setup_test_environment()
         databases: Any = runner.setup_databases()
         try:
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped = len(result.skipped)
     passed = result.testsRun - failed - skipped
     print(
-        f"Django {django.__version__} BaseCacheTests on ValkeyCache: {passed} passed, {failed} failed, "
+        f"Django {django.__version__} BaseCacheTests on ValkeyCache ({len(VARIANTS)} configurations): {passed} passed, {failed} failed, "
         f"{skipped} skipped in {time.monotonic() - started:.1f} s"
     )
     return 0 if result.wasSuccessful() and result.testsRun > 0 else 1
