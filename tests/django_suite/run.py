@@ -16,6 +16,7 @@ Exits 0 when every test passed (the skips below aside), 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -88,18 +89,22 @@ def fetch_cache_tests(cache_dir: Path) -> Path:
     return root
 
 
-# The configurations the suite runs on: (name, OPTIONS, how many servers LOCATION lists).
-VARIANTS: list[tuple[str, dict[str, Any], int]] = [
-    ("DefaultClient", {}, 1),
-    ("HerdClient", {"CLIENT_CLASS": "django_valkey.client.HerdClient"}, 1),
-    ("ShardClient", {"CLIENT_CLASS": "django_valkey.client.ShardClient"}, 2),
-    ("zlib", {"COMPRESSOR": "django_valkey.compressors.zlib.ZlibCompressor"}, 1),
+CLUSTER_BACKEND = "django_valkey.cluster_cache.cache.ClusterValkeyCache"
+
+# The configurations the suite runs on: (name, backend, OPTIONS, which servers LOCATION lists:
+# "one" / "two" standalone servers, or "cluster", the three primaries of a 6-node cluster).
+VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
+    ("DefaultClient", BACKEND, {}, "one"),
+    ("HerdClient", BACKEND, {"CLIENT_CLASS": "django_valkey.client.HerdClient"}, "one"),
+    ("ShardClient", BACKEND, {"CLIENT_CLASS": "django_valkey.client.ShardClient"}, "two"),
+    ("zlib", BACKEND, {"COMPRESSOR": "django_valkey.compressors.zlib.ZlibCompressor"}, "one"),
+    ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
 ]
 
 
-def build_suite(locations: list[str]) -> unittest.TestSuite:
-    """BaseCacheTests on ValkeyCache once per entry of ``VARIANTS``, as Django builds
-    RedisCacheTests; the tests in SKIPPED are marked skipped with their reason."""
+def build_suite(locations: dict[str, list[str]]) -> unittest.TestSuite:
+    """BaseCacheTests once per entry of ``VARIANTS``, as Django builds RedisCacheTests; the tests
+    in SKIPPED are marked skipped with their reason."""
     from django.test import TestCase, override_settings
 
     from cache.tests import BaseCacheTests, caches_setting_for_tests
@@ -109,8 +114,8 @@ def build_suite(locations: list[str]) -> unittest.TestSuite:
         print(f"note: skipped tests no longer in Django {django.__version__}: {', '.join(missing)}")
 
     suite = unittest.TestSuite()
-    for name, options, servers in VARIANTS:
-        params = {"BACKEND": BACKEND, "LOCATION": locations[:servers], "OPTIONS": options}
+    for name, backend, options, servers in VARIANTS:
+        params = {"BACKEND": backend, "LOCATION": locations[servers], "OPTIONS": options}
         caches = caches_setting_for_tests(base=params, exclude={"cull", "zero_cull"})
         case = override_settings(CACHES=caches)(type(f"ValkeyCache_{name}", (BaseCacheTests, TestCase), {}))
         for test, reason in SKIPPED.items():
@@ -134,7 +139,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from django_valkey._server import ThrowawayServer
 
-    with ThrowawayServer() as server, ThrowawayServer() as second:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo, for tests.topology
+    from tests.topology.launchers import ClusterTopology
+
+    with ThrowawayServer() as server, ThrowawayServer() as second, contextlib.ExitStack() as stack:
+        cluster = ClusterTopology()
+        stack.callback(cluster.cleanup)
+        cluster.start()
+        primaries = [f"valkey://127.0.0.1:{node.port}" for node in cluster.nodes[: cluster.primary_count]]
         settings.configure(
             SECRET_KEY="django-valkey-django-suite",
             USE_TZ=True,
@@ -145,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         django.setup()
         runner = DiscoverRunner(verbosity=args.verbosity)
-        suite = build_suite([server.url, second.url])
+        suite = build_suite({"one": [server.url], "two": [server.url, second.url], "cluster": primaries})
         runner.setup_test_environment()
         databases: Any = runner.setup_databases()
         try:
@@ -160,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped = len(result.skipped)
     passed = result.testsRun - failed - skipped
     print(
-        f"Django {django.__version__} BaseCacheTests on ValkeyCache ({len(VARIANTS)} configurations): {passed} passed, {failed} failed, "
+        f"Django {django.__version__} BaseCacheTests ({len(VARIANTS)} configurations): {passed} passed, {failed} failed, "
         f"{skipped} skipped in {time.monotonic() - started:.1f} s"
     )
     return 0 if result.wasSuccessful() and result.testsRun > 0 else 1
