@@ -91,18 +91,23 @@ def fetch_cache_tests(cache_dir: Path) -> Path:
 
 CLUSTER_BACKEND = "django_valkey.cluster_cache.cache.ClusterValkeyCache"
 
-# The configurations the suite runs on: (name, backend, OPTIONS, which servers LOCATION lists:
-# "one" / "two" standalone servers, or "cluster", the three primaries of a 6-node cluster).
+# The configurations the suite runs on: (name, backend, OPTIONS, which servers): "one" / "two"
+# standalone servers, "sentinel" (a primary, a replica and three sentinels), or "cluster" (the
+# three primaries of a 6-node cluster).
 VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("DefaultClient", BACKEND, {}, "one"),
     ("HerdClient", BACKEND, {"CLIENT_CLASS": "django_valkey.client.HerdClient"}, "one"),
     ("ShardClient", BACKEND, {"CLIENT_CLASS": "django_valkey.client.ShardClient"}, "two"),
+    ("SentinelClient", BACKEND, {"CLIENT_CLASS": "django_valkey.client.SentinelClient"}, "sentinel"),
     ("zlib", BACKEND, {"COMPRESSOR": "django_valkey.compressors.zlib.ZlibCompressor"}, "one"),
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
 ]
 
+# Where each kind of servers is: LOCATION, and the OPTIONS it needs (SENTINELS).
+Servers = dict[str, tuple[list[str], dict[str, Any]]]
 
-def build_suite(locations: dict[str, list[str]]) -> unittest.TestSuite:
+
+def build_suite(servers: Servers) -> unittest.TestSuite:
     """BaseCacheTests once per entry of ``VARIANTS``, as Django builds RedisCacheTests; the tests
     in SKIPPED are marked skipped with their reason."""
     from django.test import TestCase, override_settings
@@ -114,8 +119,9 @@ def build_suite(locations: dict[str, list[str]]) -> unittest.TestSuite:
         print(f"note: skipped tests no longer in Django {django.__version__}: {', '.join(missing)}")
 
     suite = unittest.TestSuite()
-    for name, backend, options, servers in VARIANTS:
-        params = {"BACKEND": backend, "LOCATION": locations[servers], "OPTIONS": options}
+    for name, backend, options, kind in VARIANTS:
+        location, extra = servers[kind]
+        params = {"BACKEND": backend, "LOCATION": location, "OPTIONS": {**options, **extra}}
         caches = caches_setting_for_tests(base=params, exclude={"cull", "zero_cull"})
         case = override_settings(CACHES=caches)(type(f"ValkeyCache_{name}", (BaseCacheTests, TestCase), {}))
         for test, reason in SKIPPED.items():
@@ -140,13 +146,20 @@ def main(argv: list[str] | None = None) -> int:
     from django_valkey._server import ThrowawayServer
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo, for tests.topology
-    from tests.topology.launchers import ClusterTopology
+    from tests.topology.launchers import SERVICE, ClusterTopology, SentinelTopology
 
     with ThrowawayServer() as server, ThrowawayServer() as second, contextlib.ExitStack() as stack:
-        cluster = ClusterTopology()
+        cluster, sentinel = ClusterTopology(), SentinelTopology()
         stack.callback(cluster.cleanup)
+        stack.callback(sentinel.cleanup)
         cluster.start()
-        primaries = [f"valkey://127.0.0.1:{node.port}" for node in cluster.nodes[: cluster.primary_count]]
+        sentinel.start()
+        servers: Servers = {
+            "one": ([server.url], {}),
+            "two": ([server.url, second.url], {}),
+            "sentinel": ([f"valkey://{SERVICE}/0"], {"SENTINELS": sentinel.sentinel_addresses}),
+            "cluster": ([f"valkey://127.0.0.1:{node.port}" for node in cluster.nodes[: cluster.primary_count]], {}),
+        }
         settings.configure(
             SECRET_KEY="django-valkey-django-suite",
             USE_TZ=True,
@@ -157,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         django.setup()
         runner = DiscoverRunner(verbosity=args.verbosity)
-        suite = build_suite({"one": [server.url], "two": [server.url, second.url], "cluster": primaries})
+        suite = build_suite(servers)
         runner.setup_test_environment()
         databases: Any = runner.setup_databases()
         try:
