@@ -48,3 +48,11 @@ def tests(session: nox.Session, django: str) -> None:
         session.install("pyright[nodejs]")  # the pyright wheel runs on Node.js
     session.run("python", "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.__version__)")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(session.posargs or ["tests"]))
+
+
+@nox.session(python=interpreter("3.13"))
+def django_suite(session: nox.Session) -> None:
+    """Django's own cache tests (tests/django_suite/run.py) on the newest Django, which may ask
+    more of a backend than the Django in .ci/run's main environment."""
+    session.install("-e", ".[test]", "django>=6,<7")
+    session.run("python", "tests/django_suite/run.py", *session.posargs)
