@@ -13,11 +13,12 @@ import builtins
 import asyncio
 import random
 import weakref
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, cast, overload
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, ParamSpec, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.exceptions import ImproperlyConfigured
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from typing_extensions import TypeVar as DefaultTypeVar
 from valkey.exceptions import NoScriptError, ResponseError
 
@@ -42,9 +43,10 @@ from django_valkey.protocols import (
     SerializerProtocol,
     Timeout,
 )
+from django_valkey.exceptions import SerializerError
 from django_valkey.util import CacheKey, default_reverse_key
 
-__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands", "split_servers"]
+__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands", "encode_off_loop", "split_servers"]
 
 Backend = DefaultTypeVar("Backend", default=Any)
 Factory = DefaultTypeVar(
@@ -472,6 +474,19 @@ class ClientCommands(Generic[Backend]):
         return self._run(self._cmd.hexists(name, key, version))
 
 
+P = ParamSpec("P")
+
+
+async def encode_off_loop(error: SerializerError, build: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """``build(*args, **kwargs)`` again in a worker thread, when encoding a value on the event loop
+    failed because pickling it needs synchronous-only Django work (a ``QuerySet`` runs its query):
+    Django's own async cache methods always serialize in a thread, so such values must still work.
+    Any other serializer error is raised as it was. Never on the hot path: only after a failure."""
+    if not isinstance(error.__cause__, SynchronousOnlyOperation):
+        raise error
+    return await sync_to_async(build)(*args, **kwargs)
+
+
 class AsyncClientCommands(Generic[Backend]):
     """The asyncio operations of ``AsyncClientProtocol``; mixed into a ``BaseClient`` subclass.
 
@@ -569,10 +584,18 @@ class AsyncClientCommands(Generic[Backend]):
         nx: bool = False,
         xx: bool = False,
     ) -> bool:
-        return await self._run(self._cmd.set(key, value, timeout, version, nx, xx))
+        try:
+            req = self._cmd.set(key, value, timeout, version, nx, xx)
+        except SerializerError as exc:
+            req = await encode_off_loop(exc, self._cmd.set, key, value, timeout, version, nx, xx)
+        return await self._run(req)
 
     async def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        return await self._run(self._cmd.set(key, value, timeout, version, nx=True))
+        try:
+            req = self._cmd.set(key, value, timeout, version, nx=True)
+        except SerializerError as exc:
+            req = await encode_off_loop(exc, self._cmd.set, key, value, timeout, version, nx=True)
+        return await self._run(req)
 
     async def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return await self._run(self._cmd.touch(key, timeout, version))
@@ -586,7 +609,11 @@ class AsyncClientCommands(Generic[Backend]):
     async def set_many(
         self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[str]:
-        return await self._run(self._cmd.set_many(data, timeout, version))
+        try:
+            req = self._cmd.set_many(data, timeout, version)
+        except SerializerError as exc:
+            req = await encode_off_loop(exc, self._cmd.set_many, data, timeout, version)
+        return await self._run(req)
 
     async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
         return await self._run(self._cmd.delete_many(keys, version))

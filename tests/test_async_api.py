@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import re
+import threading
 import time
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -425,3 +426,27 @@ async def test_many_concurrent_calls_agree(api: Api) -> None:
     await api.set("counter", 0)
     results = await asyncio.gather(*(api.incr("counter") for _ in range(50)))
     assert sorted(results) == list(range(1, 51))
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_queryset_is_pickled_off_the_loop(api: Api) -> None:
+    """Pickling a QuerySet runs its query, which Django forbids on the event loop; Django's own
+    async cache methods serialize in a thread, so ``aset(key, queryset)`` must keep working."""
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth.models import Group
+
+    await sync_to_async(Group.objects.create)(name="editors")
+    if api.mode == "sync":  # the sync API called on the loop: Django forbids the query, as anywhere
+        with pytest.raises(SerializerError, match="async context"):
+            await api.set("qs", Group.objects.all())
+        assert await api.has_key("qs") is False
+        return
+    assert await api.set("qs", Group.objects.all()) is None
+    assert await api.add("qs2", Group.objects.filter(name="editors")) is True
+    assert await api.set_many({"qs3": Group.objects.all(), "n": 1}) == []
+    for key in ("qs", "qs2", "qs3"):
+        assert [group.name for group in await api.get(key)] == ["editors"]
+    # Any other serializer error is not retried in a thread: it names the problem at once.
+    with pytest.raises(SerializerError, match="lock"):
+        await api.set("bad", threading.Lock())
+    assert await api.has_key("bad") is False

@@ -10,7 +10,8 @@ from valkey.asyncio import Valkey as AsyncValkey
 
 from django_valkey._commands import Request
 from django_valkey._grouping import Grouped, Move, ShardRouter
-from django_valkey.base_client import AsyncClientCommands, BaseClient
+from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop
+from django_valkey.exceptions import SerializerError
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
 
 __all__ = ["AsyncShardClient"]
@@ -54,7 +55,11 @@ class AsyncShardClient(
     async def set_many(
         self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[str]:
-        return await self._run_grouped(self._router.grouped.set_many(data, timeout, version))
+        try:
+            grouped = self._router.grouped.set_many(data, timeout, version)
+        except SerializerError as exc:
+            grouped = await encode_off_loop(exc, self._router.grouped.set_many, data, timeout, version)
+        return await self._run_grouped(grouped)
 
     async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
         return await self._run_grouped(self._router.grouped.delete_many(keys, version))

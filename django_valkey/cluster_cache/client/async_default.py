@@ -10,7 +10,8 @@ from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 
 from django_valkey._commands import Request
 from django_valkey._grouping import GroupedCommands, Move, gather
-from django_valkey.base_client import AsyncClientCommands, BaseClient, split_servers
+from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop, split_servers
+from django_valkey.exceptions import SerializerError
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
 
@@ -36,7 +37,11 @@ class AsyncDefaultClusterClient(
     async def set_many(
         self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[str]:
-        return await self._run(gather(self._grouped.set_many(data, timeout, version), write=True))
+        try:
+            grouped = self._grouped.set_many(data, timeout, version)
+        except SerializerError as exc:
+            grouped = await encode_off_loop(exc, self._grouped.set_many, data, timeout, version)
+        return await self._run(gather(grouped, write=True))
 
     async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
         return await self._run(gather(self._grouped.delete_many(keys, version), write=True))
