@@ -100,6 +100,8 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("ShardClient", BACKEND, {"CLIENT_CLASS": "django_valkey.client.ShardClient"}, "two"),
     ("SentinelClient", BACKEND, {"CLIENT_CLASS": "django_valkey.client.SentinelClient"}, "sentinel"),
     ("zlib", BACKEND, {"COMPRESSOR": "django_valkey.compressors.zlib.ZlibCompressor"}, "one"),
+    # Django's sync API run through ValkeyCache's native a* methods (async_facade.py).
+    ("a-methods", "tests.django_suite.async_facade.AsyncFacadeCache", {}, "one"),
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
 ]
 
