@@ -397,4 +397,3 @@ async def test_debug_mode_reports_no_slow_callback(server: ValkeyProcess, caplog
         loop.slow_callback_duration = slow
         sync_cache.close()
     assert slow_steps == []
-
