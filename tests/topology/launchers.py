@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 import valkey
 
@@ -242,3 +243,17 @@ class ClusterTopology:
     def cleanup(self) -> None:
         for node in self.nodes:
             node.cleanup()
+
+
+async def check_queryset_set_many(cache: Any) -> None:
+    """``set_many`` of QuerySets on an async cache whose set_many is grouped by server or slot:
+    pickling runs the queries, so the request is built in a worker thread (as Django would)."""
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth.models import Group
+
+    await sync_to_async(Group.objects.create)(name="editors")
+    data = {f"qs{i}": Group.objects.all() for i in range(8)}
+    assert await cache.set_many(data, timeout=60) == []
+    found = await cache.get_many(list(data))
+    assert {key: [group.name for group in value] for key, value in found.items()} == {key: ["editors"] for key in data}
+    await cache.delete_many(list(data))

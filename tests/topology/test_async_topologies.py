@@ -14,6 +14,7 @@ from django_valkey.async_cache.client import AsyncShardClient
 from django_valkey.cache import ValkeyCache
 from tests.conftest import cache_params
 from tests.servers import ValkeyProcess
+from tests.topology.launchers import check_queryset_set_many
 
 
 def async_cache(location: str | list[str], **options: Any) -> AsyncValkeyCache:
@@ -113,3 +114,10 @@ async def test_async_shard_client_places_keys_like_the_sync_one(shard_servers: l
     assert await acache.keys("*") == []
     await acache.aclose()
     sync.client.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_shard_set_many_of_querysets(shard_servers: list[ValkeyProcess]) -> None:
+    acache = async_cache([f"{s.url}/0" for s in shard_servers], CLIENT_CLASS="django_valkey.async_cache.client.AsyncShardClient")
+    await check_queryset_set_many(acache)
+    await acache.aclose()

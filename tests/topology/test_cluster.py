@@ -19,7 +19,7 @@ from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.exceptions import ConnectionInterrupted
 from tests.conftest import cache_params
 from tests.servers import ValkeyProcess
-from tests.topology.launchers import ClusterTopology, poll
+from tests.topology.launchers import ClusterTopology, check_queryset_set_many, poll
 
 BACKEND = "django_valkey.cluster_cache.cache.ClusterValkeyCache"
 
@@ -165,6 +165,13 @@ async def test_async_cluster_backend(cluster: ClusterTopology) -> None:
     assert await cache.incr_version("a") == 2 and await cache.get("a", version=2) == {"x": 1}
     await cache.clear()
     assert await cache.keys("*") == []
+    await cache.aclose()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_cluster_set_many_of_querysets(cluster: ClusterTopology) -> None:
+    cache = make_async_cluster_cache(cluster)
+    await check_queryset_set_many(cache)
     await cache.aclose()
 
 
