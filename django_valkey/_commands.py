@@ -38,15 +38,16 @@ PERSIST_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST
 _SCRIPTS: dict[str, str] = {}
 
 
-def _evalsha(script: str) -> str:
-    """The SHA1 that ``EVALSHA`` names ``script`` by (remembered for ``as_eval``)."""
+def script_sha(script: str) -> str:
+    """The SHA1 that ``EVALSHA`` names ``script`` by, remembered so that ``as_eval`` can send the
+    text to a server that answers NOSCRIPT (single commands only: pipelines send ``EVAL``)."""
     sha = hashlib.sha1(script.encode()).hexdigest()
     _SCRIPTS[sha] = script
     return sha
 
 
-INCR_SHA = _evalsha(INCR_SCRIPT)
-PERSIST_SHA = _evalsha(PERSIST_SCRIPT)
+INCR_SHA = script_sha(INCR_SCRIPT)
+PERSIST_SHA = script_sha(PERSIST_SCRIPT)
 
 
 def as_eval(args: Args) -> Args:

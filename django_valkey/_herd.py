@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey._codec import Codec
-from django_valkey._commands import Args, Commands, Request
+from django_valkey._commands import Args, Commands, Request, script_sha
 from django_valkey._keys import KeyMaker
 
 __all__ = ["HEADER_LENGTH", "MAGIC", "HerdCommands", "Stale", "herd_timeout", "pack", "unpack"]
@@ -65,6 +65,9 @@ TOUCH_SCRIPT = (
     "if ARGV[3] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[3]) end "
     "return 1"
 )
+
+ADD_SHA = script_sha(ADD_SCRIPT)
+TOUCH_SHA = script_sha(TOUCH_SCRIPT)
 
 
 def pack(data: bytes, soft_expiry: float, state: bytes = FRESH) -> bytes:
@@ -155,6 +158,7 @@ class HerdCommands(Commands):
 
     def _claim_args(self, stale: Stale, now: float) -> Args:
         new_header = pack(b"", now + self.herd_ms / 1000, CLAIMED)
+        # EVAL, not EVALSHA: claims also go out in pipelines, where a NOSCRIPT is not resent.
         return ("EVAL", CLAIM_SCRIPT, 1, stale.key, stale.header, new_header, 2 * self.herd_ms)
 
     def claim_many(self, found: Mapping[str, Any]) -> Request[dict[str, Any]] | None:
@@ -187,7 +191,7 @@ class HerdCommands(Commands):
         real = "" if ms is None else ms + self.herd_ms
         if nx:
             # add(): a soft-expired value, or one a reader has claimed for recomputation, is replaced.
-            return Request(("EVAL", ADD_SCRIPT, 1, made, MAGIC, data, real, repr(now)), bool, write=True)
+            return Request(("EVALSHA", ADD_SHA, 1, made, MAGIC, data, real, repr(now)), bool, write=True)
         args: Args = ("SET", made, data) if ms is None else ("SET", made, data, "PX", real)
         if xx:
             args += ("XX",)
@@ -212,7 +216,7 @@ class HerdCommands(Commands):
         made, now = self.keys.make_key(key, version), time.time()
         soft = float("inf") if ms is None else now + ms / 1000
         real = "" if ms is None else ms + self.herd_ms
-        args = ("EVAL", TOUCH_SCRIPT, 1, made, MAGIC, FRESH + _SOFT.pack(soft), real, repr(now))
+        args = ("EVALSHA", TOUCH_SHA, 1, made, MAGIC, FRESH + _SOFT.pack(soft), real, repr(now))
         return Request(args, bool, write=True)
 
     def has_key(self, key: str, version: int | None) -> Request[bool]:
