@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TextIO
 
+from django_valkey._redact import redact_url
 from django_valkey._server import DemoError, ThrowawayServer, free_port
 
 __all__ = ["run_demo"]
@@ -105,7 +106,7 @@ def _tour(out: TextIO, location: str) -> None:
     cache = cache_named("default")
     compact = cache_named("compact")
     tour = _Tour(out)
-    out.write(f"django-valkey {__version__}: a tour of the cache API against {location}\n")
+    out.write(f"django-valkey {__version__}: a tour of the cache API against {redact_url(location)}\n")
     out.write(f'cache = caches["default"]   # ValkeyCache, KEY_PREFIX="{DEMO_PREFIX}", TIMEOUT=300\n')
 
     tour.section("Django's API: set / get / delete")
@@ -237,7 +238,7 @@ def run_demo(location: str | None = None, serve: bool = False, stream: TextIO | 
             _configure_django(location, f"valkey://127.0.0.1:{free_port()}/0")
             problem = _unreachable(location)
             if problem is not None:
-                out.write(f"error: cannot reach {location}: {problem}\n")
+                out.write(f"error: cannot reach {redact_url(location)}: {problem}\n")
                 return 1
             try:
                 _tour(out, location)

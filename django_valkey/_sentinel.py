@@ -8,11 +8,14 @@ A Sentinel LOCATION names a *service* instead of a host: ``valkey://[user:passwo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from django_valkey._redact import safe_repr
+from django_valkey.base_pool import hostname_check
 
 __all__ = [
     "SentinelURL",
@@ -34,7 +37,7 @@ class SentinelURL:
     db: int
     is_master: bool
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # out of reprs (and tracebacks that show locals)
     ssl: bool
 
     @classmethod
@@ -45,7 +48,7 @@ class SentinelURL:
         scheme = parts.scheme.lower()
         if scheme not in ("valkey", "valkeys", "redis", "rediss") or not parts.hostname:
             raise ImproperlyConfigured(
-                f"LOCATION {url!r} is not a Sentinel service URL: use valkey://<service>/<db> "
+                f"LOCATION {safe_repr(url)} is not a Sentinel service URL: use valkey://<service>/<db> "
                 "and list the sentinels in OPTIONS['SENTINELS']"
             )
         query = dict(parse_qsl(parts.query))
@@ -53,7 +56,7 @@ class SentinelURL:
         try:
             db = int(db_text)
         except ValueError:
-            raise ImproperlyConfigured(f"LOCATION {url!r}: the database must be a number, got {db_text!r}") from None
+            raise ImproperlyConfigured(f"LOCATION {safe_repr(url)}: the database must be a number, got {db_text!r}") from None
         return cls(
             service=parts.hostname,
             db=db,
@@ -84,7 +87,7 @@ def sentinel_nodes(options: Mapping[str, Any]) -> list[tuple[str, int]]:
     value = options.get("SENTINELS")
     problem = "OPTIONS['SENTINELS'] must be a non-empty list of (host, port) pairs"
     if not isinstance(value, (list, tuple)) or not value:
-        raise ImproperlyConfigured(f"{problem}, got {value!r}")
+        raise ImproperlyConfigured(f"{problem}, got {safe_repr(value)}")  # pyright: ignore[reportUnknownArgumentType]
     nodes: list[tuple[str, int]] = []
     for entry in value:  # pyright: ignore[reportUnknownVariableType]
         if (
@@ -94,20 +97,24 @@ def sentinel_nodes(options: Mapping[str, Any]) -> list[tuple[str, int]]:
             or isinstance(entry[1], bool)
             or not isinstance(entry[1], int)
         ):
-            raise ImproperlyConfigured(f"{problem}, got the entry {entry!r}")
+            raise ImproperlyConfigured(f"{problem}, got the entry {safe_repr(entry)}")  # pyright: ignore[reportUnknownArgumentType]
         nodes.append((entry[0], entry[1]))
     return nodes
 
 
 def sentinel_kwargs(options: Mapping[str, Any], connection: Mapping[str, Any]) -> dict[str, Any]:
     """Keyword arguments for the connections to the sentinels: ``OPTIONS["SENTINEL_KWARGS"]``,
-    else the socket timeouts of the data connections."""
+    else the socket timeouts of the data connections. When ``SENTINEL_KWARGS`` asks for TLS
+    (``"ssl": True``), the sentinels' host names are verified unless it says otherwise."""
     value = options.get("SENTINEL_KWARGS")
     if value is None:
         return {key: val for key, val in connection.items() if key.startswith("socket_")}
     if not isinstance(value, Mapping):
-        raise ImproperlyConfigured(f"OPTIONS['SENTINEL_KWARGS'] must be a dict, got {value!r}")
-    return {str(key): val for key, val in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        raise ImproperlyConfigured(f"OPTIONS['SENTINEL_KWARGS'] must be a dict, got {safe_repr(value)}")
+    kwargs: dict[str, Any] = {str(key): val for key, val in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    if kwargs.get("ssl"):
+        kwargs.update(hostname_check(kwargs))
+    return kwargs
 
 
 def pool_arguments(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -127,6 +134,8 @@ def pool_arguments(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) ->
         kwargs["password"] = location.password
     if location.ssl:
         kwargs["ssl"] = True
+    if kwargs.get("ssl"):  # a valkeys:// URL or "ssl": True among the pool kwargs
+        kwargs.update(hostname_check(kwargs))
     return location.service, manager, kwargs
 
 

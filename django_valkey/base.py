@@ -21,6 +21,7 @@ from django_valkey._commands import check_delta
 from django_valkey._guard import ErrorGuard
 from django_valkey._keys import KeyMaker
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
+from django_valkey._redact import safe_repr
 from django_valkey.protocols import (
     AbsoluteTime,
     AsyncClientProtocol,
@@ -85,7 +86,7 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
         return client
 
     def __repr__(self) -> str:
-        return f"<{type(self).__qualname__} {self._server!r}>"
+        return f"<{type(self).__qualname__} {safe_repr(self._server)}>"
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Django's BaseCache reads key_func, key_prefix and version on every make_key, so code

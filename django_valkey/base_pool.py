@@ -7,8 +7,9 @@ class and its kwargs), so two caches share a pool only when they would have buil
 
 from __future__ import annotations
 
+import ssl
 import threading
-from collections.abc import Awaitable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
 
 from django_valkey._options import load_object, positive_or_none
+from django_valkey._redact import safe_repr
 
 __all__ = ["BaseConnectionFactory", "Base", "Pool", "SUPPORTED_SCHEMES"]
 
@@ -23,6 +25,45 @@ Base = TypeVar("Base", default=Any)
 Pool = TypeVar("Pool", default=Any)
 
 SUPPORTED_SCHEMES = ("valkey", "valkeys", "unix", "redis", "rediss")
+TLS_SCHEMES = ("valkeys", "rediss")
+
+_FALSE_STRINGS = ("0", "F", "FALSE", "N", "NO", "OFF", "DISABLED")  # valkey-py's, for URL booleans
+
+
+def hostname_check(options: Mapping[str, Any], query: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    """``{"ssl_check_hostname": True}`` unless the TLS options chose otherwise, so that the server's
+    certificate must name the host connected to (valkey-py's default is not to check).
+
+    ``options`` are the keyword arguments the connections get (``CONNECTION_POOL_KWARGS``,
+    ``SENTINEL_KWARGS``), ``query`` the parsed query string of the URL (which wins in valkey-py's
+    ``from_url``). An explicit ``ssl_check_hostname`` is kept as given: in the query it is returned
+    parsed (as valkey-py parses it), among ``options`` nothing is added. Nothing is added either
+    when ``ssl_cert_reqs`` turns certificate verification off ("none"): there is no verified
+    certificate whose name could be checked, and ``ssl`` refuses the combination.
+    """
+    query = query or {}
+    given = query.get("ssl_check_hostname")
+    if given:
+        return {"ssl_check_hostname": given[0].upper() not in _FALSE_STRINGS}
+    if "ssl_check_hostname" in options:
+        return {}
+    if "ssl_cert_reqs" in query:
+        cert_reqs: object = query["ssl_cert_reqs"][0]
+    else:
+        cert_reqs = options.get("ssl_cert_reqs", "required")
+    if cert_reqs is None or cert_reqs == "none" or cert_reqs == ssl.CERT_NONE:
+        return {}
+    return {"ssl_check_hostname": True}
+
+
+def url_hostname_check(url: str | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``hostname_check`` for a ``valkeys://`` or ``rediss://`` URL; ``{}`` for any other."""
+    if url is None:
+        return {}
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in TLS_SCHEMES:
+        return {}
+    return hostname_check(options, parse_qs(parts.query))
 
 
 def freeze(value: object) -> Hashable:
@@ -46,14 +87,14 @@ def check_url(url: str) -> None:
     scheme = parts.scheme.lower() if parts is not None else ""
     if parts is None or scheme not in SUPPORTED_SCHEMES:
         raise ImproperlyConfigured(
-            f"LOCATION {url!r} has no supported scheme: use valkey://, valkeys:// (TLS) or unix://"
+            f"LOCATION {safe_repr(url)} has no supported scheme: use valkey://, valkeys:// (TLS) or unix://"
         )
     databases = parse_qs(parts.query, keep_blank_values=True).get("db", [])
     if scheme != "unix":  # a unix:// path is the socket's
         databases.append(parts.path.strip("/") or "0")
     for db in databases:
         if not (db.isascii() and db.isdigit()):
-            raise ImproperlyConfigured(f"LOCATION {url!r}: the database must be a number >= 0, got {db!r}")
+            raise ImproperlyConfigured(f"LOCATION {safe_repr(url)}: the database must be a number >= 0, got {db!r}")
 
 
 class BaseConnectionFactory(Generic[Base, Pool]):
@@ -101,6 +142,7 @@ class BaseConnectionFactory(Generic[Base, Pool]):
             params["socket_connect_timeout"] = self.socket_connect_timeout
         if self.password is not None:
             params["password"] = self.password
+        params.update(url_hostname_check(url, self.pool_cls_kwargs))  # TLS: verify the host name
         return params
 
     def get_connection_pool(self, params: dict[str, Any]) -> Pool:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from hashlib import blake2b
 from typing import Generic, TypeVar
 
+from django_valkey._redact import safe_repr
+
 __all__ = ["HashRing", "ring_hash"]
 
 N = TypeVar("N")
@@ -51,7 +53,7 @@ class HashRing(Generic[N]):
     def _place(self, nodes: list[N]) -> None:
         for node in nodes:
             if node in self.nodes:
-                raise ValueError(f"{node!r} is already on the ring")
+                raise ValueError(f"{safe_repr(node)} is already on the ring")
             self.nodes.append(node)
         pairs = list(zip(self._points, self._owners))
         pairs.extend((point, node) for node in nodes for point in self._node_points(node))
@@ -66,7 +68,7 @@ class HashRing(Generic[N]):
     def remove_node(self, node: N) -> None:
         """Take ``node`` off the ring; its keys move to the next nodes along it."""
         if node not in self.nodes:
-            raise ValueError(f"{node!r} is not on the ring")
+            raise ValueError(f"{safe_repr(node)} is not on the ring")
         self.nodes.remove(node)
         kept = [(point, owner) for point, owner in zip(self._points, self._owners) if owner != node]
         self._points = [point for point, _ in kept]

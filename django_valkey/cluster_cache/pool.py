@@ -3,6 +3,7 @@ and ``AsyncClusterConnectionFactory`` (``valkey.asyncio.cluster.ValkeyCluster``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,10 +11,10 @@ from urllib.parse import urlsplit
 from valkey.asyncio.cluster import ClusterNode as AsyncClusterNode
 from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 from valkey.cluster import ClusterNode, ValkeyCluster
-from valkey.connection import DefaultParser
+from valkey.connection import ConnectionPool, DefaultParser
 
 from django_valkey.async_cache.pool import AsyncConnectionFactory
-from django_valkey.base_pool import BaseConnectionFactory, check_url
+from django_valkey.base_pool import BaseConnectionFactory, check_url, url_hostname_check
 
 __all__ = ["AsyncClusterConnectionFactory", "ClusterConnectionFactory", "LoopValkeyCluster", "startup_nodes"]
 
@@ -31,12 +32,23 @@ def startup_nodes(location: str) -> tuple[str, list[tuple[str, int]]]:
 
 
 def _cluster_params(factory: BaseConnectionFactory[Any, Any], url: str | None) -> dict[str, Any]:
-    if url is not None:
-        startup_nodes(url)  # checks every URL's scheme
+    first = startup_nodes(url)[0] if url is not None else None  # checks every URL's scheme
     params = BaseConnectionFactory.make_connection_params(factory, None)  # timeouts, password
     params.pop("parser_class", None)  # ValkeyCluster picks its own parser
     params["url"] = url
+    params.update(url_hostname_check(first, factory.pool_cls_kwargs))  # the first URL's scheme decides TLS
     return params
+
+
+def sync_cluster_kwargs(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` and ``pool_kwargs`` merged for the sync ``ValkeyCluster``, which drops
+    ``ssl_check_hostname`` from the options of its node connections: when it is true, the node
+    pools are built with it bound (``connection_pool_class``) instead."""
+    kwargs = {**params, **pool_kwargs}
+    if kwargs.pop("ssl_check_hostname", False):
+        node_pool: Any = kwargs.get("connection_pool_class", ConnectionPool)
+        kwargs["connection_pool_class"] = functools.partial(node_pool, ssl_check_hostname=True)
+    return kwargs
 
 
 def _from_url(cluster_cls: Any, node_cls: Any, params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) -> Any:
@@ -67,7 +79,7 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
         return DefaultParser
 
     def get_connection_pool(self, params: dict[str, Any]) -> ValkeyCluster:
-        cluster: ValkeyCluster = _from_url(self.pool_cls, ClusterNode, params, self.pool_cls_kwargs)
+        cluster: ValkeyCluster = _from_url(self.pool_cls, ClusterNode, sync_cluster_kwargs(params, self.pool_cls_kwargs), {})
         return cluster
 
     def get_connection(self, params: dict[str, Any]) -> ValkeyCluster:
