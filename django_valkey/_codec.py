@@ -1,4 +1,19 @@
-"""Pure value encoding: serializer + compressor, with plain ints stored as digits. No I/O."""
+"""Pure value encoding: serializer + compressor, with plain ints stored as digits. No I/O.
+
+The stored format tells its three kinds of value apart by their first bytes, for any serializer
+and compressor:
+
+- a plain ``int`` is stored as its canonical decimal digits (``-?(0|[1-9][0-9]*)``), so that
+  INCR/DECR work on it; only canonical digits are read back as an int (``b" 7 "`` or ``b"1_000"``
+  written by another client are not);
+- any other value is serialized, then compressed when a compressor is set and the payload is
+  longer than its minimum length;
+- a payload that could be mistaken for one of the above (canonical digits, one starting with the
+  escape byte, or an uncompressed payload the compressor would also accept as compressed) is
+  stored behind the escape byte ``0xC1`` and read without the int or decompression step. ``0xC1``
+  is never the first byte of a msgpack value nor of UTF-8 text, and pickle starts with ``0x80``,
+  so the shipped serializers' payloads never need the escape unless they spell digits.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +30,34 @@ from django_valkey.exceptions import (
 from django_valkey.protocols import CompressorProtocol, SerializerProtocol
 from django_valkey.serializers.pickle import PickleSerializer
 
-__all__ = ["Codec"]
+__all__ = ["ESCAPE", "Codec", "stored_int"]
 
-# First bytes of a value that may be a plain int stored as digits ("-12", "42").
-_INT_START = frozenset(b"-0123456789")
+#: The escape byte in front of a payload that would otherwise read as something else.
+ESCAPE = b"\xc1"
+_ESCAPE = ESCAPE[0]
+# First bytes that need a closer look on read: a plain int stored as digits, or the escape.
+_SPECIAL_START = frozenset(b"-0123456789\xc1")
+_MINUS, _ZERO = ord("-"), ord("0")
+# Ints at least this large in magnitude are serialized, not stored as digits: Python refuses to
+# print an int of more than ``sys.get_int_max_str_digits()`` digits (4,300 by default, 640 at the
+# least), and a C command packer handed one crashes the process.
+_RAW_INT_LIMIT = 10**600
+
+
+def stored_int(data: bytes) -> int | None:
+    """The int that ``data`` holds if it is an int's canonical digits, else ``None``."""
+    digits = data[1:] if data[:1] == b"-" else data
+    if not digits.isdigit() or (digits[0] == _ZERO and (len(digits) > 1 or data[0] == _MINUS)):
+        return None  # not digits, or a leading zero ("007", "-0"): not how an int is written
+    try:
+        return int(data)
+    except ValueError:  # more digits than the interpreter converts
+        return None
+
+
+def _looks_special(data: bytes) -> bool:
+    """Whether a payload would not read back as itself without the escape byte."""
+    return bool(data) and data[0] in _SPECIAL_START and (data[0] == _ESCAPE or stored_int(data) is not None)
 
 
 class Codec:
@@ -44,7 +83,7 @@ class Codec:
 
     def encode(self, value: Any) -> bytes | int:
         """Bytes to store for ``value`` (or the int itself)."""
-        if type(value) is int:
+        if type(value) is int and -_RAW_INT_LIMIT < value < _RAW_INT_LIMIT:
             return value
         try:
             data = self._dumps(value)
@@ -53,8 +92,26 @@ class Codec:
             error = SerializerPicklingError if isinstance(exc, pickle.PickleError) else SerializerError
             raise error(f"{self._name} cannot serialize a value of type {type(value).__name__}: {exc}") from exc
         if self._compress is not None:
-            return self._compress(data)
+            packed = self._compress(data)
+            if packed != data:
+                return ESCAPE + data if _looks_special(packed) else packed
+            if _looks_special(data) or self._decompresses(data):
+                return ESCAPE + data  # left uncompressed, but the compressor would take it for its own
+            return data
+        if data and data[0] in _SPECIAL_START and _looks_special(data):
+            return ESCAPE + data
         return data
+
+    def _decompresses(self, data: bytes) -> bool:
+        """Whether the compressor would read ``data`` as compressed (then it must be escaped)."""
+        assert self._decompress is not None
+        try:
+            self._decompress(data)
+        except CompressorError:
+            return False
+        except Exception:
+            return True  # it would fail some other way on read: escaped, it is never tried
+        return True
 
     def encode_many(self, values: list[Any]) -> list[bytes | int]:
         encode = self.encode
@@ -67,7 +124,7 @@ class Codec:
         the common case of a serialized value and no compressor."""
         decode = self.decode
         if self._decompress is None:
-            loads, int_start = self._loads, _INT_START
+            loads, int_start = self._loads, _SPECIAL_START
             try:
                 if loads is pickle.loads:
                     # Stored digits never unpickle (a pickle must end with the STOP opcode "."),
@@ -84,16 +141,20 @@ class Codec:
 
     def decode(self, data: bytes, key: str = "") -> Any:
         """The value stored as ``data`` (read from ``key``, named in errors)."""
-        if data and data[0] in _INT_START:
-            try:
-                return int(data)
-            except ValueError:
-                pass
+        if data and data[0] in _SPECIAL_START:
+            if data[0] == _ESCAPE:
+                return self._load(data[1:], key)
+            number = stored_int(data)
+            if number is not None:
+                return number
         if self._decompress is not None:
             try:
                 data = self._decompress(data)
             except CompressorError:
                 pass  # stored uncompressed: shorter than the compressor's minimum length
+        return self._load(data, key)
+
+    def _load(self, data: bytes, key: str) -> Any:
         try:
             return self._loads(data)
         except Exception as exc:

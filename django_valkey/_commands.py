@@ -10,30 +10,80 @@ from __future__ import annotations
 import builtins
 import hashlib
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._codec import Codec
+from django_valkey._guard import is_refusal
+from django_valkey.exceptions import WriteRefused
 from django_valkey._keys import KeyMaker
 from django_valkey.protocols import AbsoluteTime, ExpiryTime
 
-__all__ = ["Commands", "Request"]
+__all__ = ["Commands", "Request", "key_list", "set_all", "short_repr"]
 
 R = TypeVar("R")
 Args = tuple[Any, ...]
 
-# Django's incr: fail on a missing key, never create one; keeps the TTL. One round trip.
+# Django's incr: fail on a missing key, never create one; keeps the TTL. One round trip, atomic.
 # The new value is read back with GET: an integer that passes through Lua becomes a double and
-# loses precision above 2**53, the digits do not.
-INCR_SCRIPT = (
-    "if redis.call('EXISTS', KEYS[1]) == 1 then "
-    "redis.call('INCRBY', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1]) end return false"
-)
+# loses precision above 2**53, the digits do not. When INCRBY refuses because the stored value or
+# the result leaves the signed 64-bit range, the sum is done on the decimal digits (as strings)
+# and stored with KEEPTTL, so the result is exact at any size, as Python's ints are.
+INCR_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local done = redis.pcall('INCRBY', KEYS[1], ARGV[1])
+if type(done) ~= 'table' or not done.err then return redis.call('GET', KEYS[1]) end
+local x, y = redis.call('GET', KEYS[1]), ARGV[1]
+if x ~= '0' and not string.match(x, '^%-?[1-9]%d*$') then return done end
+local function plus(a, b)
+  local r, c, i, j = {}, 0, #a, #b
+  while i > 0 or j > 0 or c > 0 do
+    local d = c + (i > 0 and a:byte(i) - 48 or 0) + (j > 0 and b:byte(j) - 48 or 0)
+    c = d >= 10 and 1 or 0
+    r[#r + 1] = d - 10 * c
+    i, j = i - 1, j - 1
+  end
+  return string.reverse(table.concat(r))
+end
+local function minus(a, b)
+  local r, k, i, j = {}, 0, #a, #b
+  while i > 0 do
+    local d = a:byte(i) - 48 - k - (j > 0 and b:byte(j) - 48 or 0)
+    k = d < 0 and 1 or 0
+    r[#r + 1] = d + 10 * k
+    i, j = i - 1, j - 1
+  end
+  local m = string.gsub(string.reverse(table.concat(r)), '^0+', '')
+  return m == '' and '0' or m
+end
+local xn, yn = x:sub(1, 1) == '-', y:sub(1, 1) == '-'
+local a, b = xn and x:sub(2) or x, yn and y:sub(2) or y
+local sum
+if xn == yn then
+  sum = (xn and '-' or '') .. plus(a, b)
+elseif #a > #b or (#a == #b and a >= b) then
+  sum = minus(a, b)
+  if xn and sum ~= '0' then sum = '-' .. sum end
+else
+  sum = minus(b, a)
+  if yn then sum = '-' .. sum end
+end
+redis.call('SET', KEYS[1], sum, 'KEEPTTL')
+return sum
+"""
 # Django's touch(timeout=None): True whenever the key exists, even if it had no TTL to remove.
 PERSIST_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0"
+
+# set_many with a timeout: every SET in one script, so the write is all-or-nothing. Under
+# maxmemory the server refuses a script's first write, and once a script has written it lets the
+# rest through, so an out-of-memory refusal leaves nothing half-written (a pipeline of SETs
+# would store the ones before the refusal). ARGV: value, milliseconds, value, milliseconds, ...
+SET_ALL_SCRIPT = (
+    "for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i]) end return #KEYS"
+)
 
 _SCRIPTS: dict[str, str] = {}
 
@@ -48,6 +98,7 @@ def script_sha(script: str) -> str:
 
 INCR_SHA = script_sha(INCR_SCRIPT)
 PERSIST_SHA = script_sha(PERSIST_SCRIPT)
+SET_ALL_SHA = script_sha(SET_ALL_SCRIPT)
 
 
 def as_eval(args: Args) -> Args:
@@ -125,17 +176,32 @@ def _text_list(reply: Iterable[bytes | str]) -> list[str]:
     return [item.decode() if isinstance(item, bytes) else item for item in reply]
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def int64(value: int, what: str) -> int:
+    """``value`` if the server can take it as a signed 64-bit integer argument, else ValueError.
+
+    Every user-given int that goes into a command passes here (the codec handles values): an
+    int too large to print crashes libvalkey's command packer, and one merely too large for the
+    server would come back as a raw server error.
+    """
+    if _INT64_MIN <= value <= _INT64_MAX:
+        return value
+    raise ValueError(f"{what} is out of range: an int of {value.bit_length()} bits, the server takes 64")
+
+
 def seconds_to_ms(timeout: object, what: str = "timeout") -> int:
     """Milliseconds for a number of seconds or a timedelta; TypeError names anything else."""
     if type(timeout) is int:
-        return timeout * 1000
+        return int64(timeout * 1000, what)
     if isinstance(timeout, timedelta):
         return int(timeout.total_seconds() * 1000)
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         try:
-            return int(timeout * 1000)
-        except (OverflowError, ValueError):  # inf, nan
-            raise ValueError(f"{what} must be a finite number of seconds, got {timeout!r}") from None
+            return int64(int(timeout * 1000), what)
+        except (OverflowError, ValueError):  # inf, nan, too large
+            raise ValueError(f"{what} must be a finite number of seconds in range, got {timeout!r}") from None
     raise TypeError(f"{what} must be a number of seconds or None, got {timeout!r}")
 
 
@@ -143,7 +209,7 @@ def _ms_as_given(timeout: object) -> int:
     if isinstance(timeout, timedelta):
         return int(timeout.total_seconds() * 1000)
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-        return int(timeout)
+        return int64(_finite_int(timeout, "timeout"), "timeout")
     raise TypeError(f"timeout must be a number of milliseconds or a timedelta, got {timeout!r}")
 
 
@@ -151,8 +217,38 @@ def _unix_ms(when: object, unit: int) -> int:
     if isinstance(when, datetime):
         return int(when.timestamp() * 1000)
     if isinstance(when, (int, float)) and not isinstance(when, bool):
-        return int(when * unit)
+        return int64(_finite_int(when * unit, "when"), "when")
     raise TypeError(f"when must be a datetime or a Unix timestamp, got {when!r}")
+
+
+def _finite_int(number: float, what: str) -> int:
+    try:
+        return int(number)
+    except (OverflowError, ValueError):  # inf, nan
+        raise ValueError(f"{what} must be a finite number, got {number!r}") from None
+
+
+def count_arg(count: object, what: str = "count") -> int:
+    """A COUNT-like argument: an ``int`` (not a bool) in the 64-bit range."""
+    if type(count) is not int:
+        raise TypeError(f"{what} must be an int, got {count!r}")
+    return int64(count, what)
+
+
+def lock_times(timeout: float | None, blocking_timeout: float | None) -> None:
+    """Check a lock's ``timeout`` and ``blocking_timeout`` (seconds or None) before valkey-py
+    turns them into command arguments."""
+    for value, what in ((timeout, "lock timeout"), (blocking_timeout, "blocking_timeout")):
+        if value is not None:
+            seconds_to_ms(value, what)
+
+
+def field_arg(field: object) -> object:
+    """A hash field name as given; a non-``str`` one (valkey-py sends ints and floats as their
+    digits) is checked like any other int argument."""
+    if type(field) is int:
+        int64(field, "hash field")
+    return field
 
 
 def _not_found(key: str) -> Callable[[Exception], Exception | None]:
@@ -162,18 +258,52 @@ def _not_found(key: str) -> Callable[[Exception], Exception | None]:
     return on_error
 
 
-def _not_integer(key: str, delta: int) -> Callable[[Exception], Exception | None]:
+def _not_integer(key: str) -> Callable[[Exception], Exception | None]:
     def on_error(exc: Exception) -> Exception | None:
         if "not an integer" in str(exc):
-            return TypeError(f"cannot increment {key!r}: its value is not an integer in the 64-bit range")
-        if "overflow" in str(exc):
-            return OverflowError(f"incrementing {key!r} by {delta} would overflow the 64-bit range")
+            return TypeError(f"cannot increment {key!r}: its value is not an integer")
         return None
 
     return on_error
 
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# The largest delta accepted: ints of this size are still stored as digits (see _codec).
+_DELTA_LIMIT = 10**600
+
+
+def key_list(keys: Iterable[str], most: int = 3) -> str:
+    """A short text naming ``keys`` for an error message: the first few, then how many more."""
+    listed = list(keys)
+    shown = ", ".join(short_repr(key) for key in listed[:most])
+    return f"{shown} and {len(listed) - most} more" if len(listed) > most else shown
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
+
+
+def _refused(operation: str, items: Sequence[tuple[Any, ...]]) -> Callable[[Exception], Exception | None]:
+    """``on_error`` naming the keys (``items[i][0]``, read only on error) of a refused write."""
+
+    def on_error(exc: Exception) -> Exception | None:
+        if not is_refusal(exc):
+            return None
+        return WriteRefused(f"{operation} of {key_list(item[0] for item in items)} was refused by the server")
+
+    return on_error
+
+
+def set_all(items: list[tuple[str, bytes | int, int]]) -> Request[list[str]]:
+    """Store each ``(stored key, data, milliseconds)`` at once, all or nothing (``set_many``)."""
+    if not items:
+        return Request(None, _no_failures)
+    args: list[Any] = ["EVALSHA", SET_ALL_SHA, len(items)]
+    args += [key for key, _, _ in items]
+    for _, data, ms in items:
+        args += (data, ms)
+    return Request(tuple(args), _no_failures, write=True, on_error=_refused("set_many", items))
 
 
 def check_delta(delta: object) -> int:
@@ -268,11 +398,11 @@ class Commands:
         if not items:
             return Request(None, _no_failures)
         if ms is None:
-            return Request(("MSET", *[part for item in items for part in item]), _no_failures, write=True)
+            args = ("MSET", *[part for item in items for part in item])
+            return Request(args, _no_failures, write=True, on_error=_refused("set_many", items))
         if ms <= 0:
             return Request(("DEL", *[key for key, _ in items]), _no_failures, write=True)
-        batch: list[Args] = [("SET", key, value, "PX", ms) for key, value in items]
-        return Request(None, _no_failures, write=True, batch=batch)
+        return set_all([(key, value, ms) for key, value in items])
 
     def delete_many(self, keys: Iterable[str], version: int | None) -> Request[int]:
         made = self.keys.make_keys(list(keys), version)
@@ -284,10 +414,11 @@ class Commands:
         return Request(("EXISTS", self.keys.make_key(key, version)), _bool)
 
     def incr(self, key: str, delta: int, version: int | None) -> Request[int]:
-        """Django's ``incr``: atomic, TTL kept, ValueError on a missing key, never creates it."""
+        """Django's ``incr``: atomic, TTL kept, ValueError on a missing key, never creates it;
+        exact beyond the server's 64-bit range (see ``INCR_SCRIPT``)."""
         check_delta(delta)
-        if not _INT64_MIN <= delta <= _INT64_MAX:
-            raise OverflowError(f"delta {delta} is outside the 64-bit range the server counts in")
+        if not -_DELTA_LIMIT < delta < _DELTA_LIMIT:
+            raise OverflowError(f"delta has {len(str(abs(delta)))} digits, more than the 600 incr takes")
         made = self.keys.make_key(key, version)
 
         def parse(reply: int | None) -> int:
@@ -295,7 +426,7 @@ class Commands:
                 raise ValueError(f"Key {key!r} not found.")
             return int(reply)
 
-        return Request(("EVALSHA", INCR_SHA, 1, made, delta), parse, write=True, on_error=_not_integer(key, delta))
+        return Request(("EVALSHA", INCR_SHA, 1, made, delta), parse, write=True, on_error=_not_integer(key))
 
     def decr(self, key: str, delta: int, version: int | None) -> Request[int]:
         """``incr`` by ``-delta`` (``delta`` checked first, so errors name what the caller gave)."""
@@ -393,7 +524,7 @@ class Commands:
 
     def spop_many(self, key: str, count: int, version: int | None) -> Request[builtins.set[Any]]:
         made = self.keys.make_key(key, version)
-        return Request(("SPOP", made, count), self._decode_set(made), write=True)
+        return Request(("SPOP", made, count_arg(count)), self._decode_set(made), write=True)
 
     def srandmember_one(self, key: str, version: int | None) -> Request[Any]:
         made = self.keys.make_key(key, version)
@@ -403,7 +534,7 @@ class Commands:
     def srandmember_many(self, key: str, count: int, version: int | None) -> Request[list[Any]]:
         made = self.keys.make_key(key, version)
         decode = self._decoder(made)
-        return Request(("SRANDMEMBER", made, count), lambda reply: [decode(raw) for raw in reply])
+        return Request(("SRANDMEMBER", made, count_arg(count)), lambda reply: [decode(raw) for raw in reply])
 
     def spop(self, key: str, count: int | None, version: int | None) -> Request[Any]:
         """SPOP of one member (``count=None``: the member or ``None``) or of ``count`` (a set)."""
@@ -429,7 +560,7 @@ class Commands:
         self, key: str, cursor: int, match: str | None, count: int, version: int | None
     ) -> Request[tuple[int, list[Any]]]:
         made = self.keys.make_key(key, version)
-        args: Args = ("SSCAN", made, cursor, "COUNT", count)
+        args: Args = ("SSCAN", made, count_arg(cursor, "cursor"), "COUNT", count_arg(count))
         if match is not None:
             args += ("MATCH", match)
         decode = self._decoder(made)
@@ -440,15 +571,15 @@ class Commands:
 
     def hset(self, name: str, key: str, value: Any, version: int | None) -> Request[int]:
         made = self.keys.make_key(name, version)
-        return Request(("HSET", made, key, self.codec.encode(value)), _int, write=True)
+        return Request(("HSET", made, field_arg(key), self.codec.encode(value)), _int, write=True)
 
     def hget(self, name: str, key: str, default: Any, version: int | None) -> Request[Any]:
         made = self.keys.make_key(name, version)
         decode = self.codec.decode
-        return Request(("HGET", made, key), lambda raw: default if raw is None else decode(raw, made))
+        return Request(("HGET", made, field_arg(key)), lambda raw: default if raw is None else decode(raw, made))
 
     def hdel(self, name: str, key: str, version: int | None) -> Request[int]:
-        return Request(("HDEL", self.keys.make_key(name, version), key), _int, write=True)
+        return Request(("HDEL", self.keys.make_key(name, version), field_arg(key)), _int, write=True)
 
     def hlen(self, name: str, version: int | None) -> Request[int]:
         return Request(("HLEN", self.keys.make_key(name, version)), _int)
@@ -457,5 +588,5 @@ class Commands:
         return Request(("HKEYS", self.keys.make_key(name, version)), _text_list)
 
     def hexists(self, name: str, key: str, version: int | None) -> Request[bool]:
-        return Request(("HEXISTS", self.keys.make_key(name, version), key), _bool)
+        return Request(("HEXISTS", self.keys.make_key(name, version), field_arg(key)), _bool)
 

@@ -13,7 +13,8 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_valkey._commands import Args, Commands, Request
+from django_valkey._commands import Args, Commands, Request, as_eval
+from django_valkey._redact import safe_repr
 from django_valkey.hash_ring import HashRing
 from django_valkey.util import CacheKey
 
@@ -60,7 +61,8 @@ def gather(grouped: Grouped[Any, R], write: bool) -> Request[R]:
             batch.extend(part.batch)
             spans.append(len(part.batch))
         elif part.args is not None:
-            batch.append(part.args)
+            # A pipeline does not resend a script the server answered NOSCRIPT for: send its text.
+            batch.append(as_eval(part.args) if part.args[0] == "EVALSHA" else part.args)
             spans.append(-1)
         else:
             spans.append(0)
@@ -208,7 +210,7 @@ class ShardRouter:
     def __init__(self, servers: Sequence[str], cmd: Commands) -> None:
         self._index = {url: index for index, url in enumerate(servers)}
         if len(self._index) != len(servers):
-            raise ImproperlyConfigured(f"ShardClient: LOCATION lists a server twice: {list(servers)!r}")
+            raise ImproperlyConfigured(f"ShardClient: LOCATION lists a server twice: {safe_repr(list(servers))}")
         self.ring: HashRing[str] = HashRing(servers)
         self.grouped: GroupedCommands[int] = GroupedCommands(cmd, self.node_of)
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 
+from django.core.cache.backends.base import InvalidCacheKey
+from django.core.exceptions import ImproperlyConfigured
+from valkey.exceptions import ClusterDownError, ValkeyClusterException
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError, ValkeyError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
-from django_valkey.exceptions import ConnectionInterrupted
+from django_valkey._redact import drop_secret_frames
+from django_valkey.exceptions import ConnectionInterrupted, WriteRefused
 
-__all__ = ["CONNECTION_ERRORS", "ErrorGuard"]
+__all__ = ["CONNECTION_ERRORS", "REFUSALS", "ErrorGuard", "is_refusal"]
 
 #: Errors that mean "the server could not be reached or did not answer".
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (
@@ -18,7 +23,23 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     ValkeyTimeoutError,
     ConnectionInterrupted,
     OSError,
+    ValkeyClusterException,  # no startup node reachable, a slot no node serves
+    ClusterDownError,
 )
+
+
+#: Server replies that refuse a write the server would take when healthy (out of memory under
+#: ``noeviction``, a replica that has become read-only): the cache is unavailable, as with a
+#: lost connection, so they fail open under ``IGNORE_EXCEPTIONS`` too.
+REFUSALS: tuple[type[Exception], ...] = (OutOfMemoryError, ReadOnlyError)
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether ``error`` is a server's refusal of a write (see ``REFUSALS``); a script relays the
+    refusal of a command it ran as a plain error reply starting with the same code."""
+    if isinstance(error, REFUSALS):
+        return True
+    return isinstance(error, ResponseError) and str(error).startswith(("OOM ", "READONLY "))
 
 
 class ErrorGuard:
@@ -46,8 +67,25 @@ class ErrorGuard:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool:
-        if exc is None or not isinstance(exc, CONNECTION_ERRORS):
+        if exc is None:
             return False
+        if isinstance(exc, (ValkeyError, ImproperlyConfigured, *CONNECTION_ERRORS)):
+            # Errors from the wire may have passed through valkey-py's AUTH frame, whose locals
+            # hold the password, and configuration errors through frames holding LOCATION.
+            # (Errors in the caller's data, e.g. incr's ValueError for a missing key, often used
+            # for control flow, are not walked: they cost nothing extra.)
+            drop_secret_frames(exc)
+        if not isinstance(exc, CONNECTION_ERRORS):
+            if isinstance(exc, UnicodeEncodeError):
+                # A key (or hash field, or pattern) that is not valid text: a lone surrogate.
+                raise InvalidCacheKey(
+                    f"Cache key {exc.object!r} cannot be sent to the server: {exc.reason} "
+                    f"(character {exc.start})"
+                ) from exc
+            if not isinstance(exc, Exception) or not is_refusal(exc):
+                return False
+            if not self.ignore:
+                raise WriteRefused("the server refused the write") from exc
         if self.ignore:
             if self.log:
                 self.logger.warning("django-valkey ignored a connection error: %s", exc, exc_info=exc)

@@ -8,7 +8,8 @@ tries to *claim* the value with one atomic script that compares the header it sa
 reader wins and gets a miss (so it recomputes and stores a fresh value); the others keep getting
 the stale value until the fresh one lands or the herd timeout runs out.
 
-Plain ints stay raw (so INCR works on them) and values without a timeout carry no header.
+Plain ints stay raw (so INCR works on them) and values without a timeout carry no header; neither
+gets the herd's extra time on the server, so a plain int expires at its timeout.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey._codec import Codec
-from django_valkey._commands import Args, Commands, Request, script_sha
+from django_valkey._commands import Args, Commands, Request, script_sha, set_all
 from django_valkey._keys import KeyMaker
 
 __all__ = ["HEADER_LENGTH", "MAGIC", "HerdCommands", "Stale", "herd_timeout", "pack", "unpack"]
@@ -55,14 +56,16 @@ ADD_SCRIPT = (
 )
 # touch(): new soft expiry in the header (if the value has one) and the new real TTL; a value whose
 # soft expiry passed has expired for Django's API, so it is not revived. ARGV: magic, state byte +
-# new soft expiry, real TTL in ms ('' for none), the caller's clock.
+# new soft expiry, real TTL in ms ('' for none), the caller's clock, and the TTL of a value with no
+# header (a plain int, or one stored with no timeout), which has no herd time to add.
 TOUCH_SCRIPT = (
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
     "local h = redis.call('GETRANGE', KEYS[1], 0, 12) "
+    "local ttl = ARGV[5] "
     "if string.sub(h, 1, 4) == ARGV[1] and #h == 13 then "
     "if struct.unpack('>d', string.sub(h, 6, 13)) <= tonumber(ARGV[4]) then return 0 end "
-    "redis.call('SETRANGE', KEYS[1], 4, ARGV[2]) end "
-    "if ARGV[3] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[3]) end "
+    "redis.call('SETRANGE', KEYS[1], 4, ARGV[2]) ttl = ARGV[3] end "
+    "if ttl == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ttl) end "
     "return 1"
 )
 
@@ -88,10 +91,6 @@ def _alive(head: bytes) -> bool:
         return False
     header = unpack(head)
     return header is None or header[1] > time.time()
-
-
-def _no_failures(reply: Any) -> list[str]:
-    return []
 
 
 def _empty(reply: Any) -> dict[str, Any]:
@@ -124,6 +123,11 @@ class HerdCommands(Commands):
             return data
         assert isinstance(data, bytes)
         return pack(data, now + ms / 1000)
+
+    def _real_ms(self, stored: bytes | int, ms: int) -> int:
+        """The server TTL of a value stored for ``ms``: the herd's extra time for an enveloped
+        value; a plain int carries no soft expiry, so it expires when it was asked to."""
+        return ms if type(stored) is int else ms + self.herd_ms
 
     def _read(self, made: str, raw: bytes, now: float) -> Any:
         header = unpack(raw)
@@ -188,7 +192,7 @@ class HerdCommands(Commands):
             return super().set(key, value, timeout, version, nx, xx)
         made, now = self.keys.make_key(key, version), time.time()
         data = self.codec.encode(value) if ms is None else self._envelope(value, ms, now)
-        real = "" if ms is None else ms + self.herd_ms
+        real = "" if ms is None else self._real_ms(data, ms)
         if nx:
             # add(): a soft-expired value, or one a reader has claimed for recomputation, is replaced.
             return Request(("EVALSHA", ADD_SHA, 1, made, MAGIC, data, real, repr(now)), bool, write=True)
@@ -201,13 +205,12 @@ class HerdCommands(Commands):
         ms = self.timeout_ms(timeout)
         if ms is None or ms <= 0:
             return super().set_many(data, timeout, version)
-        now, make_key, real = time.time(), self.keys.make_key, ms + self.herd_ms
-        batch: list[Args] = [
-            ("SET", make_key(key, version), self._envelope(value, ms, now), "PX", real) for key, value in data.items()
-        ]
-        if not batch:
-            return Request(None, _no_failures)
-        return Request(None, _no_failures, write=True, batch=batch)
+        now, make_key, envelope, real_ms = time.time(), self.keys.make_key, self._envelope, self._real_ms
+        items: list[tuple[str, bytes | int, int]] = []
+        for key, value in data.items():
+            stored = envelope(value, ms, now)
+            items.append((make_key(key, version), stored, real_ms(stored, ms)))
+        return set_all(items)
 
     def touch(self, key: str, timeout: object, version: int | None) -> Request[bool]:
         ms = self.timeout_ms(timeout)
@@ -216,7 +219,8 @@ class HerdCommands(Commands):
         made, now = self.keys.make_key(key, version), time.time()
         soft = float("inf") if ms is None else now + ms / 1000
         real = "" if ms is None else ms + self.herd_ms
-        args = ("EVALSHA", TOUCH_SHA, 1, made, MAGIC, FRESH + _SOFT.pack(soft), real, repr(now))
+        plain = "" if ms is None else ms
+        args = ("EVALSHA", TOUCH_SHA, 1, made, MAGIC, FRESH + _SOFT.pack(soft), real, repr(now), plain)
         return Request(args, bool, write=True)
 
     def has_key(self, key: str, version: int | None) -> Request[bool]:

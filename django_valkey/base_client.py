@@ -24,9 +24,10 @@ from valkey.exceptions import NoScriptError, ResponseError
 
 from django_valkey._codec import Codec
 from django_valkey._guard import CONNECTION_ERRORS
-from django_valkey._commands import Commands, Request, as_eval
+from django_valkey._commands import Commands, Request, as_eval, count_arg, lock_times
 from django_valkey._keys import KeyMaker
 from django_valkey._options import check_members, load_class, load_object, scan_itersize
+from django_valkey._redact import safe_repr
 from django_valkey.compressors.identity import IdentityCompressor
 from django_valkey.pool import get_connection_factory
 from django_valkey.protocols import (
@@ -82,6 +83,8 @@ class BaseClient(Generic[Backend, Factory]):
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
     FACTORY_PROTOCOL: ClassVar[type] = ConnectionFactoryProtocol
+    OPTIONS_KEYS: ClassVar[frozenset[str]] = frozenset()
+    """``OPTIONS`` keys a subclass reads besides the documented ones (others are refused)."""
 
     connection_factory: Factory
     """The factory that makes this client's raw clients (sync by default; async clients pass
@@ -127,7 +130,7 @@ class BaseClient(Generic[Backend, Factory]):
         check_members(self.connection_factory, self.FACTORY_PROTOCOL, "OPTIONS['CONNECTION_FACTORY']")
 
     def __repr__(self) -> str:
-        return f"<{type(self).__qualname__} {self._server!r}>"
+        return f"<{type(self).__qualname__} {safe_repr(self._server)}>"
 
     @property
     def servers(self) -> list[str]:
@@ -310,6 +313,7 @@ class ClientCommands(Generic[Backend]):
         thread_local: bool = True,
     ) -> LockProtocol:
         """A valkey-py ``Lock`` on the made key (so it follows KEY_PREFIX and VERSION)."""
+        lock_times(timeout, blocking_timeout)
         lock: LockProtocol = self._lock_client(key, version).lock(
             self._keys.make_key(key, version),
             timeout=timeout,
@@ -328,7 +332,7 @@ class ClientCommands(Generic[Backend]):
 
     def _scan(self, client: Any, match: str, count: int) -> Iterator[Any]:
         raw: RawClient = client
-        return raw.scan_iter(match=match, count=count)
+        return raw.scan_iter(match=match, count=count_arg(count, "itersize"))
 
     def iter_keys(self, search: str, itersize: int | None = None, version: int | None = None) -> Iterator[str]:
         """User keys matching the glob ``search``, fetched with SCAN ``itersize`` at a time.
@@ -679,6 +683,7 @@ class AsyncClientCommands(Generic[Backend]):
     ) -> AsyncLockProtocol:
         """A ``valkey.asyncio`` ``Lock`` on the made key (so it follows KEY_PREFIX and VERSION)."""
         raw = await self._lock_client(key, version)
+        lock_times(timeout, blocking_timeout)
         lock: AsyncLockProtocol = raw.lock(
             self._keys.make_key(key, version),
             timeout=timeout,
@@ -697,7 +702,7 @@ class AsyncClientCommands(Generic[Backend]):
 
     def _scan(self, client: Any, match: str, count: int) -> AsyncIterator[Any]:
         raw: AsyncRawClient = client
-        return raw.scan_iter(match=match, count=count)
+        return raw.scan_iter(match=match, count=count_arg(count, "itersize"))
 
     async def iter_keys(
         self, search: str, itersize: int | None = None, version: int | None = None

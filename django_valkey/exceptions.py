@@ -7,9 +7,11 @@ import pickle
 __all__ = [
     "CompressorError",
     "ConnectionInterrupted",
+    "describe_error",
     "SerializerError",
     "SerializerPicklingError",
     "SerializerUnpicklingError",
+    "WriteRefused",
 ]
 
 
@@ -29,7 +31,31 @@ class ConnectionInterrupted(Exception):
         cause = self.__cause__
         if cause is None:
             return base
-        return f"{base}: {type(cause).__name__}: {cause}" if base else f"{type(cause).__name__}: {cause}"
+        text = f"{type(cause).__name__}: {describe_error(cause)}"
+        return f"{base}: {text}" if base else text
+
+
+_PIPELINE_ERROR = ") of pipeline caused error: "
+
+
+def describe_error(error: BaseException, limit: int = 300) -> str:
+    """``str(error)`` fit for a message: valkey-py names a failed pipeline command with all its
+    arguments (values included); only the command's name and first key are kept, and the text is
+    cut to about ``limit`` characters."""
+    text = str(error)
+    head, found, tail = text.rpartition(_PIPELINE_ERROR)
+    if found:
+        number, _, command = head.partition(" (")
+        words = command.split(" ", 2)
+        text = f"{number} ({' '.join(words[:2])}{' ...' if len(words) > 2 else ''}{_PIPELINE_ERROR}{tail}"
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+class WriteRefused(ConnectionInterrupted):
+    """The server refused a write it would otherwise have taken: out of memory (``maxmemory``
+    with the ``noeviction`` policy) or a read-only replica. Like a lost connection it means the
+    cache is unavailable, so ``IGNORE_EXCEPTIONS`` fails open on it; nothing was written. The
+    message names the operation and its keys, never the values; valkey-py's error is chained."""
 
 
 class CompressorError(Exception):

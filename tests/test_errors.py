@@ -273,20 +273,47 @@ def test_incr_non_integer_value(cache: ValkeyCache, value: Any) -> None:
     assert cache.get("k") == value
 
 
-def test_incr_value_beyond_64_bits(cache: ValkeyCache) -> None:
-    cache.set("k", 2**70)
-    with pytest.raises(TypeError, match="64-bit"):
-        cache.incr("k")
-    assert cache.get("k") == 2**70
+@pytest.mark.parametrize(
+    ("start", "delta"),
+    [
+        (2**63 - 1, 1),  # the result leaves the server's signed 64-bit range
+        (-(2**63), -1),
+        (2**70, 1),  # the stored value is already beyond it
+        (-(2**70), 2**70 + 5),  # and comes back into it
+        (0, 2**64),  # a delta beyond it
+        (10**40, -(10**40)),
+    ],
+)
+def test_incr_beyond_64_bits_is_exact_and_keeps_the_ttl(
+    cache: ValkeyCache, raw: Any, start: int, delta: int
+) -> None:
+    """0.4 and django-redis return Python's exact result there; the server alone would refuse."""
+    cache.set("k", start, timeout=100)
+    assert cache.incr("k", delta) == start + delta
+    assert cache.get("k") == start + delta
+    assert 90 < raw.ttl(cache.make_key("k")) <= 100
+    assert cache.decr("k", delta) == start
+    assert cache.get("k") == start
 
 
-def test_incr_overflow(cache: ValkeyCache) -> None:
-    cache.set("k", 2**63 - 1)
-    with pytest.raises(OverflowError, match="'k'"):
-        cache.incr("k")
-    assert cache.get("k") == 2**63 - 1
+async def test_async_incr_beyond_64_bits(cache: ValkeyCache) -> None:
+    await cache.aset("k", 2**63 - 1)
+    assert await cache.aincr("k") == 2**63
+    assert await cache.adecr("k", 2**64) == 2**63 - 2**64
+
+
+def test_incr_rejects_a_delta_too_large_to_store(cache: ValkeyCache) -> None:
+    cache.set("k", 1)
     with pytest.raises(OverflowError, match="delta"):
-        cache.incr("k", 2**64)
+        cache.incr("k", 10**700)
+    assert cache.get("k") == 1
+
+
+def test_incr_of_a_non_integer_names_the_key(cache: ValkeyCache) -> None:
+    cache.set("k", "text")
+    with pytest.raises(TypeError, match="'k'"):
+        cache.incr("k", 2**70)
+    assert cache.get("k") == "text"
 
 
 @pytest.mark.parametrize("delta", [1.5, "1", None, True])

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import valkey
+from django.core.cache.backends.base import InvalidCacheKey
 from valkey.connection import Connection
 
 from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
@@ -138,6 +139,35 @@ def test_bad_input_leaves_nothing_written(ccache: ClusterValkeyCache) -> None:
     with pytest.raises(Exception, match="serialize"):
         ccache.set_many({"ok1": 1, "ok2": "x", "bad": lambda: None})
     assert ccache.get_many(["ok1", "ok2"]) == {}
+
+
+HUGE = 10**5000
+
+
+def test_huge_ints_and_bad_keys_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    """Issue 8: a >4,300-digit int round-trips (it used to crash the packer); a lone surrogate in
+    a key is InvalidCacheKey, and a set_many holding one writes nothing."""
+    ccache.set("huge", HUGE)
+    assert ccache.get("huge") == HUGE
+    data = {f"k{i}": HUGE if i % 2 else i for i in range(20)}
+    assert ccache.set_many(data, timeout=30) == []
+    assert ccache.get_many(list(data)) == data
+    with pytest.raises(InvalidCacheKey, match=r"\\ud800"):
+        ccache.get("bad\ud800")
+    with pytest.raises(InvalidCacheKey):
+        ccache.set_many({"fine": 1, "bad\ud800": 2}, timeout=30)
+    assert ccache.get("fine") is None
+
+
+async def test_huge_ints_on_an_async_cluster(cluster: ClusterTopology) -> None:
+    cache = make_async_cluster_cache(cluster)
+    await cache.set("huge", -HUGE)
+    assert await cache.get("huge") == -HUGE
+    assert await cache.set_many({"a": HUGE, "b": 1}, timeout=30) == []
+    assert await cache.get_many(["a", "b"]) == {"a": HUGE, "b": 1}
+    with pytest.raises(InvalidCacheKey):
+        await cache.get("bad\ud800")
+    await cache.aclose()
 
 
 def make_async_cluster_cache(topo: ClusterTopology) -> AsyncClusterValkeyCache:

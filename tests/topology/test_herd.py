@@ -199,3 +199,53 @@ def test_bad_herd_timeout_setting(make_herd: Callable[..., ValkeyCache]) -> None
     with override_settings(CACHE_HERD_TIMEOUT="soon"):
         with pytest.raises(ImproperlyConfigured, match="CACHE_HERD_TIMEOUT"):
             make_herd().client  # noqa: B018
+
+
+# ------------------------------------------------------------------ plain ints expire on time
+
+
+def _server_ms(valkey_server: ValkeyProcess, cache: ValkeyCache, key: str) -> int:
+    with valkey_server.client() as conn:
+        return int(conn.pttl(cache.make_key(key)))
+
+
+def test_plain_ints_get_no_herd_time_on_the_server(
+    make_herd: Callable[..., ValkeyCache], valkey_server: ValkeyProcess
+) -> None:
+    """An int carries no soft expiry, so the herd's extra CACHE_HERD_TIMEOUT would keep it alive
+    past its timeout (``set("k", 222, timeout=3)`` was still there four seconds later)."""
+    cache = make_herd()
+    cache.set("int", 222, timeout=3)
+    cache.set("text", "222", timeout=3)
+    assert 2000 < _server_ms(valkey_server, cache, "int") <= 3000
+    assert _server_ms(valkey_server, cache, "text") > 60_000  # enveloped: kept for the herd
+    cache.set_many({"many_int": 5, "many_text": "5"}, timeout=3)
+    assert 2000 < _server_ms(valkey_server, cache, "many_int") <= 3000
+    assert _server_ms(valkey_server, cache, "many_text") > 60_000
+    assert cache.add("added", 7, timeout=3) is True
+    assert 2000 < _server_ms(valkey_server, cache, "added") <= 3000
+    assert cache.touch("int", 4) is True
+    assert 3000 < _server_ms(valkey_server, cache, "int") <= 4000
+    cache.set("forever", 9, timeout=None)
+    assert cache.touch("forever", 2) is True
+    assert 1000 < _server_ms(valkey_server, cache, "forever") <= 2000
+    assert cache.get("int") == 222 and cache.get("many_int") == 5
+
+
+async def test_plain_ints_get_no_herd_time_async(
+    make_herd: Callable[..., ValkeyCache], valkey_server: ValkeyProcess
+) -> None:
+    cache = make_herd(ASYNC_OPTIONS={"CLIENT_CLASS": "django_valkey.async_cache.client.AsyncHerdClient"})
+    await cache.aset("int", 222, timeout=3)
+    assert 2000 < _server_ms(valkey_server, cache, "int") <= 3000
+    await cache.aset_many({"m": 1}, timeout=3)
+    assert 2000 < _server_ms(valkey_server, cache, "m") <= 3000
+    await cache.aclose()
+
+
+def test_a_plain_int_expires_at_its_timeout(make_herd: Callable[..., ValkeyCache]) -> None:
+    cache = make_herd()
+    cache.set("k", 222, timeout=1)
+    time.sleep(1.2)
+    assert cache.get("k") is None
+    assert cache.has_key("k") is False

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache.backends.base import InvalidCacheKey
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey.cache import ValkeyCache
@@ -159,3 +160,17 @@ def test_duplicate_location_is_refused(shard_servers: list[ValkeyProcess]) -> No
     params = cache_params([url, url], CLIENT_CLASS="django_valkey.client.ShardClient")
     with pytest.raises(ImproperlyConfigured, match="twice"):
         ValkeyCache(params["LOCATION"], params).client  # noqa: B018
+
+
+def test_huge_ints_and_bad_keys_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    """Issue 8: huge ints round-trip on every shard; a bad key is InvalidCacheKey (the ring hashes
+    the key before anything is sent) and nothing is written."""
+    data = {f"k{i}": 10**5000 + i for i in range(12)}
+    assert shard_cache.set_many(data, timeout=30) == []
+    assert shard_cache.get_many(list(data)) == data
+    with pytest.raises(InvalidCacheKey, match=r"\\ud800"):
+        shard_cache.set("bad\ud800", 1)
+    with pytest.raises(InvalidCacheKey):
+        shard_cache.set_many({"fine": 1, "bad\ud800": 2})
+    assert shard_cache.get("fine") is None
+    assert sum(_per_server(shard_servers)) == len(data)
