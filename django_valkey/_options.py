@@ -2,21 +2,94 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 from inspect import iscoroutinefunction
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from typing_extensions import get_protocol_members
 
-__all__ = ["CacheOptions", "check_members", "load_object", "number_or_none", "positive_or_none", "setting_or_option"]
+__all__ = [
+    "KNOWN_OPTIONS",
+    "CacheOptions",
+    "check_members",
+    "check_option_keys",
+    "load_object",
+    "number_or_none",
+    "positive_or_none",
+    "setting_or_option",
+]
 
 DEFAULT_SCAN_ITERSIZE = 1000
+
+# Every OPTIONS key a shipped cache, client, connection factory, serializer or compressor reads.
+# A custom class that reads keys of its own lists them in a class attribute
+# ``OPTIONS_KEYS: ClassVar[frozenset[str]]`` (on the client, the connection factory, the
+# serializer or the compressor); any other key is an ImproperlyConfigured when the cache is built.
+KNOWN_OPTIONS: frozenset[str] = frozenset(
+    {
+        "ASYNC_OPTIONS",
+        "BASE_CLIENT_CLASS",
+        "BASE_CLIENT_KWARGS",
+        "CLIENT_CLASS",
+        "CLOSE_CONNECTION",
+        "COMPRESSOR",
+        "CONNECTION_FACTORY",
+        "CONNECTION_POOL_CLASS",
+        "CONNECTION_POOL_KWARGS",
+        "IGNORE_EXCEPTIONS",
+        "LOG_IGNORED_EXCEPTIONS",
+        "PARSER_CLASS",
+        "PASSWORD",
+        "PICKLE_VERSION",
+        "REPLICA_READ_ONLY",
+        "REVERSE_KEY_FUNCTION",
+        "SCAN_ITERSIZE",
+        "SENTINELS",
+        "SENTINEL_KWARGS",
+        "SERIALIZER",
+        "SOCKET_CONNECT_TIMEOUT",
+        "SOCKET_TIMEOUT",
+    }
+)
+# Inside ASYNC_OPTIONS: the same keys, except ASYNC_OPTIONS itself.
+_KNOWN_ASYNC_OPTIONS = KNOWN_OPTIONS - {"ASYNC_OPTIONS"}
+
+# Names from Django's RedisCache, redis-py / valkey-py and django-redis, with where they go here.
+_FOREIGN_KEYS: dict[str, str] = {
+    "db": "the database goes in LOCATION ('valkey://host:6379/2' or '?db=2')",
+    "pool_class": "did you mean 'CONNECTION_POOL_CLASS'?",
+    "connection_pool_class": "did you mean 'CONNECTION_POOL_CLASS'?",
+    "username": "the user name goes in LOCATION ('valkey://user:password@host:6379/0')",
+    "protocol": "the protocol goes in LOCATION ('?protocol=3')",
+    "redis_client_class": "django-redis's REDIS_CLIENT_CLASS is 'BASE_CLIENT_CLASS' here",
+    "redis_client_kwargs": "django-redis's REDIS_CLIENT_KWARGS is 'BASE_CLIENT_KWARGS' here",
+}
+# Keyword arguments of valkey-py's (and redis-py's) connection pools and connections.
+_POOL_ARGUMENTS = frozenset(
+    {
+        "max_connections",
+        "health_check_interval",
+        "retry",
+        "retry_on_timeout",
+        "retry_on_error",
+        "socket_keepalive",
+        "socket_keepalive_options",
+        "socket_type",
+        "socket_read_size",
+        "client_name",
+        "lib_name",
+        "lib_version",
+        "credential_provider",
+    }
+)
+_DJANGO_KEYS = frozenset({"TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION", "LOCATION", "BACKEND"})
 
 
 def load_object(value: object, setting: str) -> Any:
@@ -94,6 +167,116 @@ def load_class(value: object, setting: str, protocol: type) -> Any:
     return obj
 
 
+def check_option_keys(options: Mapping[str, Any], client_class: object) -> None:
+    """ImproperlyConfigured for any ``OPTIONS`` (or ``OPTIONS['ASYNC_OPTIONS']``) key no one reads.
+
+    The common case is one frozenset test; the classes' ``OPTIONS_KEYS`` are looked at only
+    when a key is not one of ``KNOWN_OPTIONS``.
+    """
+    if not KNOWN_OPTIONS.issuperset(options):
+        owners = (client_class, getattr(client_class, "ASYNC_CLIENT_CLASS", None))
+        _check_unknown(options, KNOWN_OPTIONS, owners, "OPTIONS")
+    overlay: object = options.get("ASYNC_OPTIONS")
+    if overlay is None:
+        return
+    if not isinstance(overlay, Mapping):
+        raise ImproperlyConfigured(f"OPTIONS['ASYNC_OPTIONS'] must be a dict of OPTIONS, got {overlay!r}")
+    inner = cast("Mapping[str, Any]", overlay)
+    if not _KNOWN_ASYNC_OPTIONS.issuperset(inner):
+        # The async client also gets the outer OPTIONS, so the outer classes' keys count too.
+        owners = (client_class, getattr(client_class, "ASYNC_CLIENT_CLASS", None))
+        _check_unknown({**options, **inner}, _KNOWN_ASYNC_OPTIONS, owners, "OPTIONS['ASYNC_OPTIONS']", inner)
+
+
+def _check_unknown(
+    options: Mapping[str, Any],
+    known: frozenset[str],
+    owners: tuple[object, ...],
+    where: str,
+    checked: Mapping[str, Any] | None = None,
+) -> None:
+    """The slow path: add what the classes in play declare, then name what is still unknown."""
+    clients = (*owners, options.get("CLIENT_CLASS"))
+    others = (
+        options.get("CONNECTION_FACTORY"),
+        getattr(settings, "DJANGO_VALKEY_CONNECTION_FACTORY", None),
+        options.get("SERIALIZER"),
+        options.get("COMPRESSOR"),
+    )
+    try:
+        declared = _declared_cached(known, clients, others)
+    except TypeError:  # an unhashable value (a serializer instance, say): no caching
+        declared = _declared(known, clients, others)
+    unknown = [key for key in (options if checked is None else checked) if key not in declared]
+    if not unknown:
+        return
+    problems = "; ".join(f"{key!r} ({hint})" if (hint := _hint(key, declared)) else repr(key) for key in unknown)
+    plural = "s" if len(unknown) > 1 else ""
+    raise ImproperlyConfigured(
+        f"unknown {where} key{plural}: {problems}. A custom client, connection factory, serializer or "
+        "compressor that reads keys of its own lists them in an OPTIONS_KEYS class attribute."
+    )
+
+
+def _declared(known: frozenset[str], clients: tuple[object, ...], others: tuple[object, ...]) -> frozenset[str]:
+    """``known`` plus the ``OPTIONS_KEYS`` of the clients (and their default factories) and others."""
+    loaded = [_load(client) for client in clients]
+    factories = (getattr(client, "CONNECTION_FACTORY_PATH", None) for client in loaded)
+    declared = set(known)
+    for candidate in (*loaded, *map(_load, (*factories, *others))):
+        declared |= _declared_keys(candidate)
+    return frozenset(declared)
+
+
+# A cache whose OPTIONS hold a custom class's key takes the slow path on every build: cached.
+_declared_cached = functools.lru_cache(maxsize=256)(_declared)
+
+
+def _load(candidate: object) -> object:
+    """``candidate``, or what its dotted path names; None when it cannot be imported (that is
+    reported when the client loads it, on the first call)."""
+    return _import(candidate) if isinstance(candidate, str) else candidate
+
+
+def _import(path: str) -> object:
+    try:
+        found: object = import_string(path)
+    except ImportError:
+        return None
+    return found
+
+
+_NO_KEYS: frozenset[str] = frozenset()
+
+
+def _declared_keys(candidate: object) -> frozenset[str]:
+    """The ``OPTIONS_KEYS`` a class declares (none for None or a class without the attribute)."""
+    keys: object = getattr(candidate, "OPTIONS_KEYS", _NO_KEYS)
+    if not isinstance(keys, (set, frozenset)) or not all(isinstance(key, str) for key in cast("set[object]", keys)):
+        name = getattr(candidate, "__qualname__", repr(candidate))
+        raise ImproperlyConfigured(f"{name}.OPTIONS_KEYS must be a frozenset of str, got {keys!r}")
+    return frozenset(cast("frozenset[str]", keys))
+
+
+def _hint(key: object, known: frozenset[str]) -> str:
+    """What the author of ``key`` probably meant, or ""."""
+    if not isinstance(key, str):
+        return "OPTIONS keys are strings"
+    lower, upper = key.lower(), key.upper()
+    if lower in _FOREIGN_KEYS:
+        return _FOREIGN_KEYS[lower]
+    if upper in ("MAX_ENTRIES", "CULL_FREQUENCY"):
+        return f"Django's {upper} has no effect on Valkey, which evicts by its own maxmemory-policy"
+    if upper in _DJANGO_KEYS:
+        return f"{upper} is a key of the CACHES entry, beside LOCATION, not of its OPTIONS"
+    if key != upper and upper in known:
+        return f"OPTIONS keys are upper case: did you mean {upper!r}?"
+    if lower in _POOL_ARGUMENTS or lower.startswith("ssl_"):
+        return f"a valkey-py pool argument: put it in OPTIONS['CONNECTION_POOL_KWARGS'] ({{{lower!r}: ...}})"
+    close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
 def number_or_none(value: object, setting: str) -> float | None:
     """A number of seconds from settings (``None`` allowed), or ImproperlyConfigured."""
     if value is None:
@@ -104,7 +287,7 @@ def number_or_none(value: object, setting: str) -> float | None:
 
 
 def positive_or_none(value: object, setting: str) -> float | None:
-    """A socket timeout: ``None`` (wait forever) or seconds > 0 (0 would make sockets non-blocking)."""
+    """A socket timeout: ``None`` (not set: valkey-py's default) or seconds > 0 (0 would make sockets non-blocking)."""
     number = number_or_none(value, setting)
     if number is not None and not number > 0:
         raise ImproperlyConfigured(f"{setting} must be a number of seconds > 0 or None, got {value!r}")
@@ -142,10 +325,12 @@ class CacheOptions:
         logger_name = getattr(settings, "DJANGO_VALKEY_LOGGER", None) or "django_valkey"
         if not isinstance(logger_name, str):
             raise ImproperlyConfigured(f"DJANGO_VALKEY_LOGGER must be a logger name, got {logger_name!r}")
+        client_class = load_class(
+            options.get("CLIENT_CLASS", default_client), "OPTIONS['CLIENT_CLASS']", client_protocol
+        )
+        check_option_keys(options, client_class)
         return cls(
-            client_class=load_class(
-                options.get("CLIENT_CLASS", default_client), "OPTIONS['CLIENT_CLASS']", client_protocol
-            ),
+            client_class=client_class,
             ignore_exceptions=_flag(options, "IGNORE_EXCEPTIONS", "DJANGO_VALKEY_IGNORE_EXCEPTIONS", False),
             log_ignored_exceptions=_flag(
                 options, "LOG_IGNORED_EXCEPTIONS", "DJANGO_VALKEY_LOG_IGNORED_EXCEPTIONS", False

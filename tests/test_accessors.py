@@ -153,3 +153,20 @@ def test_importing_the_package_stays_light() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_get_cache_returns_the_current_threads_cache(django_caches: None) -> None:
+    """As docs/typing.md says: the object Django's ``cache`` proxy resolves to, one per thread."""
+    import threading
+
+    from django.core.cache import cache as django_cache, caches
+
+    here = get_cache()
+    assert here is get_cache() is caches["default"]
+    here.set("k", 1)
+    assert django_cache.get("k") == 1
+    other: list[ValkeyCache] = []
+    thread = threading.Thread(target=lambda: other.append(get_cache()))
+    thread.start()
+    thread.join()
+    assert other[0] is not here and isinstance(other[0], ValkeyCache)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +28,8 @@ class BaseCompressor:
     """
 
     default_level: int | None = None
+    OPTIONS_KEYS: ClassVar[frozenset[str]] = frozenset()
+    """``OPTIONS`` keys a subclass reads besides the documented ones (others are refused)."""
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = options or {}

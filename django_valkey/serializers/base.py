@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["BaseSerializer"]
 
 
 class BaseSerializer:
     """Base for serializers: built once with the cache's ``OPTIONS``; subclasses add dumps/loads."""
+
+    OPTIONS_KEYS: ClassVar[frozenset[str]] = frozenset()
+    """``OPTIONS`` keys a subclass reads besides the documented ones (others are refused)."""
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.options: Mapping[str, Any] = options or {}
