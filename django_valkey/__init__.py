@@ -121,7 +121,9 @@ def get_valkey_connection(alias: str = "default", write: bool = True, key: str |
         raise TypeError(f"{where}: CACHES[{alias!r}] is async; use await get_async_cache({alias!r}).get_client()")
     if not isinstance(cache, BackendCommands):
         kind = type(cache)
-        raise TypeError(f"{where}: CACHES[{alias!r}] is {kind.__module__}.{kind.__qualname__}, not a django-valkey cache")
+        raise TypeError(
+            f"{where}: CACHES[{alias!r}] is {kind.__module__}.{kind.__qualname__}, not a django-valkey cache"
+        )
     commands = cast("BackendCommands[object]", cache)  # its raw type is only known at runtime
     client: object = commands.client
     raw: object = (

@@ -152,12 +152,18 @@ class Codec:
                 data = self._decompress(data)
             except CompressorError:
                 pass  # stored uncompressed: shorter than the compressor's minimum length
-        return self._load(data, key)
+        try:
+            return self._loads(data)  # not through _load: one frame less on every read
+        except Exception as exc:
+            raise self._load_error(exc, key) from exc
 
     def _load(self, data: bytes, key: str) -> Any:
         try:
             return self._loads(data)
         except Exception as exc:
-            where = f" stored at {key!r}" if key else ""
-            error = SerializerUnpicklingError if isinstance(exc, pickle.PickleError) else SerializerError
-            raise error(f"{self._name} cannot decode the value{where}: {exc}") from exc
+            raise self._load_error(exc, key) from exc
+
+    def _load_error(self, exc: Exception, key: str) -> SerializerError:
+        where = f" stored at {key!r}" if key else ""
+        error = SerializerUnpicklingError if isinstance(exc, pickle.PickleError) else SerializerError
+        return error(f"{self._name} cannot decode the value{where}: {exc}")

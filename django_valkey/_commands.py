@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -18,8 +17,8 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._codec import Codec
 from django_valkey._guard import is_refusal
-from django_valkey.exceptions import WriteRefused
 from django_valkey._keys import KeyMaker
+from django_valkey.exceptions import WriteRefused
 from django_valkey.protocols import AbsoluteTime, ExpiryTime
 
 __all__ = ["Commands", "Request", "key_list", "set_all", "short_repr"]
@@ -81,9 +80,7 @@ PERSIST_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST
 # maxmemory the server refuses a script's first write, and once a script has written it lets the
 # rest through, so an out-of-memory refusal leaves nothing half-written (a pipeline of SETs
 # would store the ones before the refusal). ARGV: value, milliseconds, value, milliseconds, ...
-SET_ALL_SCRIPT = (
-    "for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i]) end return #KEYS"
-)
+SET_ALL_SCRIPT = "for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i]) end return #KEYS"
 
 _SCRIPTS: dict[str, str] = {}
 
@@ -105,6 +102,14 @@ def as_eval(args: Args) -> Args:
     """The ``EVAL`` form of an ``EVALSHA`` command, for a server that answered NOSCRIPT (a new
     or restarted node, a failover, ``SCRIPT FLUSH``); ``EVAL`` also caches the script there."""
     return ("EVAL", _SCRIPTS[args[1]], *args[2:])
+
+
+def raise_clearer(req: Request[Any], exc: Exception) -> None:
+    """Raise ``req.on_error``'s clearer exception for the server error ``exc``, if it has one
+    (chained to ``exc``); return when the original should stand."""
+    better = req.on_error(exc) if req.on_error is not None else None
+    if better is not None:
+        raise better from exc
 
 
 class Request(Generic[R]):
@@ -589,4 +594,3 @@ class Commands:
 
     def hexists(self, name: str, key: str, version: int | None) -> Request[bool]:
         return Request(("HEXISTS", self.keys.make_key(name, version), field_arg(key)), _bool)
-

@@ -110,7 +110,9 @@ def _tour(out: TextIO, location: str) -> None:
     out.write(f'cache = caches["default"]   # ValkeyCache, KEY_PREFIX="{DEMO_PREFIX}", TIMEOUT=300\n')
 
     tour.section("Django's API: set / get / delete")
-    tour.show('cache.set("greeting", "hello, valkey", timeout=60)', lambda: cache.set("greeting", "hello, valkey", timeout=60))
+    tour.show(
+        'cache.set("greeting", "hello, valkey", timeout=60)', lambda: cache.set("greeting", "hello, valkey", timeout=60)
+    )
     tour.show('cache.get("greeting")', lambda: cache.get("greeting"))
     tour.show('cache.get("missing", default="fallback")', lambda: cache.get("missing", default="fallback"))
     tour.show('cache.has_key("greeting")', lambda: cache.has_key("greeting"))
@@ -176,11 +178,15 @@ def _tour(out: TextIO, location: str) -> None:
     tour.show('list(cache.iter_keys("user:*"))', lambda: list(cache.iter_keys("user:*")))
 
     tour.section("Sets and hashes (members and values go through the serializer)")
-    tour.show('cache.sadd("tags", "django", "valkey", "cache")', lambda: cache.sadd("tags", "django", "valkey", "cache"))
+    tour.show(
+        'cache.sadd("tags", "django", "valkey", "cache")', lambda: cache.sadd("tags", "django", "valkey", "cache")
+    )
     tour.show('sorted(cache.smembers("tags"))', lambda: sorted(cache.smembers("tags")))
     tour.show('cache.sismember("tags", "valkey")', lambda: cache.sismember("tags", "valkey"))
     tour.show('cache.hset("profile:7", "name", "Ada")', lambda: cache.hset("profile:7", "name", "Ada"))
-    tour.show('cache.hset("profile:7", "langs", ["python", "c"])', lambda: cache.hset("profile:7", "langs", ["python", "c"]))
+    tour.show(
+        'cache.hset("profile:7", "langs", ["python", "c"])', lambda: cache.hset("profile:7", "langs", ["python", "c"])
+    )
     tour.show('cache.hget("profile:7", "langs")', lambda: cache.hget("profile:7", "langs"))
     tour.show('sorted(cache.hkeys("profile:7"))', lambda: sorted(cache.hkeys("profile:7")))
 

@@ -138,13 +138,17 @@ class GroupedCommands(Generic[H]):
         cmd = self.cmd
         parts: dict[H, Request[Any]] = {
             name: cmd.delete_stored(keys)
-            for name, keys in group_keys(stored, lambda key: group(key.decode() if isinstance(key, bytes) else key)).items()
+            for name, keys in group_keys(
+                stored, lambda key: group(key.decode() if isinstance(key, bytes) else key)
+            ).items()
         }
         return Grouped(parts, _sum)
 
 
 # Where the keys of a command are, for routing it to the shard or slot that owns them.
-_ALL_KEYS = frozenset({"MGET", "DEL", "EXISTS", "SDIFF", "SINTER", "SUNION", "SDIFFSTORE", "SINTERSTORE", "SUNIONSTORE"})
+_ALL_KEYS = frozenset(
+    {"MGET", "DEL", "EXISTS", "SDIFF", "SINTER", "SUNION", "SDIFFSTORE", "SINTERSTORE", "SUNIONSTORE"}
+)
 _TWO_KEYS = frozenset({"RENAME", "SMOVE"})
 _NO_KEYS = frozenset({"FLUSHDB", "FLUSHALL", "KEYS", "SCAN", "PING"})
 

@@ -7,9 +7,15 @@ from types import TracebackType
 
 from django.core.cache.backends.base import InvalidCacheKey
 from django.core.exceptions import ImproperlyConfigured
-from valkey.exceptions import ClusterDownError, ValkeyClusterException
+from valkey.exceptions import (
+    ClusterDownError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    ResponseError,
+    ValkeyClusterException,
+    ValkeyError,
+)
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
-from valkey.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError, ValkeyError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._redact import drop_secret_frames
@@ -79,8 +85,7 @@ class ErrorGuard:
             if isinstance(exc, UnicodeEncodeError):
                 # A key (or hash field, or pattern) that is not valid text: a lone surrogate.
                 raise InvalidCacheKey(
-                    f"Cache key {exc.object!r} cannot be sent to the server: {exc.reason} "
-                    f"(character {exc.start})"
+                    f"Cache key {exc.object!r} cannot be sent to the server: {exc.reason} (character {exc.start})"
                 ) from exc
             if not isinstance(exc, Exception) or not is_refusal(exc):
                 return False

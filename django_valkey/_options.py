@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 import functools
 import logging
-from inspect import iscoroutinefunction
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from inspect import iscoroutinefunction
 from typing import Any, cast
 
 from django.conf import settings

@@ -24,7 +24,9 @@ MASK = "***"
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 _SECRET_NAME = re.compile(r"pass|secret|token|credential|auth", re.IGNORECASE)
-_SECRET_ARG = re.compile(r"(?P<name>[?&;][^=&#;?]*(?:pass|secret|token|credential|auth)[^=&#;]*=)[^&#;]+", re.IGNORECASE)
+_SECRET_ARG = re.compile(
+    r"(?P<name>[?&;][^=&#;?]*(?:pass|secret|token|credential|auth)[^=&#;]*=)[^&#;]+", re.IGNORECASE
+)
 # Where a URL embedded in free text (an error message, a repr) ends.
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\",<>]*")
 _MAX_DEPTH = 8

@@ -56,7 +56,9 @@ class SentinelURL:
         try:
             db = int(db_text)
         except ValueError:
-            raise ImproperlyConfigured(f"LOCATION {safe_repr(url)}: the database must be a number, got {db_text!r}") from None
+            raise ImproperlyConfigured(
+                f"LOCATION {safe_repr(url)}: the database must be a number, got {db_text!r}"
+            ) from None
         return cls(
             service=parts.hostname,
             db=db,
@@ -117,7 +119,9 @@ def sentinel_kwargs(options: Mapping[str, Any], connection: Mapping[str, Any]) -
     return kwargs
 
 
-def pool_arguments(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def pool_arguments(
+    params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Split a Sentinel factory's pool params into ``(service, Sentinel(...) kwargs, pool kwargs)``.
 
     ``params`` come from ``make_connection_params`` (``url``, ``sentinels``, ``sentinel_kwargs`` and
@@ -139,7 +143,9 @@ def pool_arguments(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) ->
     return location.service, manager, kwargs
 
 
-def sentinel_params(params: dict[str, Any], sentinels: Sequence[tuple[str, int]], options: Mapping[str, Any]) -> dict[str, Any]:
+def sentinel_params(
+    params: dict[str, Any], sentinels: Sequence[tuple[str, int]], options: Mapping[str, Any]
+) -> dict[str, Any]:
     """``params`` plus what shapes a Sentinel pool: the sentinels and the kwargs to reach them."""
     params["sentinels"] = tuple(sentinels)
     params["sentinel_kwargs"] = sentinel_kwargs(options, params)

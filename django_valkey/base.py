@@ -7,30 +7,25 @@ guard. ``AsyncBackendCommands`` is the asyncio twin.
 
 from __future__ import annotations
 
-import builtins
-
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, cast, overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, cast
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
 
-from django_valkey._commands import check_delta
+from django_valkey._async.cache_commands import AsyncCacheCommands
+from django_valkey._async.plain_cache_commands import AsyncPlainCacheCommands
 from django_valkey._guard import ErrorGuard
 from django_valkey._keys import KeyMaker
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey._redact import safe_repr
+from django_valkey._sync.cache_commands import CacheCommands
 from django_valkey.protocols import (
-    AbsoluteTime,
     AsyncClientProtocol,
-    AsyncLockProtocol,
     ClientProtocol,
-    ExpiryTime,
-    LockProtocol,
     RawClient,
-    Timeout,
 )
 from django_valkey.util import CacheKey
 
@@ -105,7 +100,14 @@ DEFAULT_ASYNC_CLIENT_CLASS = "django_valkey.async_cache.client.AsyncDefaultClien
 # OPTIONS that name sync classes: the async client of a sync cache uses its own defaults instead,
 # or what OPTIONS["ASYNC_OPTIONS"] names.
 _SYNC_CLASS_OPTIONS = frozenset(
-    {"CLIENT_CLASS", "CONNECTION_FACTORY", "CONNECTION_POOL_CLASS", "BASE_CLIENT_CLASS", "PARSER_CLASS", "ASYNC_OPTIONS"}
+    {
+        "CLIENT_CLASS",
+        "CONNECTION_FACTORY",
+        "CONNECTION_POOL_CLASS",
+        "BASE_CLIENT_CLASS",
+        "PARSER_CLASS",
+        "ASYNC_OPTIONS",
+    }
 )
 
 _MISSING = object()
@@ -126,7 +128,7 @@ def async_twin_options(options: Mapping[str, Any]) -> tuple[object | None, dict[
     return client_class, twin
 
 
-class NativeAsyncMethods:
+class NativeAsyncMethods(AsyncCacheCommands):
     """Django's async cache API (``aget``, ``aset``, ...) and the ``a``-prefixed extended API,
     run natively on ``valkey.asyncio``: no thread hop, no ``sync_to_async``.
 
@@ -166,115 +168,6 @@ class NativeAsyncMethods:
         """The running loop's raw ``valkey.asyncio`` client: the primary, or a replica for reads."""
         return await self.async_client.get_client(write)
 
-    # ---------------------------------------------------------------- Django's API
-
-    async def aget(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
-        with self._guard:
-            return await self.async_client.get(key, default, version)
-        return default
-
-    @overload
-    async def aset(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
-    @overload
-    async def aset(
-        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
-    ) -> bool: ...
-    @overload
-    async def aset(
-        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool
-    ) -> bool: ...
-    async def aset(
-        self,
-        key: str,
-        value: Any,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        version: int | None = None,
-        *,
-        nx: bool | None = None,
-        xx: bool | None = None,
-    ) -> bool | None:
-        """Store ``value``; ``None`` as Django documents, or with ``nx``/``xx`` whether it was stored."""
-        plain = nx is None and xx is None
-        with self._guard:
-            stored = await self.async_client.set(key, value, timeout, version, bool(nx), bool(xx))
-            return None if plain else stored
-        return None if plain else False
-
-    async def aadd(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.add(key, value, timeout, version)
-        return False
-
-    async def aget_or_set(
-        self, key: str, default: Any | None, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> Any | None:
-        """The value of ``key``; if missing, ``default`` (called if callable) is added and returned."""
-        value = await self.aget(key, _MISSING, version)
-        if value is not _MISSING:
-            return value
-        if callable(default):
-            default = default()
-        await self.aadd(key, default, timeout, version)
-        # Read again: another task may have added a value between the read and the add.
-        return await self.aget(key, default, version)
-
-    async def atouch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.touch(key, timeout, version)
-        return False
-
-    async def adelete(self, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.delete(key, version)
-        return False
-
-    async def aget_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        with self._guard:
-            return await self.async_client.get_many(keys, version)
-        return {}
-
-    async def aset_many(
-        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> list[str]:
-        """Store every item in one round trip; returns the keys that failed (Django's contract)."""
-        with self._guard:
-            return await self.async_client.set_many(data, timeout, version)
-        return list(data)
-
-    async def adelete_many(self, keys: Iterable[str], version: int | None = None) -> None:
-        with self._guard:
-            await self.async_client.delete_many(keys, version)
-
-    async def ahas_key(self, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.has_key(key, version)
-        return False
-
-    async def aincr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
-        with self._guard:
-            return await self.async_client.incr(key, delta, version)
-        raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
-
-    async def adecr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.decr(key, delta, version)
-        raise ValueError(f"Key {key!r} not found.")
-
-    async def aincr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Move the value to version + ``delta`` in one step (TTL kept); returns the new version."""
-        with self._guard:
-            return await self.async_client.incr_version(key, delta, version)
-        raise ValueError(f"Key {key!r} not found.")
-
-    async def adecr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self.aincr_version(key, -check_delta(delta), version)
-
-    async def aclear(self) -> None:
-        """Flush the whole database (every key, not only this cache's prefix), as Django does."""
-        with self._guard:
-            await self.async_client.clear()
-
     async def aclose(self, **kwargs: Any) -> None:
         """With ``CLOSE_CONNECTION``, close the idle connections of the running loop's pools.
 
@@ -285,230 +178,8 @@ class NativeAsyncMethods:
             with self._guard:
                 await self._async_client.close()
 
-    # ---------------------------------------------------------------- extended API
 
-    async def attl(self, key: str, version: int | None = None) -> int | None:
-        """Seconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
-        with self._guard:
-            return await self.async_client.ttl(key, version)
-        return 0
-
-    async def apttl(self, key: str, version: int | None = None) -> int | None:
-        """Milliseconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
-        with self._guard:
-            return await self.async_client.pttl(key, version)
-        return 0
-
-    async def aexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.expire(key, timeout, version)
-        return False
-
-    async def apexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.pexpire(key, timeout, version)
-        return False
-
-    async def aexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.expire_at(key, when, version)
-        return False
-
-    async def apexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.pexpire_at(key, when, version)
-        return False
-
-    async def apersist(self, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.persist(key, version)
-        return False
-
-    async def aget_lock(
-        self,
-        key: str,
-        version: int | None = None,
-        timeout: float | None = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: float | None = None,
-        thread_local: bool = True,
-    ) -> AsyncLockProtocol:
-        """An asyncio lock on ``key``: ``async with await cache.alock("k"): ...``."""
-        return await self.async_client.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
-
-    alock = aget_lock
-
-    async def akeys(self, search: str, version: int | None = None) -> list[str]:
-        with self._guard:
-            return await self.async_client.keys(search, version)
-        return []
-
-    async def aiter_keys(
-        self, search: str, itersize: int | None = None, version: int | None = None
-    ) -> AsyncIterator[str]:
-        with self._guard:
-            async for key in self.async_client.iter_keys(search, itersize, version):
-                yield key
-
-    async def adelete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int:
-        with self._guard:
-            return await self.async_client.delete_pattern(pattern, version, prefix, itersize)
-        return 0
-
-    async def amget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        """Alias of ``aget_many`` (one MGET)."""
-        return await self.aget_many(keys, version)
-
-    async def amset(
-        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> list[str]:
-        """Alias of ``aset_many``."""
-        return await self.aset_many(data, timeout, version)
-
-    # ---------------------------------------------------------------- sets
-
-    async def asadd(self, key: str, *values: Any, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.sadd(key, *values, version=version)
-        return 0
-
-    async def asrem(self, key: str, *members: Any, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.srem(key, *members, version=version)
-        return 0
-
-    async def ascard(self, key: str, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.scard(key, version)
-        return 0
-
-    async def asismember(self, key: str, member: Any, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.sismember(key, member, version)
-        return False
-
-    async def asmismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
-        with self._guard:
-            return await self.async_client.smismember(key, *members, version=version)
-        return [False] * len(members)
-
-    async def asmembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return await self.async_client.smembers(key, version)
-        return builtins.set[Any]()
-
-    async def asmove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.smove(source, destination, member, version)
-        return False
-
-    @overload
-    async def aspop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    async def aspop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
-    async def aspop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        with self._guard:
-            if count is None:
-                return await self.async_client.spop(key, None, version)
-            return await self.async_client.spop(key, count, version)
-        return None if count is None else builtins.set[Any]()
-
-    @overload
-    async def asrandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    async def asrandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
-    async def asrandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        with self._guard:
-            if count is None:
-                return await self.async_client.srandmember(key, None, version)
-            return await self.async_client.srandmember(key, count, version)
-        return None if count is None else []
-
-    async def asdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return await self.async_client.sdiff(*keys, version=version)
-        return builtins.set[Any]()
-
-    async def asinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return await self.async_client.sinter(*keys, version=version)
-        return builtins.set[Any]()
-
-    async def asunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return await self.async_client.sunion(*keys, version=version)
-        return builtins.set[Any]()
-
-    async def asdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.sdiffstore(destination, *keys, version=version)
-        return 0
-
-    async def asinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.sinterstore(destination, *keys, version=version)
-        return 0
-
-    async def asunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.sunionstore(destination, *keys, version=version)
-        return 0
-
-    async def asscan(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> builtins.set[Any]:
-        with self._guard:
-            return await self.async_client.sscan(key, match, count, version)
-        return builtins.set[Any]()
-
-    async def asscan_iter(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> AsyncIterator[Any]:
-        with self._guard:
-            async for member in self.async_client.sscan_iter(key, match, count, version):
-                yield member
-
-    # ---------------------------------------------------------------- hashes
-
-    async def ahset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.hset(name, key, value, version)
-        return 0
-
-    async def ahget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
-        with self._guard:
-            return await self.async_client.hget(name, key, default, version)
-        return default
-
-    async def ahdel(self, name: str, key: str, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.hdel(name, key, version)
-        return 0
-
-    async def ahlen(self, name: str, version: int | None = None) -> int:
-        with self._guard:
-            return await self.async_client.hlen(name, version)
-        return 0
-
-    async def ahkeys(self, name: str, version: int | None = None) -> list[str]:
-        with self._guard:
-            return await self.async_client.hkeys(name, version)
-        return []
-
-    async def ahexists(self, name: str, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return await self.async_client.hexists(name, key, version)
-        return False
-
-
-class BackendCommands(NativeAsyncMethods, BaseCache, Generic[BackendT]):
+class BackendCommands(NativeAsyncMethods, CacheCommands, BaseCache, Generic[BackendT]):
     """Django's cache API and the extended API, delegating to ``self.client``.
 
     Generic over the raw client type that ``get_client`` returns (``BackendCommands[Valkey]``).
@@ -519,10 +190,6 @@ class BackendCommands(NativeAsyncMethods, BaseCache, Generic[BackendT]):
 
     _guard: ErrorGuard
     _close_connection: bool
-
-    @property
-    def client(self) -> ClientProtocol[Any]:
-        raise NotImplementedError  # provided by BaseValkeyCache
 
     def make_key(self, key: str, version: int | None = None) -> CacheKey:
         return self.client.make_key(key, version)
@@ -535,323 +202,14 @@ class BackendCommands(NativeAsyncMethods, BaseCache, Generic[BackendT]):
         raw: BackendT = self.client.get_client(write)
         return raw
 
-    # ---------------------------------------------------------------- Django's API
-
-    def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
-        with self._guard:
-            return self.client.get(key, default, version)
-        return default
-
-    @overload
-    def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
-    @overload
-    def set(
-        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
-    ) -> bool: ...
-    @overload
-    def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool) -> bool: ...
-    def set(
-        self,
-        key: str,
-        value: Any,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        version: int | None = None,
-        *,
-        nx: bool | None = None,
-        xx: bool | None = None,
-    ) -> bool | None:
-        """Store ``value``. Returns ``None`` as Django documents; with ``nx``/``xx`` (only set if
-        absent / present) returns whether it was stored."""
-        plain = nx is None and xx is None
-        with self._guard:
-            stored = self.client.set(key, value, timeout, version, bool(nx), bool(xx))
-            return None if plain else stored
-        return None if plain else False
-
-    def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.add(key, value, timeout, version)
-        return False
-
-    def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.touch(key, timeout, version)
-        return False
-
-    def delete(self, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.delete(key, version)
-        return False
-
-    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        with self._guard:
-            return self.client.get_many(keys, version)
-        return {}
-
-    def set_many(
-        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> list[str]:
-        """Store every item in one round trip; returns the keys that failed (Django's contract)."""
-        with self._guard:
-            return self.client.set_many(data, timeout, version)
-        return list(data)
-
-    def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
-        with self._guard:
-            self.client.delete_many(keys, version)
-
-    def has_key(self, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.has_key(key, version)
-        return False
-
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
-        with self._guard:
-            return self.client.incr(key, delta, version)
-        raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
-
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.decr(key, delta, version)
-        raise ValueError(f"Key {key!r} not found.")
-
-    def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Move the value to version + ``delta`` in one step (TTL kept); returns the new version."""
-        with self._guard:
-            return self.client.incr_version(key, delta, version)
-        raise ValueError(f"Key {key!r} not found.")
-
-    def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return self.incr_version(key, -check_delta(delta), version)
-
-    def clear(self) -> None:
-        """Flush the whole database (every key, not only this cache's prefix), as Django does."""
-        with self._guard:
-            self.client.clear()
-
     def close(self, **kwargs: Any) -> None:
         """Called by Django after each request: disconnects only with ``CLOSE_CONNECTION``."""
         if self._close_connection:
             with self._guard:
                 self.client.close()
 
-    # ---------------------------------------------------------------- extended API
 
-    def ttl(self, key: str, version: int | None = None) -> int | None:
-        """Seconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
-        with self._guard:
-            return self.client.ttl(key, version)
-        return 0
-
-    def pttl(self, key: str, version: int | None = None) -> int | None:
-        """Milliseconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
-        with self._guard:
-            return self.client.pttl(key, version)
-        return 0
-
-    def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.expire(key, timeout, version)
-        return False
-
-    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.pexpire(key, timeout, version)
-        return False
-
-    def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.expire_at(key, when, version)
-        return False
-
-    def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.pexpire_at(key, when, version)
-        return False
-
-    def persist(self, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.persist(key, version)
-        return False
-
-    def get_lock(
-        self,
-        key: str,
-        version: int | None = None,
-        timeout: float | None = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: float | None = None,
-        thread_local: bool = True,
-    ) -> LockProtocol:
-        """A distributed lock on ``key`` (made like any key, so prefixes keep caches apart)."""
-        return self.client.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
-
-    lock = get_lock
-
-    def keys(self, search: str, version: int | None = None) -> list[str]:
-        with self._guard:
-            return self.client.keys(search, version)
-        return []
-
-    def iter_keys(self, search: str, itersize: int | None = None, version: int | None = None) -> Iterator[str]:
-        with self._guard:
-            yield from self.client.iter_keys(search, itersize, version)
-
-    def delete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int:
-        with self._guard:
-            return self.client.delete_pattern(pattern, version, prefix, itersize)
-        return 0
-
-    def mget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        """Alias of ``get_many`` (one MGET)."""
-        return self.get_many(keys, version)
-
-    def mset(
-        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> list[str]:
-        """Alias of ``set_many``."""
-        return self.set_many(data, timeout, version)
-
-    # ---------------------------------------------------------------- sets
-
-    def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.sadd(key, *values, version=version)
-        return 0
-
-    def srem(self, key: str, *members: Any, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.srem(key, *members, version=version)
-        return 0
-
-    def scard(self, key: str, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.scard(key, version)
-        return 0
-
-    def sismember(self, key: str, member: Any, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.sismember(key, member, version)
-        return False
-
-    def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
-        with self._guard:
-            return self.client.smismember(key, *members, version=version)
-        return [False] * len(members)
-
-    def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return self.client.smembers(key, version)
-        return set()
-
-    def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.smove(source, destination, member, version)
-        return False
-
-    @overload
-    def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
-    def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        with self._guard:
-            return self.client.spop(key, None, version) if count is None else self.client.spop(key, count, version)
-        return None if count is None else builtins.set[Any]()
-
-    @overload
-    def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
-    def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        with self._guard:
-            if count is None:
-                return self.client.srandmember(key, None, version)
-            return self.client.srandmember(key, count, version)
-        return None if count is None else []
-
-    def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return self.client.sdiff(*keys, version=version)
-        return set()
-
-    def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return self.client.sinter(*keys, version=version)
-        return set()
-
-    def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return self.client.sunion(*keys, version=version)
-        return set()
-
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.sdiffstore(destination, *keys, version=version)
-        return 0
-
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.sinterstore(destination, *keys, version=version)
-        return 0
-
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.sunionstore(destination, *keys, version=version)
-        return 0
-
-    def sscan(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> builtins.set[Any]:
-        with self._guard:
-            return self.client.sscan(key, match, count, version)
-        return set()
-
-    def sscan_iter(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> Iterator[Any]:
-        with self._guard:
-            yield from self.client.sscan_iter(key, match, count, version)
-
-    # ---------------------------------------------------------------- hashes
-
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.hset(name, key, value, version)
-        return 0
-
-    def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
-        with self._guard:
-            return self.client.hget(name, key, default, version)
-        return default
-
-    def hdel(self, name: str, key: str, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.hdel(name, key, version)
-        return 0
-
-    def hlen(self, name: str, version: int | None = None) -> int:
-        with self._guard:
-            return self.client.hlen(name, version)
-        return 0
-
-    def hkeys(self, name: str, version: int | None = None) -> list[str]:
-        with self._guard:
-            return self.client.hkeys(name, version)
-        return []
-
-    def hexists(self, name: str, key: str, version: int | None = None) -> bool:
-        with self._guard:
-            return self.client.hexists(name, key, version)
-        return False
-
-
-class AsyncBackendCommands(NativeAsyncMethods):
+class AsyncBackendCommands(NativeAsyncMethods, AsyncPlainCacheCommands):
     """The asyncio backend's API, as in django-valkey 0.4: the plain names (``get``, ``set``, ...)
     are coroutines, and so are Django's ``a*`` names (``aget``, ``aset``, ...): both run the same
     native methods on ``self.client``, an async client.
@@ -873,7 +231,8 @@ class AsyncBackendCommands(NativeAsyncMethods):
             )
 
     def _make_async_client(self) -> AsyncClientProtocol[Any]:
-        client: AsyncClientProtocol[Any] = getattr(self, "client")  # BaseValkeyCache's, already async
+        # BaseValkeyCache's, already async (getattr: this mixin does not declare ``client``)
+        client: AsyncClientProtocol[Any] = getattr(self, "client")  # noqa: B009
         return client
 
     async def get_client(self, write: bool = True) -> Any:
@@ -891,222 +250,3 @@ class AsyncBackendCommands(NativeAsyncMethods):
 
         Connections are already back in their loop's pool; ``await aclose()`` closes them.
         """
-
-    # The plain names of django-valkey 0.4, as coroutines. Those that Django's BaseCache also
-    # declares are written out as methods: pyright resolves an inherited *declared* method before a
-    # plain alias, so an alias would show BaseCache's sync signature. Each awaits its a* twin.
-
-    async def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
-        return await self.aget(key, default, version)
-
-    @overload
-    async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
-    @overload
-    async def set(
-        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
-    ) -> bool: ...
-    @overload
-    async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool) -> bool: ...
-    async def set(
-        self,
-        key: str,
-        value: Any,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        version: int | None = None,
-        *,
-        nx: bool | None = None,
-        xx: bool | None = None,
-    ) -> bool | None:
-        if nx is None and xx is None:
-            await self.aset(key, value, timeout, version)
-            return None
-        return await self.aset(key, value, timeout, version, nx=bool(nx), xx=bool(xx))
-
-    async def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        return await self.aadd(key, value, timeout, version)
-
-    async def get_or_set(
-        self, key: str, default: Any | None, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> Any | None:
-        return await self.aget_or_set(key, default, timeout, version)
-
-    async def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        return await self.atouch(key, timeout, version)
-
-    async def delete(self, key: str, version: int | None = None) -> bool:
-        return await self.adelete(key, version)
-
-    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        return await self.aget_many(keys, version)
-
-    async def set_many(
-        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> list[str]:
-        return await self.aset_many(data, timeout, version)
-
-    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
-        await self.adelete_many(keys, version)
-
-    async def has_key(self, key: str, version: int | None = None) -> bool:
-        return await self.ahas_key(key, version)
-
-    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self.aincr(key, delta, version)
-
-    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self.adecr(key, delta, version)
-
-    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self.aincr_version(key, delta, version)
-
-    async def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self.adecr_version(key, delta, version)
-
-    async def clear(self) -> None:
-        await self.aclear()
-
-    # The extended API's plain names, each awaiting its a* twin. They are methods, not aliases,
-    # so that every type checker (and verifytypes) sees a declared signature.
-
-    async def ttl(self, key: str, version: int | None = None) -> int | None:
-        return await self.attl(key, version)
-
-    async def pttl(self, key: str, version: int | None = None) -> int | None:
-        return await self.apttl(key, version)
-
-    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
-        return await self.aexpire(key, timeout, version)
-
-    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
-        return await self.apexpire(key, timeout, version)
-
-    async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
-        return await self.aexpire_at(key, when, version)
-
-    async def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
-        return await self.apexpire_at(key, when, version)
-
-    async def persist(self, key: str, version: int | None = None) -> bool:
-        return await self.apersist(key, version)
-
-    async def get_lock(
-        self,
-        key: str,
-        version: int | None = None,
-        timeout: float | None = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: float | None = None,
-        thread_local: bool = True,
-    ) -> AsyncLockProtocol:
-        return await self.aget_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
-
-    lock = get_lock
-
-    async def keys(self, search: str, version: int | None = None) -> list[str]:
-        return await self.akeys(search, version)
-
-    def iter_keys(
-        self, search: str, itersize: int | None = None, version: int | None = None
-    ) -> AsyncIterator[str]:
-        return self.aiter_keys(search, itersize, version)
-
-    async def delete_pattern(
-        self,
-        pattern: str,
-        version: int | None = None,
-        prefix: str | None = None,
-        itersize: int | None = None,
-    ) -> int:
-        return await self.adelete_pattern(pattern, version, prefix, itersize)
-
-    async def mget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        return await self.amget(keys, version)
-
-    async def mset(
-        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> list[str]:
-        return await self.amset(data, timeout, version)
-
-    async def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
-        return await self.asadd(key, *values, version=version)
-
-    async def srem(self, key: str, *members: Any, version: int | None = None) -> int:
-        return await self.asrem(key, *members, version=version)
-
-    async def scard(self, key: str, version: int | None = None) -> int:
-        return await self.ascard(key, version)
-
-    async def sismember(self, key: str, member: Any, version: int | None = None) -> bool:
-        return await self.asismember(key, member, version)
-
-    async def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
-        return await self.asmismember(key, *members, version=version)
-
-    async def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
-        return await self.asmembers(key, version)
-
-    async def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
-        return await self.asmove(source, destination, member, version)
-
-    @overload
-    async def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    async def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
-
-    async def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        return await self.aspop(key, count, version)
-
-    @overload
-    async def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
-    @overload
-    async def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
-
-    async def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
-        return await self.asrandmember(key, count, version)
-
-    async def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        return await self.asdiff(*keys, version=version)
-
-    async def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        return await self.asinter(*keys, version=version)
-
-    async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
-        return await self.asunion(*keys, version=version)
-
-    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return await self.asdiffstore(destination, *keys, version=version)
-
-    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return await self.asinterstore(destination, *keys, version=version)
-
-    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return await self.asunionstore(destination, *keys, version=version)
-
-    async def sscan(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> builtins.set[Any]:
-        return await self.asscan(key, match, count, version)
-
-    def sscan_iter(
-        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
-    ) -> AsyncIterator[Any]:
-        return self.asscan_iter(key, match, count, version)
-
-    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
-        return await self.ahset(name, key, value, version)
-
-    async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
-        return await self.ahget(name, key, default, version)
-
-    async def hdel(self, name: str, key: str, version: int | None = None) -> int:
-        return await self.ahdel(name, key, version)
-
-    async def hlen(self, name: str, version: int | None = None) -> int:
-        return await self.ahlen(name, version)
-
-    async def hkeys(self, name: str, version: int | None = None) -> list[str]:
-        return await self.ahkeys(name, version)
-
-    async def hexists(self, name: str, key: str, version: int | None = None) -> bool:
-        return await self.ahexists(name, key, version)

@@ -120,9 +120,7 @@ class BaseConnectionFactory(Generic[Base, Pool]):
             options.get("BASE_CLIENT_CLASS", self.path_base_cls), "OPTIONS['BASE_CLIENT_CLASS']"
         )
         self.base_client_cls_kwargs: dict[str, Any] = dict(options.get("BASE_CLIENT_KWARGS") or {})
-        self.socket_timeout: float | None = positive_or_none(
-            options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']"
-        )
+        self.socket_timeout: float | None = positive_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
         self.socket_connect_timeout: float | None = positive_or_none(
             options.get("SOCKET_CONNECT_TIMEOUT"), "OPTIONS['SOCKET_CONNECT_TIMEOUT']"
         )

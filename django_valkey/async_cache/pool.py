@@ -24,12 +24,11 @@ from valkey.asyncio.connection import ConnectionPool as AsyncConnectionPool
 from valkey.asyncio.sentinel import Sentinel as AsyncSentinel
 
 from django_valkey._options import load_object
-from django_valkey.async_cache.parser import default_async_parser
 from django_valkey._sentinel import pool_arguments, sentinel_nodes, sentinel_params
+from django_valkey.async_cache.parser import default_async_parser
 from django_valkey.base_pool import BaseConnectionFactory
 
 __all__ = ["AsyncConnectionFactory", "AsyncSentinelConnectionFactory", "loop_pools"]
-
 
 
 class _LoopPools:
@@ -60,7 +59,9 @@ def _drop_connections(state: _LoopPools) -> None:
             sock = getattr(transport, "_sock", None)
             if sock is not None:
                 sock.close()
-                setattr(transport, "_sock", None)  # so the transport does not warn about it again
+                # so the transport does not warn about it again (setattr: a private attribute
+                # that typeshed does not declare)
+                setattr(transport, "_sock", None)  # noqa: B010
             connection._writer = connection._reader = None
 
 
@@ -76,7 +77,7 @@ async def _close_with_loop(state: _LoopPools) -> AsyncGenerator[None, None]:
             for pool in pools.values():
                 try:
                     await pool.disconnect()
-                except Exception:  # noqa: BLE001 - a dead server must not break loop shutdown
+                except Exception:
                     pass
 
 

@@ -48,6 +48,6 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
     def reset_primary(self) -> None:
         """Close the idle connections of the primary pool; new ones ask the sentinels where the
         primary is (connections busy in other threads reset themselves when they meet READONLY)."""
-        client = self._clients[0]
+        client = self._raw_clients()[0]
         if client is not None:
             self.connection_factory.disconnect(client)

@@ -79,7 +79,9 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
         return DefaultParser
 
     def get_connection_pool(self, params: dict[str, Any]) -> ValkeyCluster:
-        cluster: ValkeyCluster = _from_url(self.pool_cls, ClusterNode, sync_cluster_kwargs(params, self.pool_cls_kwargs), {})
+        cluster: ValkeyCluster = _from_url(
+            self.pool_cls, ClusterNode, sync_cluster_kwargs(params, self.pool_cls_kwargs), {}
+        )
         return cluster
 
     def get_connection(self, params: dict[str, Any]) -> ValkeyCluster:

@@ -44,6 +44,6 @@ class AsyncSentinelClient(
 
     async def reset_primary(self) -> None:
         """Close the idle connections of this loop's primary pool; new ones ask the sentinels."""
-        client = self._clients_of_loop()[0]
+        client = self._raw_clients()[0]
         if client is not None:
             await self.connection_factory.disconnect(client)

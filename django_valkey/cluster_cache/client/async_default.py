@@ -11,8 +11,8 @@ from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 from django_valkey._commands import Request
 from django_valkey._grouping import GroupedCommands, Move, gather
 from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop, split_servers
-from django_valkey.exceptions import SerializerError
 from django_valkey.cluster_cache.slots import slot_of
+from django_valkey.exceptions import SerializerError
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
 
 __all__ = ["AsyncDefaultClusterClient"]

@@ -1,0 +1,366 @@
+"""The cache layer's operations, written once: Django's cache API and the extended API, each a
+call of the client inside the error guard, with the value to return when errors are ignored.
+
+This module is the asyncio source, under Django's ``a*`` names (``aget``, ``aset``...);
+``tools/unasync.py`` writes from it the sync methods (``django_valkey/_sync/cache_commands.py``)
+and the plain-name coroutines of ``AsyncValkeyCache`` (``plain_cache_commands.py`` here).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, overload
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+from django_valkey._commands import check_delta
+from django_valkey._guard import ErrorGuard
+from django_valkey.protocols import AbsoluteTime, AsyncClientProtocol, AsyncLockProtocol, ExpiryTime, Timeout
+
+__all__ = ["AsyncCacheCommands"]
+
+_MISSING = object()
+
+
+class AsyncCacheCommands:
+    """Django's async cache API and the ``a``-prefixed extended API, each awaiting one call of
+    ``self.async_client`` inside ``self._guard`` (see ``django_valkey._guard``)."""
+
+    _guard: ErrorGuard  # provided by BaseValkeyCache
+
+    @property
+    def async_client(self) -> AsyncClientProtocol[Any]:
+        raise NotImplementedError  # provided by the cache class
+
+    # ---------------------------------------------------------------- Django's API
+
+    async def aget(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.get(key, default, version)
+        return default
+
+    @overload
+    async def aset(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
+    @overload
+    async def aset(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
+    ) -> bool: ...
+    @overload
+    async def aset(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool
+    ) -> bool: ...
+    async def aset(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        *,
+        nx: bool | None = None,
+        xx: bool | None = None,
+    ) -> bool | None:
+        """Store ``value``; ``None`` as Django documents, or with ``nx``/``xx`` whether it was stored."""
+        plain = nx is None and xx is None
+        with self._guard:
+            stored = await self.async_client.set(key, value, timeout, version, bool(nx), bool(xx))
+            return None if plain else stored
+        return None if plain else False
+
+    async def aadd(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.add(key, value, timeout, version)
+        return False
+
+    async def aget_or_set(
+        self, key: str, default: Any | None, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> Any | None:
+        """The value of ``key``; if missing, ``default`` (called if callable) is added and returned."""
+        value = await self.aget(key, _MISSING, version)
+        if value is not _MISSING:
+            return value
+        if callable(default):
+            default = default()
+        await self.aadd(key, default, timeout, version)
+        # Read again: another task may have added a value between the read and the add.
+        return await self.aget(key, default, version)
+
+    async def atouch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.touch(key, timeout, version)
+        return False
+
+    async def adelete(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.delete(key, version)
+        return False
+
+    async def aget_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return await self.async_client.get_many(keys, version)
+        return {}
+
+    async def aset_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Store every item in one round trip; returns the keys that failed (Django's contract)."""
+        with self._guard:
+            return await self.async_client.set_many(data, timeout, version)
+        return list(data)
+
+    async def adelete_many(self, keys: Iterable[str], version: int | None = None) -> None:
+        with self._guard:
+            await self.async_client.delete_many(keys, version)
+
+    async def ahas_key(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.has_key(key, version)
+        return False
+
+    async def aincr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
+        with self._guard:
+            return await self.async_client.incr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
+
+    async def adecr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.decr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    async def aincr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Move the value to version + ``delta`` in one step (TTL kept); returns the new version."""
+        with self._guard:
+            return await self.async_client.incr_version(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    async def adecr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self.aincr_version(key, -check_delta(delta), version)
+
+    async def aclear(self) -> None:
+        """Flush the whole database (every key, not only this cache's prefix), as Django does."""
+        with self._guard:
+            await self.async_client.clear()
+
+    # ---------------------------------------------------------------- extended API
+
+    async def attl(self, key: str, version: int | None = None) -> int | None:
+        """Seconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.ttl(key, version)
+        return 0
+
+    async def apttl(self, key: str, version: int | None = None) -> int | None:
+        """Milliseconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.pttl(key, version)
+        return 0
+
+    async def aexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.expire(key, timeout, version)
+        return False
+
+    async def apexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.pexpire(key, timeout, version)
+        return False
+
+    async def aexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.expire_at(key, when, version)
+        return False
+
+    async def apexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.pexpire_at(key, when, version)
+        return False
+
+    async def apersist(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.persist(key, version)
+        return False
+
+    async def aget_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> AsyncLockProtocol:
+        """A distributed lock on ``key`` (made like any key, so prefixes keep caches apart):
+        ``async with await cache.alock("k"): ...``."""
+        return await self.async_client.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
+
+    alock = aget_lock
+
+    async def akeys(self, search: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return await self.async_client.keys(search, version)
+        return []
+
+    async def aiter_keys(
+        self, search: str, itersize: int | None = None, version: int | None = None
+    ) -> AsyncIterator[str]:
+        with self._guard:
+            async for key in self.async_client.iter_keys(search, itersize, version):
+                yield key
+
+    async def adelete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        with self._guard:
+            return await self.async_client.delete_pattern(pattern, version, prefix, itersize)
+        return 0
+
+    async def amget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        """Alias of ``aget_many`` (one MGET)."""
+        return await self.aget_many(keys, version)
+
+    async def amset(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Alias of ``aset_many``."""
+        return await self.aset_many(data, timeout, version)
+
+    # ---------------------------------------------------------------- sets
+
+    async def asadd(self, key: str, *values: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sadd(key, *values, version=version)
+        return 0
+
+    async def asrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.srem(key, *members, version=version)
+        return 0
+
+    async def ascard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.scard(key, version)
+        return 0
+
+    async def asismember(self, key: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.sismember(key, member, version)
+        return False
+
+    async def asmismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return await self.async_client.smismember(key, *members, version=version)
+        return [False] * len(members)
+
+    async def asmembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.smembers(key, version)
+        return builtins.set[Any]()
+
+    async def asmove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.smove(source, destination, member, version)
+        return False
+
+    @overload
+    async def aspop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def aspop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+    async def aspop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.spop(key, None, version)
+            return await self.async_client.spop(key, count, version)
+        return None if count is None else builtins.set[Any]()
+
+    @overload
+    async def asrandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def asrandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def asrandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.srandmember(key, None, version)
+            return await self.async_client.srandmember(key, count, version)
+        return None if count is None else []
+
+    async def asdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sdiff(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def asinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sinter(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def asunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sunion(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def asdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sdiffstore(destination, *keys, version=version)
+        return 0
+
+    async def asinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sinterstore(destination, *keys, version=version)
+        return 0
+
+    async def asunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sunionstore(destination, *keys, version=version)
+        return 0
+
+    async def asscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sscan(key, match, count, version)
+        return builtins.set[Any]()
+
+    async def asscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[Any]:
+        with self._guard:
+            async for member in self.async_client.sscan_iter(key, match, count, version):
+                yield member
+
+    # ---------------------------------------------------------------- hashes
+
+    async def ahset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hset(name, key, value, version)
+        return 0
+
+    async def ahget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.hget(name, key, default, version)
+        return default
+
+    async def ahdel(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hdel(name, key, version)
+        return 0
+
+    async def ahlen(self, name: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hlen(name, version)
+        return 0
+
+    async def ahkeys(self, name: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return await self.async_client.hkeys(name, version)
+        return []
+
+    async def ahexists(self, name: str, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.hexists(name, key, version)
+        return False

@@ -1,0 +1,375 @@
+"""The client layer's operations, written once: each runs the ``Request`` that
+``django_valkey._commands`` builds for it. This module is the asyncio source;
+``tools/unasync.py`` writes the sync ``ClientCommands`` from it (``django_valkey/_sync/``)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, Generic, TypeVar, cast, overload
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from typing_extensions import TypeVar as DefaultTypeVar
+from valkey.exceptions import NoScriptError, ResponseError
+
+from django_valkey._async.io import LoopClients, encode_off_loop
+from django_valkey._commands import Commands, Request, as_eval, count_arg, lock_times, raise_clearer
+from django_valkey._guard import CONNECTION_ERRORS
+from django_valkey._keys import KeyMaker
+from django_valkey.exceptions import SerializerError
+from django_valkey.protocols import (
+    AbsoluteTime,
+    AsyncConnectionFactoryProtocol,
+    AsyncLockProtocol,
+    AsyncRawClient,
+    ExpiryTime,
+    Timeout,
+)
+
+__all__ = ["AsyncClientCommands"]
+
+Backend = DefaultTypeVar("Backend", default=Any)
+R = TypeVar("R")
+
+
+class AsyncClientCommands(LoopClients, Generic[Backend]):
+    """The asyncio operations of ``AsyncClientProtocol``; mixed into a ``BaseClient`` subclass.
+
+    Raw clients are kept per event loop (a ``valkey.asyncio`` connection must not cross loops):
+    the running loop's list is found with one identity check on the hot path (``LoopClients``).
+    """
+
+    # Provided by BaseClient.
+    _server: list[str]
+    _single: bool
+    _cmd: Commands
+    _keys: KeyMaker
+    _scan_itersize: int
+    connection_factory: AsyncConnectionFactoryProtocol[Any, Any]
+
+    def _read_index(self) -> int:
+        raise NotImplementedError  # provided by BaseClient
+
+    async def connect(self, index: int = 0) -> Backend:
+        """A new raw client for LOCATION entry ``index`` (an async client: on the running loop's pool)."""
+        client: Backend = await self.connection_factory.connect(self._server[index])
+        return client
+
+    async def _client_at(self, index: int) -> Backend:
+        clients = self._raw_clients()
+        client = clients[index]
+        if client is None:
+            client = clients[index] = await self.connect(index)
+        found: Backend = client
+        return found
+
+    async def get_client(self, write: bool = True) -> Backend:
+        """The raw client for writes (the primary) or for reads (a replica, if any); an async
+        client's are the running loop's."""
+        return await self._client_at(0 if write else self._read_index())
+
+    async def _execute(self, client: Any, req: Request[R]) -> R:
+        raw: AsyncRawClient = client
+        if req.batch is not None:
+            pipe = raw.pipeline(transaction=False)
+            for args in req.batch:
+                pipe.execute_command(*args)
+            return req.parse(await pipe.execute())
+        if req.args is None:
+            return req.parse(None)
+        try:
+            try:
+                reply = await raw.execute_command(*req.args)
+            except NoScriptError:
+                reply = await raw.execute_command(*as_eval(req.args))
+        except ResponseError as exc:
+            raise_clearer(req, exc)
+            raise
+        return req.parse(reply)
+
+    async def _run(self, req: Request[R]) -> R:
+        if req.write or self._single:
+            client = self._raw_clients()[0]  # the hot path: no extra call once connected
+            if client is None:
+                client = await self._client_at(0)
+            return await self._execute(client, req)
+        try:
+            return await self._execute(await self._client_at(self._read_index()), req)
+        except CONNECTION_ERRORS:
+            return await self._execute(await self._client_at(0), req)  # a replica is down
+
+    # ---------------------------------------------------------------- Django's API
+
+    async def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.get(key, default, version))
+
+    async def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        nx: bool = False,
+        xx: bool = False,
+    ) -> bool:
+        try:
+            req = self._cmd.set(key, value, timeout, version, nx, xx)
+        except SerializerError as exc:
+            req = await encode_off_loop(exc, self._cmd.set, key, value, timeout, version, nx, xx)
+        return await self._run(req)
+
+    async def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        try:
+            req = self._cmd.set(key, value, timeout, version, nx=True)
+        except SerializerError as exc:
+            req = await encode_off_loop(exc, self._cmd.set, key, value, timeout, version, nx=True)
+        return await self._run(req)
+
+    async def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return await self._run(self._cmd.touch(key, timeout, version))
+
+    async def delete(self, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.delete(key, version))
+
+    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        return await self._run(self._cmd.get_many(keys, version))
+
+    async def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        try:
+            req = self._cmd.set_many(data, timeout, version)
+        except SerializerError as exc:
+            req = await encode_off_loop(exc, self._cmd.set_many, data, timeout, version)
+        return await self._run(req)
+
+    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> int:
+        return await self._run(self._cmd.delete_many(keys, version))
+
+    async def has_key(self, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.has_key(key, version))
+
+    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.incr(key, delta, version))
+
+    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.decr(key, delta, version))
+
+    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.incr_version(key, delta, version))
+
+    async def clear(self) -> None:
+        await self._run(self._cmd.clear())
+
+    async def close(self) -> None:
+        """Disconnect the pools this client opened (an async client: the running loop's); the
+        next call reconnects."""
+        for client in self._release_clients():
+            if client is not None:
+                await self.connection_factory.disconnect(client)
+
+    # ---------------------------------------------------------------- expiry
+
+    async def ttl(self, key: str, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.ttl(key, version))
+
+    async def pttl(self, key: str, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.pttl(key, version))
+
+    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.expire(key, timeout, version))
+
+    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.pexpire(key, timeout, version))
+
+    async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.expire_at(key, when, version))
+
+    async def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        return await self._run(self._cmd.pexpire_at(key, when, version))
+
+    async def persist(self, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.persist(key, version))
+
+    # ---------------------------------------------------------------- locks and key space
+
+    async def get_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> AsyncLockProtocol:
+        """A valkey-py ``Lock`` on the made key (so it follows KEY_PREFIX and VERSION)."""
+        raw = await self._lock_client(key, version)
+        lock_times(timeout, blocking_timeout)
+        lock: AsyncLockProtocol = raw.lock(
+            self._keys.make_key(key, version),
+            timeout=timeout,
+            sleep=sleep,
+            blocking=blocking,
+            blocking_timeout=blocking_timeout,
+            thread_local=thread_local,
+        )
+        return lock
+
+    lock = get_lock
+
+    async def keys(self, search: str, version: int | None = None) -> list[str]:
+        """User keys matching the glob ``search`` (KEYS: prefer ``iter_keys`` on big databases)."""
+        return await self._run(self._cmd.keys_matching(search, version))
+
+    def _scan(self, client: Any, match: str, count: int) -> AsyncIterator[Any]:
+        raw: AsyncRawClient = client
+        return raw.scan_iter(match=match, count=count_arg(count, "itersize"))
+
+    async def iter_keys(
+        self, search: str, itersize: int | None = None, version: int | None = None
+    ) -> AsyncIterator[str]:
+        """User keys matching the glob ``search``, fetched with SCAN ``itersize`` at a time.
+
+        Every page comes from one server (a replica, if any). If that replica cannot be reached
+        before the first key, the scan runs on the primary; a scan cut off halfway raises.
+        """
+        pattern = self._keys.make_pattern(search, version)
+        original = self._keys.original
+        count = itersize or self._scan_itersize
+        index = self._read_index()
+        started = False
+        try:
+            async for stored in self._scan(await self._client_at(index), pattern, count):
+                started = True
+                yield original(stored)
+        except CONNECTION_ERRORS:
+            if started or index == 0:
+                raise
+            async for stored in self._scan(await self._client_at(0), pattern, count):
+                yield original(stored)
+
+    async def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        """Delete the keys matching the glob ``pattern``; SCAN and DEL ``itersize`` keys at a time."""
+        made = self._keys.make_pattern(pattern, version, prefix)
+        count = itersize or self._scan_itersize
+        deleted = 0
+        for client in await self._key_space_clients():
+            batch: list[Any] = []
+            async for stored in self._scan(client, made, count):
+                batch.append(stored)
+                if len(batch) >= count:
+                    deleted += await self._execute(client, self._delete_stored(batch))
+                    batch = []
+            deleted += await self._execute(client, self._delete_stored(batch))
+        return deleted
+
+    async def _key_space_clients(self) -> list[Backend]:
+        """The raw clients ``delete_pattern`` scans (a sharded client: every server)."""
+        return [await self.get_client(write=True)]
+
+    def _delete_stored(self, stored: list[Any]) -> Request[int]:
+        """The request deleting a page of scanned keys (a cluster client: one DEL per slot)."""
+        return self._cmd.delete_stored(stored)
+
+    async def _lock_client(self, key: str, version: int | None) -> AsyncRawClient:
+        """The raw client a lock on ``key`` lives on (a sharded client: the key's server)."""
+        return cast(AsyncRawClient, await self.get_client(write=True))
+
+    # ---------------------------------------------------------------- sets
+
+    async def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.sadd(key, values, version))
+
+    async def srem(self, key: str, *members: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.srem(key, members, version))
+
+    async def scard(self, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.scard(key, version))
+
+    async def sismember(self, key: str, member: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.sismember(key, member, version))
+
+    async def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.smismember(key, members, version))
+
+    async def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.smembers(key, version))
+
+    async def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.smove(source, destination, member, version))
+
+    @overload
+    async def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+    async def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.spop(key, count, version))
+
+    @overload
+    async def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.srandmember(key, count, version))
+
+    async def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.set_algebra("SDIFF", keys, version))
+
+    async def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.set_algebra("SINTER", keys, version))
+
+    async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        return await self._run(self._cmd.set_algebra("SUNION", keys, version))
+
+    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.set_algebra_store("SDIFFSTORE", destination, keys, version))
+
+    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.set_algebra_store("SINTERSTORE", destination, keys, version))
+
+    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.set_algebra_store("SUNIONSTORE", destination, keys, version))
+
+    async def sscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]:
+        """Every member of the set, fetched with SSCAN (``match`` filters the stored bytes)."""
+        return {member async for member in self.sscan_iter(key, match, count, version)}
+
+    async def sscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[Any]:
+        cursor = 0
+        while True:
+            cursor, members = await self._run(self._cmd.sscan_page(key, cursor, match, count, version))
+            for member in members:
+                yield member
+            if cursor == 0:
+                return
+
+    # ---------------------------------------------------------------- hashes
+
+    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.hset(name, key, value, version))
+
+    async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.hget(name, key, default, version))
+
+    async def hdel(self, name: str, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.hdel(name, key, version))
+
+    async def hlen(self, name: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.hlen(name, version))
+
+    async def hkeys(self, name: str, version: int | None = None) -> list[str]:
+        return await self._run(self._cmd.hkeys(name, version))
+
+    async def hexists(self, name: str, key: str, version: int | None = None) -> bool:
+        return await self._run(self._cmd.hexists(name, key, version))

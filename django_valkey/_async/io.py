@@ -1,0 +1,62 @@
+"""What the asyncio clients do differently from the sync ones, behind the names the shared
+command source uses (``django_valkey/_sync/io.py`` has the sync twins)."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import SynchronousOnlyOperation
+
+from django_valkey.exceptions import SerializerError
+
+__all__ = ["LoopClients", "encode_off_loop"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+async def encode_off_loop(error: SerializerError, build: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """``build(*args, **kwargs)`` again in a worker thread, when encoding a value on the event loop
+    failed because pickling it needs synchronous-only Django work (a ``QuerySet`` runs its query):
+    Django's own async cache methods always serialize in a thread, so such values must still work.
+    Any other serializer error is raised as it was. Never on the hot path: only after a failure."""
+    if not isinstance(error.__cause__, SynchronousOnlyOperation):
+        raise error
+    return await sync_to_async(build)(*args, **kwargs)
+
+
+class LoopClients:
+    """The raw clients of an async client, one list per event loop (a ``valkey.asyncio``
+    connection must not cross loops); the running loop's is found with one identity check."""
+
+    _server: list[str]  # provided by BaseClient
+
+    # The raw clients of the loop used last, and of every live loop.
+    _loop_current: tuple[weakref.ref[asyncio.AbstractEventLoop], list[Any]] | None = None
+    _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]] | None = None
+
+    def _raw_clients(self) -> list[Any]:
+        """The running loop's raw clients, one slot per LOCATION entry (``None``: not yet made)."""
+        loop = asyncio.get_running_loop()
+        current = self._loop_current
+        if current is not None and current[0]() is loop:
+            return current[1]
+        by_loop = self._loop_clients
+        if by_loop is None:
+            by_loop = self._loop_clients = weakref.WeakKeyDictionary()
+        clients = by_loop.get(loop)
+        if clients is None:
+            clients = by_loop[loop] = [None] * len(self._server)
+        self._loop_current = (weakref.ref(loop), clients)
+        return clients
+
+    def _release_clients(self) -> list[Any]:
+        """Forget the running loop's raw clients and return them, for ``close``."""
+        by_loop = self._loop_clients
+        clients = None if by_loop is None else by_loop.pop(asyncio.get_running_loop(), None)
+        self._loop_current = None
+        return clients or []

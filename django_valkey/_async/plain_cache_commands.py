@@ -1,0 +1,368 @@
+# Generated from django_valkey/_async/cache_commands.py by tools/unasync.py: do not edit.
+# Change the source and run `python tools/unasync.py`.
+"""The cache layer's operations, written once: Django's cache API and the extended API, each a
+call of the client inside the error guard, with the value to return when errors are ignored.
+
+This module is the asyncio source, under Django's ``a*`` names (``get``, ``set``...);
+``tools/unasync.py`` writes from it the sync methods (``django_valkey/_sync/cache_commands.py``)
+and the plain-name coroutines of ``AsyncValkeyCache`` (``plain_cache_commands.py`` here).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, overload
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+from django_valkey._commands import check_delta
+from django_valkey._guard import ErrorGuard
+from django_valkey.protocols import AbsoluteTime, AsyncClientProtocol, AsyncLockProtocol, ExpiryTime, Timeout
+
+__all__ = ["AsyncPlainCacheCommands"]
+
+_MISSING = object()
+
+
+class AsyncPlainCacheCommands:
+    """Django's async cache API and the ``a``-prefixed extended API, each awaiting one call of
+    ``self.async_client`` inside ``self._guard`` (see ``django_valkey._guard``)."""
+
+    _guard: ErrorGuard  # provided by BaseValkeyCache
+
+    @property
+    def async_client(self) -> AsyncClientProtocol[Any]:
+        raise NotImplementedError  # provided by the cache class
+
+    # ---------------------------------------------------------------- Django's API
+
+    async def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.get(key, default, version)
+        return default
+
+    @overload
+    async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
+    @overload
+    async def set(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
+    ) -> bool: ...
+    @overload
+    async def set(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool
+    ) -> bool: ...
+    async def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        *,
+        nx: bool | None = None,
+        xx: bool | None = None,
+    ) -> bool | None:
+        """Store ``value``; ``None`` as Django documents, or with ``nx``/``xx`` whether it was stored."""
+        plain = nx is None and xx is None
+        with self._guard:
+            stored = await self.async_client.set(key, value, timeout, version, bool(nx), bool(xx))
+            return None if plain else stored
+        return None if plain else False
+
+    async def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.add(key, value, timeout, version)
+        return False
+
+    async def get_or_set(
+        self, key: str, default: Any | None, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> Any | None:
+        """The value of ``key``; if missing, ``default`` (called if callable) is added and returned."""
+        value = await self.get(key, _MISSING, version)
+        if value is not _MISSING:
+            return value
+        if callable(default):
+            default = default()
+        await self.add(key, default, timeout, version)
+        # Read again: another task may have added a value between the read and the add.
+        return await self.get(key, default, version)
+
+    async def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.touch(key, timeout, version)
+        return False
+
+    async def delete(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.delete(key, version)
+        return False
+
+    async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return await self.async_client.get_many(keys, version)
+        return {}
+
+    async def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Store every item in one round trip; returns the keys that failed (Django's contract)."""
+        with self._guard:
+            return await self.async_client.set_many(data, timeout, version)
+        return list(data)
+
+    async def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
+        with self._guard:
+            await self.async_client.delete_many(keys, version)
+
+    async def has_key(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.has_key(key, version)
+        return False
+
+    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
+        with self._guard:
+            return await self.async_client.incr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
+
+    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.decr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Move the value to version + ``delta`` in one step (TTL kept); returns the new version."""
+        with self._guard:
+            return await self.async_client.incr_version(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    async def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return await self.incr_version(key, -check_delta(delta), version)
+
+    async def clear(self) -> None:
+        """Flush the whole database (every key, not only this cache's prefix), as Django does."""
+        with self._guard:
+            await self.async_client.clear()
+
+    # ---------------------------------------------------------------- extended API
+
+    async def ttl(self, key: str, version: int | None = None) -> int | None:
+        """Seconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.ttl(key, version)
+        return 0
+
+    async def pttl(self, key: str, version: int | None = None) -> int | None:
+        """Milliseconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.pttl(key, version)
+        return 0
+
+    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.expire(key, timeout, version)
+        return False
+
+    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.pexpire(key, timeout, version)
+        return False
+
+    async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.expire_at(key, when, version)
+        return False
+
+    async def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.pexpire_at(key, when, version)
+        return False
+
+    async def persist(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.persist(key, version)
+        return False
+
+    async def get_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> AsyncLockProtocol:
+        """A distributed lock on ``key`` (made like any key, so prefixes keep caches apart):
+        ``async with await cache.lock("k"): ...``."""
+        return await self.async_client.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
+
+    lock = get_lock
+
+    async def keys(self, search: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return await self.async_client.keys(search, version)
+        return []
+
+    async def iter_keys(
+        self, search: str, itersize: int | None = None, version: int | None = None
+    ) -> AsyncIterator[str]:
+        with self._guard:
+            async for key in self.async_client.iter_keys(search, itersize, version):
+                yield key
+
+    async def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        with self._guard:
+            return await self.async_client.delete_pattern(pattern, version, prefix, itersize)
+        return 0
+
+    async def mget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        """Alias of ``get_many`` (one MGET)."""
+        return await self.get_many(keys, version)
+
+    async def mset(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Alias of ``set_many``."""
+        return await self.set_many(data, timeout, version)
+
+    # ---------------------------------------------------------------- sets
+
+    async def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sadd(key, *values, version=version)
+        return 0
+
+    async def srem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.srem(key, *members, version=version)
+        return 0
+
+    async def scard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.scard(key, version)
+        return 0
+
+    async def sismember(self, key: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.sismember(key, member, version)
+        return False
+
+    async def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return await self.async_client.smismember(key, *members, version=version)
+        return [False] * len(members)
+
+    async def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.smembers(key, version)
+        return builtins.set[Any]()
+
+    async def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.smove(source, destination, member, version)
+        return False
+
+    @overload
+    async def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+    async def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.spop(key, None, version)
+            return await self.async_client.spop(key, count, version)
+        return None if count is None else builtins.set[Any]()
+
+    @overload
+    async def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.srandmember(key, None, version)
+            return await self.async_client.srandmember(key, count, version)
+        return None if count is None else []
+
+    async def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sdiff(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sinter(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sunion(*keys, version=version)
+        return builtins.set[Any]()
+
+    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sdiffstore(destination, *keys, version=version)
+        return 0
+
+    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sinterstore(destination, *keys, version=version)
+        return 0
+
+    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.sunionstore(destination, *keys, version=version)
+        return 0
+
+    async def sscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]:
+        with self._guard:
+            return await self.async_client.sscan(key, match, count, version)
+        return builtins.set[Any]()
+
+    async def sscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[Any]:
+        with self._guard:
+            async for member in self.async_client.sscan_iter(key, match, count, version):
+                yield member
+
+    # ---------------------------------------------------------------- hashes
+
+    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hset(name, key, value, version)
+        return 0
+
+    async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.hget(name, key, default, version)
+        return default
+
+    async def hdel(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hdel(name, key, version)
+        return 0
+
+    async def hlen(self, name: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hlen(name, version)
+        return 0
+
+    async def hkeys(self, name: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return await self.async_client.hkeys(name, version)
+        return []
+
+    async def hexists(self, name: str, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.hexists(name, key, version)
+        return False

@@ -1,0 +1,364 @@
+# Generated from django_valkey/_async/cache_commands.py by tools/unasync.py: do not edit.
+# Change the source and run `python tools/unasync.py`.
+"""The cache layer's operations, written once: Django's cache API and the extended API, each a
+call of the client inside the error guard, with the value to return when errors are ignored.
+
+This module is the asyncio source, under Django's ``a*`` names (``get``, ``set``...);
+``tools/unasync.py`` writes from it the sync methods (``django_valkey/_sync/cache_commands.py``)
+and the plain-name coroutines of ``AsyncValkeyCache`` (``plain_cache_commands.py`` here).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, overload
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+from django_valkey._commands import check_delta
+from django_valkey._guard import ErrorGuard
+from django_valkey.protocols import AbsoluteTime, ClientProtocol, ExpiryTime, LockProtocol, Timeout
+
+__all__ = ["CacheCommands"]
+
+_MISSING = object()
+
+
+class CacheCommands:
+    """Django's async cache API and the ``a``-prefixed extended API, each awaiting one call of
+    ``self.client`` inside ``self._guard`` (see ``django_valkey._guard``)."""
+
+    _guard: ErrorGuard  # provided by BaseValkeyCache
+
+    @property
+    def client(self) -> ClientProtocol[Any]:
+        raise NotImplementedError  # provided by the cache class
+
+    # ---------------------------------------------------------------- Django's API
+
+    def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            return self.client.get(key, default, version)
+        return default
+
+    @overload
+    def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
+    @overload
+    def set(
+        self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, nx: bool, xx: bool = ...
+    ) -> bool: ...
+    @overload
+    def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None, *, xx: bool) -> bool: ...
+    def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        *,
+        nx: bool | None = None,
+        xx: bool | None = None,
+    ) -> bool | None:
+        """Store ``value``; ``None`` as Django documents, or with ``nx``/``xx`` whether it was stored."""
+        plain = nx is None and xx is None
+        with self._guard:
+            stored = self.client.set(key, value, timeout, version, bool(nx), bool(xx))
+            return None if plain else stored
+        return None if plain else False
+
+    def add(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.add(key, value, timeout, version)
+        return False
+
+    def get_or_set(
+        self, key: str, default: Any | None, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> Any | None:
+        """The value of ``key``; if missing, ``default`` (called if callable) is added and returned."""
+        value = self.get(key, _MISSING, version)
+        if value is not _MISSING:
+            return value
+        if callable(default):
+            default = default()
+        self.add(key, default, timeout, version)
+        # Read again: another task may have added a value between the read and the add.
+        return self.get(key, default, version)
+
+    def touch(self, key: str, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.touch(key, timeout, version)
+        return False
+
+    def delete(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.delete(key, version)
+        return False
+
+    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return self.client.get_many(keys, version)
+        return {}
+
+    def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Store every item in one round trip; returns the keys that failed (Django's contract)."""
+        with self._guard:
+            return self.client.set_many(data, timeout, version)
+        return list(data)
+
+    def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
+        with self._guard:
+            self.client.delete_many(keys, version)
+
+    def has_key(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.has_key(key, version)
+        return False
+
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
+        with self._guard:
+            return self.client.incr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
+
+    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.decr(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        """Move the value to version + ``delta`` in one step (TTL kept); returns the new version."""
+        with self._guard:
+            return self.client.incr_version(key, delta, version)
+        raise ValueError(f"Key {key!r} not found.")
+
+    def decr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return self.incr_version(key, -check_delta(delta), version)
+
+    def clear(self) -> None:
+        """Flush the whole database (every key, not only this cache's prefix), as Django does."""
+        with self._guard:
+            self.client.clear()
+
+    # ---------------------------------------------------------------- extended API
+
+    def ttl(self, key: str, version: int | None = None) -> int | None:
+        """Seconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return self.client.ttl(key, version)
+        return 0
+
+    def pttl(self, key: str, version: int | None = None) -> int | None:
+        """Milliseconds left; ``None`` if the key never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return self.client.pttl(key, version)
+        return 0
+
+    def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.expire(key, timeout, version)
+        return False
+
+    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.pexpire(key, timeout, version)
+        return False
+
+    def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.expire_at(key, when, version)
+        return False
+
+    def pexpire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.pexpire_at(key, when, version)
+        return False
+
+    def persist(self, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.persist(key, version)
+        return False
+
+    def get_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> LockProtocol:
+        """A distributed lock on ``key`` (made like any key, so prefixes keep caches apart):
+        ``with cache.lock("k"): ...``."""
+        return self.client.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
+
+    lock = get_lock
+
+    def keys(self, search: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return self.client.keys(search, version)
+        return []
+
+    def iter_keys(self, search: str, itersize: int | None = None, version: int | None = None) -> Iterator[str]:
+        with self._guard:
+            for key in self.client.iter_keys(search, itersize, version):
+                yield key
+
+    def delete_pattern(
+        self,
+        pattern: str,
+        version: int | None = None,
+        prefix: str | None = None,
+        itersize: int | None = None,
+    ) -> int:
+        with self._guard:
+            return self.client.delete_pattern(pattern, version, prefix, itersize)
+        return 0
+
+    def mget(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        """Alias of ``get_many`` (one MGET)."""
+        return self.get_many(keys, version)
+
+    def mset(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
+        """Alias of ``set_many``."""
+        return self.set_many(data, timeout, version)
+
+    # ---------------------------------------------------------------- sets
+
+    def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.sadd(key, *values, version=version)
+        return 0
+
+    def srem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.srem(key, *members, version=version)
+        return 0
+
+    def scard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.scard(key, version)
+        return 0
+
+    def sismember(self, key: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.sismember(key, member, version)
+        return False
+
+    def smismember(self, key: str, *members: Any, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return self.client.smismember(key, *members, version=version)
+        return [False] * len(members)
+
+    def smembers(self, key: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return self.client.smembers(key, version)
+        return builtins.set[Any]()
+
+    def smove(self, source: str, destination: str, member: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.smove(source, destination, member, version)
+        return False
+
+    @overload
+    def spop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def spop(self, key: str, count: int, version: int | None = None) -> builtins.set[Any]: ...
+    def spop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return self.client.spop(key, None, version)
+            return self.client.spop(key, count, version)
+        return None if count is None else builtins.set[Any]()
+
+    @overload
+    def srandmember(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def srandmember(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def srandmember(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return self.client.srandmember(key, None, version)
+            return self.client.srandmember(key, count, version)
+        return None if count is None else []
+
+    def sdiff(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return self.client.sdiff(*keys, version=version)
+        return builtins.set[Any]()
+
+    def sinter(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return self.client.sinter(*keys, version=version)
+        return builtins.set[Any]()
+
+    def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
+        with self._guard:
+            return self.client.sunion(*keys, version=version)
+        return builtins.set[Any]()
+
+    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.sdiffstore(destination, *keys, version=version)
+        return 0
+
+    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.sinterstore(destination, *keys, version=version)
+        return 0
+
+    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.sunionstore(destination, *keys, version=version)
+        return 0
+
+    def sscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]:
+        with self._guard:
+            return self.client.sscan(key, match, count, version)
+        return builtins.set[Any]()
+
+    def sscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[Any]:
+        with self._guard:
+            for member in self.client.sscan_iter(key, match, count, version):
+                yield member
+
+    # ---------------------------------------------------------------- hashes
+
+    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.hset(name, key, value, version)
+        return 0
+
+    def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
+        with self._guard:
+            return self.client.hget(name, key, default, version)
+        return default
+
+    def hdel(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.hdel(name, key, version)
+        return 0
+
+    def hlen(self, name: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.hlen(name, version)
+        return 0
+
+    def hkeys(self, name: str, version: int | None = None) -> list[str]:
+        with self._guard:
+            return self.client.hkeys(name, version)
+        return []
+
+    def hexists(self, name: str, key: str, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.hexists(name, key, version)
+        return False

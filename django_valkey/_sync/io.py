@@ -1,0 +1,39 @@
+"""What the sync clients do differently from the asyncio ones, behind the names the shared
+command source uses (hand-written twin of ``django_valkey/_async/io.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, NoReturn, ParamSpec
+
+from django_valkey.exceptions import SerializerError
+
+__all__ = ["ProcessClients", "encode_off_loop"]
+
+P = ParamSpec("P")
+
+
+def encode_off_loop(error: SerializerError, build: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
+    """Sync code has no event loop to leave: a value that failed to encode stays an error."""
+    raise error
+
+
+class ProcessClients:
+    """The raw clients of a sync client: one list for the process, shared by its threads
+    (valkey-py's pools are thread-safe)."""
+
+    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncDefaultClient"
+    """The async twin a sync cache builds for its ``a*`` methods (``OPTIONS["ASYNC_OPTIONS"]``
+    may name another as ``CLIENT_CLASS``)."""
+
+    _clients: list[Any]  # provided by BaseClient: one slot per LOCATION entry
+
+    def _raw_clients(self) -> list[Any]:
+        """The raw clients, one slot per LOCATION entry (``None``: not yet made)."""
+        return self._clients
+
+    def _release_clients(self) -> list[Any]:
+        """Forget the raw clients and return them, for ``close``."""
+        released = list(self._clients)
+        self._clients[:] = [None] * len(released)
+        return released

@@ -1,0 +1,29 @@
+"""Plain helpers shared by the test modules (no fixtures: those live in the conftest files)."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from django_valkey.cache import ValkeyCache
+
+MakeCache = Callable[..., ValkeyCache]
+"""The type of the ``make_cache`` fixture: ``make_cache(location=None, **options)``."""
+
+
+def cache_params(location: str | list[str], **options: Any) -> dict[str, Any]:
+    """A CACHES entry; ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level."""
+    params: dict[str, Any] = {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": location}
+    for top in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
+        if top in options:
+            params[top] = options.pop(top)
+    params["OPTIONS"] = options
+    return params
+
+
+class RefusesPickle:
+    """Like the value in Django's own cache tests: pickling it raises a bare ``PickleError``."""
+
+    def __getstate__(self) -> Any:
+        raise pickle.PickleError("refused")
