@@ -1,6 +1,7 @@
-"""One behaviour suite for every face of the cache API: written once, run four ways.
+"""The four modes of the cache API behind one awaitable ``Api``, for tests/test_async_api.py.
 
-Each case is an ``async`` test taking ``api``: ``await api.get("k")`` calls
+A case there is an ``async`` test taking ``api`` (a fixture parametrized over ``MODES``):
+``await api.get("k")`` calls
 
 - ``sync``:    ``ValkeyCache.get``   (the result wrapped in a finished coroutine),
 - ``sync.a``:  ``ValkeyCache.aget``  (native asyncio on the sync backend),
@@ -13,14 +14,12 @@ So the same assertions prove the sync and async paths agree. ``api.collect(name,
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
-
-import pytest
 
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 
 MODES = ("sync", "sync.a", "async", "async.a")
 
@@ -61,31 +60,3 @@ def build_cache(mode: str, location: str, **options: Any) -> AnyCache:
     params = cache_params(location, **options)
     backend = ValkeyCache if mode.startswith("sync") else AsyncValkeyCache
     return backend(params["LOCATION"], params)
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def make_api(mode: str, valkey_server: Any) -> AsyncIterator[Callable[..., Api]]:
-    """Build ``Api`` objects (on db 0 of the session server, flushed first) in this test's mode."""
-    made: list[AnyCache] = []
-
-    def make(location: str | None = None, **options: Any) -> Api:
-        cache = build_cache(mode, location or f"{valkey_server.url}/0", **options)
-        made.append(cache)
-        return Api(cache, mode)
-
-    with valkey_server.client() as conn:
-        conn.flushall()
-    yield make
-    for cache in made:
-        if cache._client is not None and isinstance(cache, ValkeyCache):
-            cache._client.close()
-
-
-@pytest.fixture
-def api(make_api: Callable[..., Api]) -> Api:
-    return make_api()

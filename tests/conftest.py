@@ -1,17 +1,16 @@
-"""Session-wide real servers and cache factories."""
+"""Fixtures for every test: session-wide real servers and cache factories (helpers: helpers.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import override_settings
 
 from django_valkey.cache import ValkeyCache
+from tests.helpers import MakeCache, cache_params
 from tests.servers import ValkeyProcess
-
-MakeCache = Callable[..., ValkeyCache]
 
 
 @pytest.fixture(scope="session")
@@ -30,16 +29,6 @@ def replica_server(valkey_server: ValkeyProcess) -> Iterator[ValkeyProcess]:
     server = ValkeyProcess("--replicaof", "127.0.0.1", str(valkey_server.port)).start()
     yield server
     server.cleanup()
-
-
-def cache_params(location: str | list[str], **options: Any) -> dict[str, Any]:
-    """A CACHES entry; ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level."""
-    params: dict[str, Any] = {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": location}
-    for top in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
-        if top in options:
-            params[top] = options.pop(top)
-    params["OPTIONS"] = options
-    return params
 
 
 @pytest.fixture

@@ -51,12 +51,18 @@ class ValkeyProcess:
                 conf.write_text(self.config or "")
                 args.append(str(conf))
             args += [
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--dir", str(self.dir),
-                "--save", "",
-                "--appendonly", "no",
-                "--protected-mode", "no",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no",
                 *self.extra,
             ]
             if self.sentinel:
@@ -117,7 +123,7 @@ def running(*extra: str, config: str | None = None, sentinel: bool = False) -> I
         server.cleanup()
 
 
-def wait_for(condition: "callable[[], bool]", timeout: float = 10.0, interval: float = 0.02) -> bool:  # type: ignore[valid-type]
+def wait_for(condition: callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:  # type: ignore[valid-type]
     """Poll ``condition`` until it is true or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,5 +1,5 @@
-"""Django settings for the test suite. CACHES is filled in by tests/conftest.py once the
-session's valkey-server is running (its port is only known then)."""
+"""Django settings for the test suite. CACHES is pointed at the session's valkey-server per test
+(its port is only known then) by the ``django_caches`` fixture of tests/conftest.py."""
 
 SECRET_KEY = "django-valkey-tests"
 USE_TZ = True

@@ -20,7 +20,7 @@ from django_valkey import (
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
 from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 from tests.topology.launchers import ClusterTopology
 
@@ -60,15 +60,27 @@ def test_each_accessor_returns_its_backend(aliases: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("accessor", "alias", "message"),
     [
-        (get_cache, "async", r"get_cache\('async'\): CACHES\['async'\] is django_valkey.async_cache.cache.AsyncValkeyCache, "
-         r"not a django_valkey.cache.ValkeyCache; use django_valkey.get_async_cache\('async'\)$"),
+        (
+            get_cache,
+            "async",
+            r"get_cache\('async'\): CACHES\['async'\] is django_valkey.async_cache.cache.AsyncValkeyCache, "
+            r"not a django_valkey.cache.ValkeyCache; use django_valkey.get_async_cache\('async'\)$",
+        ),
         (get_cache, "cluster", r"; use django_valkey.get_cluster_cache\('cluster'\)$"),
         (get_cluster_cache, "acluster", r"; use django_valkey.get_async_cluster_cache\('acluster'\)$"),
         (get_async_cluster_cache, "async", r"; use django_valkey.get_async_cache\('async'\)$"),
-        (get_async_cache, "default", r"is django_valkey.cache.ValkeyCache, not a django_valkey.async_cache.cache.AsyncValkeyCache; "
-         r"use django_valkey.get_cache\('default'\)$"),
-        (get_cluster_cache, "locmem", r"is django.core.cache.backends.locmem.LocMemCache, not a "
-         r"django_valkey.cluster_cache.cache.ClusterValkeyCache$"),
+        (
+            get_async_cache,
+            "default",
+            r"is django_valkey.cache.ValkeyCache, not a django_valkey.async_cache.cache.AsyncValkeyCache; "
+            r"use django_valkey.get_cache\('default'\)$",
+        ),
+        (
+            get_cluster_cache,
+            "locmem",
+            r"is django.core.cache.backends.locmem.LocMemCache, not a "
+            r"django_valkey.cluster_cache.cache.ClusterValkeyCache$",
+        ),
     ],
 )
 def test_wrong_backend_is_a_type_error_naming_the_right_accessor(
@@ -98,7 +110,9 @@ def test_valkey_connection_primary_and_replica(
 
 
 def test_valkey_connection_refuses_async_and_non_valkey(aliases: dict[str, Any]) -> None:
-    with pytest.raises(TypeError, match=r"CACHES\['async'\] is async; use await get_async_cache\('async'\).get_client\(\)"):
+    with pytest.raises(
+        TypeError, match=r"CACHES\['async'\] is async; use await get_async_cache\('async'\).get_client\(\)"
+    ):
         get_valkey_connection("async")
     with pytest.raises(TypeError, match=r"LocMemCache, not a django-valkey cache"):
         get_valkey_connection("locmem")
@@ -108,7 +122,8 @@ def test_valkey_connection_routes_a_key_to_its_shard() -> None:
     first, second = ValkeyProcess().start(), ValkeyProcess().start()
     try:
         params = _params(
-            "django_valkey.cache.ValkeyCache", [f"{first.url}/0", f"{second.url}/0"],
+            "django_valkey.cache.ValkeyCache",
+            [f"{first.url}/0", f"{second.url}/0"],
             CLIENT_CLASS="django_valkey.client.sharded.ShardClient",
         )
         with override_settings(CACHES={"default": params}):
@@ -133,8 +148,11 @@ def test_valkey_connection_refuses_a_cluster_and_points_to_the_cluster_accessor(
         params = _params("django_valkey.cluster_cache.cache.ClusterValkeyCache", [topo.nodes[0].url], SOCKET_TIMEOUT=2)
         with override_settings(CACHES={"cluster": params}):
             assert isinstance(get_cluster_cache("cluster").get_client(), ValkeyCluster)
-            with pytest.raises(TypeError, match=r"the raw client is valkey.cluster.ValkeyCluster, not a valkey.Valkey; "
-                               r"use get_cluster_cache\('cluster'\).get_client\(\) for a cluster"):
+            with pytest.raises(
+                TypeError,
+                match=r"the raw client is valkey.cluster.ValkeyCluster, not a valkey.Valkey; "
+                r"use get_cluster_cache\('cluster'\).get_client\(\) for a cluster",
+            ):
                 get_valkey_connection("cluster")
             get_cluster_cache("cluster").client.close()
     finally:
@@ -159,7 +177,8 @@ def test_get_cache_returns_the_current_threads_cache(django_caches: None) -> Non
     """As docs/typing.md says: the object Django's ``cache`` proxy resolves to, one per thread."""
     import threading
 
-    from django.core.cache import cache as django_cache, caches
+    from django.core.cache import cache as django_cache
+    from django.core.cache import caches
 
     here = get_cache()
     assert here is get_cache() is caches["default"]

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache.backends.base import CacheKeyWarning
 
 from django_valkey.cache import ValkeyCache
-from tests.conftest import MakeCache, cache_params
+from tests.helpers import MakeCache, cache_params
 
 
 def custom_key(key: str, key_prefix: str, version: int) -> str:

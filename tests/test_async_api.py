@@ -1,7 +1,7 @@
 """Django's cache API and the extended API, run through the sync API *and* both async APIs.
 
-The cases are written once (see ``tests/cache_api.py``); each runs four times: ``ValkeyCache``
-sync and ``a*`` methods, ``AsyncValkeyCache`` plain coroutine names and ``a*`` names.
+The cases are written once (through ``Api``, see ``tests/api_modes.py``); each runs four times:
+``ValkeyCache`` sync and ``a*`` methods, ``AsyncValkeyCache`` plain coroutine names and ``a*`` names.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import warnings
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,12 +20,43 @@ import pytest
 from django.core.cache.backends.base import CacheKeyWarning, default_key_func
 
 from django_valkey._commands import INCR_SHA
+from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import ConnectionInterrupted, SerializerError
-from tests.cache_api import Api, api, make_api, mode  # noqa: F401  (fixtures)
+from tests.api_modes import MODES, AnyCache, Api, build_cache
+from tests.helpers import RefusesPickle
 from tests.servers import free_port
-from tests.test_errors import RefusesPickle
 
 MakeApi = Any
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """Which face of the API ``api`` / ``make_api`` go through (see ``tests/api_modes.py``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def make_api(mode: str, valkey_server: Any) -> AsyncIterator[Callable[..., Api]]:
+    """Build ``Api`` objects (on db 0 of the session server, flushed first) in this test's mode."""
+    made: list[AnyCache] = []
+
+    def make(location: str | None = None, **options: Any) -> Api:
+        cache = build_cache(mode, location or f"{valkey_server.url}/0", **options)
+        made.append(cache)
+        return Api(cache, mode)
+
+    with valkey_server.client() as conn:
+        conn.flushall()
+    yield make
+    for cache in made:
+        if cache._client is not None and isinstance(cache, ValkeyCache):
+            cache._client.close()
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    """A default ``Api`` on db 0 of the session server, empty at the start of the test."""
+    return make_api()
 
 
 # ------------------------------------------------------------------ get / set / add

@@ -18,7 +18,7 @@ from django.test import AsyncClient, Client, override_settings
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.async_cache.pool import loop_pools
 from django_valkey.cache import ValkeyCache
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 
 
@@ -204,7 +204,7 @@ def test_two_threads_two_loops_one_cache(server: ValkeyProcess) -> None:
 
         try:
             asyncio.run(work())
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(f"t{n}",)) for n in range(2)]
@@ -360,7 +360,9 @@ async def test_sync_and_async_caches_on_one_location(server: ValkeyProcess) -> N
     assert type(async_pool).__module__ == "valkey.asyncio.connection"
     sync_factory, async_factory = sync_cache.client.connection_factory, async_cache.client.connection_factory
     params = sync_factory.make_connection_params(f"{server.url}/0")
-    assert sync_factory.pool_key(params) != async_factory.pool_key(async_factory.make_connection_params(f"{server.url}/0"))
+    assert sync_factory.pool_key(params) != async_factory.pool_key(
+        async_factory.make_connection_params(f"{server.url}/0")
+    )
     sync_cache.close()
 
 

@@ -11,7 +11,7 @@ from django.core.cache.backends.base import CacheKeyWarning
 
 from django_valkey.exceptions import SerializerError
 from django_valkey.util import CacheKey
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache
 
 
 def one_by_one(cache: Any, keys: list[Any], version: int | None = None) -> list[str]:

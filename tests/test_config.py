@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
-from valkey.exceptions import AuthenticationError
 from valkey.connection import SSLConnection, UnixDomainSocketConnection
+from valkey.exceptions import AuthenticationError
 
 from django_valkey.client import DefaultClient
 from django_valkey.exceptions import ConnectionInterrupted
 from django_valkey.pool import ConnectionFactory
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache
 from tests.servers import ValkeyProcess
 
 # ------------------------------------------------------------------ URLs and databases
@@ -152,7 +152,9 @@ def pool_of(cache: Any) -> Any:
 def test_same_options_share_a_pool(make_cache: MakeCache, valkey_server: ValkeyProcess) -> None:
     url = f"{valkey_server.url}/0"
     one = make_cache(url, SOCKET_TIMEOUT=4.0, KEY_PREFIX="a")
-    two = make_cache(url, SOCKET_TIMEOUT=4.0, KEY_PREFIX="b", SERIALIZER="django_valkey.serializers.json.JSONSerializer")
+    two = make_cache(
+        url, SOCKET_TIMEOUT=4.0, KEY_PREFIX="b", SERIALIZER="django_valkey.serializers.json.JSONSerializer"
+    )
     assert pool_of(one) is pool_of(two)
     # A different client class on top of the same pool is fine too.
     three = make_cache(url, SOCKET_TIMEOUT=4.0, BASE_CLIENT_KWARGS={"decode_responses": False})

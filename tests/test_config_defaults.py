@@ -31,7 +31,7 @@ from django_valkey.compressors.identity import IdentityCompressor
 from django_valkey.pool import ConnectionFactory
 from django_valkey.serializers.pickle import PickleSerializer
 from django_valkey.util import default_reverse_key
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache
 from tests.servers import ValkeyProcess
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
@@ -211,7 +211,10 @@ def check_sentinel_kwargs(make_cache: MakeCache, _: ValkeyProcess) -> None:
         return cache.client.connection_factory.make_connection_params("valkey://mymaster/0")["sentinel_kwargs"]
 
     assert sentinel_kwargs() == {}
-    assert sentinel_kwargs(SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=1) == {"socket_timeout": 2, "socket_connect_timeout": 1}
+    assert sentinel_kwargs(SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=1) == {
+        "socket_timeout": 2,
+        "socket_connect_timeout": 1,
+    }
 
 
 def check_async_options(make_cache: MakeCache, _: ValkeyProcess) -> None:
@@ -310,7 +313,9 @@ def check_decompress_zstd_options(make_cache: MakeCache, _: ValkeyProcess) -> No
     path = COMPRESSORS["zstd"][0]
     assert compressor(path).decompress_options is None
     assert compressor(path, COMPRESS_ZSTD_OPTIONS={"x": 1}).decompress_options == {"x": 1}
-    assert compressor(path, COMPRESS_ZSTD_OPTIONS={"x": 1}, DECOMPRESS_ZSTD_OPTIONS={"y": 2}).decompress_options == {"y": 2}
+    assert compressor(path, COMPRESS_ZSTD_OPTIONS={"x": 1}, DECOMPRESS_ZSTD_OPTIONS={"y": 2}).decompress_options == {
+        "y": 2
+    }
 
 
 def check_decompress_zstd_dict(make_cache: MakeCache, _: ValkeyProcess) -> None:
@@ -377,10 +382,16 @@ CHECKS: dict[str, Check] = {
     "COMPRESS_ZLIB_WBITS": setting_default(COMPRESSORS["zlib"][0], "wbits", zlib.MAX_WBITS, "COMPRESS_ZLIB_WBITS", 9),
     "COMPRESS_LZMA_FORMAT": setting_default(LZMA, "format", lzma.FORMAT_XZ, "COMPRESS_LZMA_FORMAT", lzma.FORMAT_ALONE),
     "COMPRESS_LZMA_CHECK": setting_default(LZMA, "check", -1, "COMPRESS_LZMA_CHECK", lzma.CHECK_CRC32),
-    "COMPRESS_LZMA_FILTERS": setting_default(LZMA, "filters", None, "COMPRESS_LZMA_FILTERS", [{"id": lzma.FILTER_LZMA2}]),
-    "DECOMPRESS_LZMA_FORMAT": setting_default(LZMA, "decompress_format", lzma.FORMAT_AUTO, "DECOMPRESS_LZMA_FORMAT", lzma.FORMAT_XZ),
+    "COMPRESS_LZMA_FILTERS": setting_default(
+        LZMA, "filters", None, "COMPRESS_LZMA_FILTERS", [{"id": lzma.FILTER_LZMA2}]
+    ),
+    "DECOMPRESS_LZMA_FORMAT": setting_default(
+        LZMA, "decompress_format", lzma.FORMAT_AUTO, "DECOMPRESS_LZMA_FORMAT", lzma.FORMAT_XZ
+    ),
     "DECOMPRESS_LZMA_MEMLIMIT": setting_default(LZMA, "memlimit", None, "DECOMPRESS_LZMA_MEMLIMIT", 1 << 20),
-    "DECOMPRESS_LZMA_FILTERS": setting_default(LZMA, "decompress_filters", None, "DECOMPRESS_LZMA_FILTERS", [{"id": lzma.FILTER_LZMA2}]),
+    "DECOMPRESS_LZMA_FILTERS": setting_default(
+        LZMA, "decompress_filters", None, "DECOMPRESS_LZMA_FILTERS", [{"id": lzma.FILTER_LZMA2}]
+    ),
     "COMPRESS_ZSTD_OPTIONS": setting_default(ZSTD, "zstd_options", None, "COMPRESS_ZSTD_OPTIONS", {"x": 1}),
     "COMPRESS_ZSTD_DICT": setting_default(ZSTD, "zstd_dict", None, "COMPRESS_ZSTD_DICT", "a dict"),
     "DECOMPRESS_ZSTD_OPTIONS": check_decompress_zstd_options,
@@ -426,7 +437,12 @@ def without_brotli(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         (None, {"OPTIONS": {"SOCKET_TIMOUT": 1}}, BUILD, "SOCKET_TIMEOUT"),
         (None, {"OPTIONS": {"ASYNC_OPTIONS": 1}}, BUILD, "ASYNC_OPTIONS"),
         (None, {"OPTIONS": {"SERIALIZER": "nope.Serializer"}}, CLIENT, "SERIALIZER"),
-        (None, {"OPTIONS": {"COMPRESSOR": "django_valkey.compressors.brotli.BrotliCompressor"}}, CLIENT, "pip install 'django-valkey[brotli]'"),
+        (
+            None,
+            {"OPTIONS": {"COMPRESSOR": "django_valkey.compressors.brotli.BrotliCompressor"}},
+            CLIENT,
+            "pip install 'django-valkey[brotli]'",
+        ),
         (None, {"OPTIONS": {"PICKLE_VERSION": 99}}, CLIENT, "PICKLE_VERSION"),
         (None, {"OPTIONS": {"REVERSE_KEY_FUNCTION": "nope.f"}}, CLIENT, "REVERSE_KEY_FUNCTION"),
         (None, {"OPTIONS": {"SCAN_ITERSIZE": 0}}, CLIENT, "SCAN_ITERSIZE"),

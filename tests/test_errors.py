@@ -21,7 +21,7 @@ from django_valkey.exceptions import (
     SerializerPicklingError,
     SerializerUnpicklingError,
 )
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache, RefusesPickle
 from tests.servers import ValkeyProcess
 
 FAST = {"SOCKET_CONNECT_TIMEOUT": 0.3, "SOCKET_TIMEOUT": 0.3}
@@ -92,9 +92,7 @@ def test_dead_server_incr_raises_connection_interrupted(make_cache: MakeCache, d
 
 
 @pytest.mark.parametrize("name, call, fallback", CALLS, ids=IDS)
-def test_ignore_exceptions_option(
-    make_cache: MakeCache, dead_url: str, name: str, call: Call, fallback: Any
-) -> None:
+def test_ignore_exceptions_option(make_cache: MakeCache, dead_url: str, name: str, call: Call, fallback: Any) -> None:
     cache = make_cache(dead_url, IGNORE_EXCEPTIONS=True, **FAST)
     assert call(cache) == fallback
 
@@ -188,13 +186,6 @@ def test_unpicklable_value(cache: ValkeyCache, raw: Any, value: Any, type_name: 
     assert raw.dbsize() == 1
 
 
-class RefusesPickle:
-    """Like the value in Django's own cache tests: pickling it raises a bare ``PickleError``."""
-
-    def __getstate__(self) -> Any:
-        raise pickle.PickleError("refused")
-
-
 def test_pickle_errors_stay_pickle_errors(cache: ValkeyCache, raw: Any) -> None:
     # Django's backends let pickle's error through (its cache tests assert pickle.PickleError
     # for set and add); ours is a SerializerError that is also a pickle.PicklingError.
@@ -231,7 +222,8 @@ def test_unpicklable_value_in_set_many_writes_nothing(cache: ValkeyCache, raw: A
 
 
 @pytest.mark.parametrize(
-    "serializer", ["django_valkey.serializers.json.JSONSerializer", "django_valkey.serializers.msgspec.MsgSpecJsonSerializer"]
+    "serializer",
+    ["django_valkey.serializers.json.JSONSerializer", "django_valkey.serializers.msgspec.MsgSpecJsonSerializer"],
 )
 def test_json_cannot_encode(make_cache: MakeCache, raw: Any, serializer: str) -> None:
     cache = make_cache(SERIALIZER=serializer)
@@ -284,9 +276,7 @@ def test_incr_non_integer_value(cache: ValkeyCache, value: Any) -> None:
         (10**40, -(10**40)),
     ],
 )
-def test_incr_beyond_64_bits_is_exact_and_keeps_the_ttl(
-    cache: ValkeyCache, raw: Any, start: int, delta: int
-) -> None:
+def test_incr_beyond_64_bits_is_exact_and_keeps_the_ttl(cache: ValkeyCache, raw: Any, start: int, delta: int) -> None:
     """0.4 and django-redis return Python's exact result there; the server alone would refuse."""
     cache.set("k", start, timeout=100)
     assert cache.incr("k", delta) == start + delta
@@ -405,8 +395,17 @@ def test_non_numeric_socket_timeouts(make_cache: MakeCache, option: str, value: 
 
 
 @pytest.mark.parametrize(
-    "option", ["CLIENT_CLASS", "SERIALIZER", "COMPRESSOR", "CONNECTION_FACTORY", "CONNECTION_POOL_CLASS",
-               "BASE_CLIENT_CLASS", "PARSER_CLASS", "REVERSE_KEY_FUNCTION"]
+    "option",
+    [
+        "CLIENT_CLASS",
+        "SERIALIZER",
+        "COMPRESSOR",
+        "CONNECTION_FACTORY",
+        "CONNECTION_POOL_CLASS",
+        "BASE_CLIENT_CLASS",
+        "PARSER_CLASS",
+        "REVERSE_KEY_FUNCTION",
+    ],
 )
 @pytest.mark.parametrize("path", ["no.such.module.Thing", "django_valkey.cache.NoSuchClass"])
 def test_unknown_class_path(make_cache: MakeCache, option: str, path: str) -> None:
@@ -420,8 +419,14 @@ def test_unknown_connection_factory_setting(make_cache: MakeCache) -> None:
 
 @pytest.mark.parametrize(
     "option, value",
-    [("IGNORE_EXCEPTIONS", "yes"), ("LOG_IGNORED_EXCEPTIONS", 1), ("CLOSE_CONNECTION", "no"),
-     ("SCAN_ITERSIZE", 0), ("SCAN_ITERSIZE", "10"), ("PASSWORD", 1234)],
+    [
+        ("IGNORE_EXCEPTIONS", "yes"),
+        ("LOG_IGNORED_EXCEPTIONS", 1),
+        ("CLOSE_CONNECTION", "no"),
+        ("SCAN_ITERSIZE", 0),
+        ("SCAN_ITERSIZE", "10"),
+        ("PASSWORD", 1234),
+    ],
 )
 def test_bad_option_values(make_cache: MakeCache, option: str, value: Any) -> None:
     bad(make_cache, option, **{option: value})

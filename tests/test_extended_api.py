@@ -11,7 +11,7 @@ from django.test import override_settings
 
 import django_valkey
 from django_valkey.cache import ValkeyCache
-from tests.conftest import MakeCache, cache_params
+from tests.helpers import MakeCache, cache_params
 
 # ------------------------------------------------------------------ expiry
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from django_valkey.client import DefaultClient
 from django_valkey.config import cache_options
 from django_valkey.pool import ConnectionFactory
 from django_valkey.serializers.pickle import PickleSerializer
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache
 
 
 class NoLoads:
@@ -83,7 +82,9 @@ def test_sync_client_in_async_cache_is_rejected(valkey_server: Any) -> None:
     from django_valkey.async_cache.cache import AsyncValkeyCache
 
     params = {"LOCATION": f"{valkey_server.url}/0", "OPTIONS": {"CLIENT_CLASS": DefaultClient}}
-    with pytest.raises(ImproperlyConfigured, match=r"DefaultClient does not implement AsyncClientProtocol; these must be coroutines"):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"DefaultClient does not implement AsyncClientProtocol; these must be coroutines"
+    ):
         AsyncValkeyCache(params["LOCATION"], params)
 
 
@@ -100,13 +101,13 @@ def test_components_missing_members_are_named(
 ) -> None:
     cache = make_cache(**{key: cls})  # the client (and its components) is built on first use
     with pytest.raises(ImproperlyConfigured) as info:
-        cache.client  # noqa: B018
+        cache.client
     assert str(info.value) == f"OPTIONS[{key!r}]: {cls.__qualname__} does not implement {protocol}; missing: {missing}"
 
 
 def test_not_a_class(make_cache: MakeCache) -> None:
     with pytest.raises(ImproperlyConfigured, match=r"OPTIONS\['SERIALIZER'\] must name a class"):
-        make_cache(SERIALIZER=PickleSerializer()).client  # noqa: B018
+        make_cache(SERIALIZER=PickleSerializer()).client
 
 
 def test_checks_run_once_per_class_never_per_call(make_cache: MakeCache, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +123,7 @@ def test_checks_run_once_per_class_never_per_call(make_cache: MakeCache, monkeyp
     monkeypatch.setattr(options_module, "_CONFORMING", set())
     monkeypatch.setattr(options_module, "_nonconformance", counting)
     cache = make_cache()
-    cache.client  # noqa: B018
+    cache.client
     assert sorted(seen) == [
         "ClientProtocol",
         "CompressorProtocol",
@@ -130,7 +131,7 @@ def test_checks_run_once_per_class_never_per_call(make_cache: MakeCache, monkeyp
         "SerializerProtocol",
     ]
     seen.clear()
-    make_cache().client  # noqa: B018
+    make_cache().client
     assert seen == []
 
     def forbidden(obj: object, protocol: type) -> str | None:
@@ -148,11 +149,14 @@ def test_checks_run_once_per_class_never_per_call(make_cache: MakeCache, monkeyp
 def test_a_failed_check_is_not_remembered(make_cache: MakeCache) -> None:
     for _ in range(2):
         with pytest.raises(ImproperlyConfigured, match="missing: loads"):
-            make_cache(SERIALIZER=NoLoads).client  # noqa: B018
+            make_cache(SERIALIZER=NoLoads).client
 
 
 def test_cache_options_checks_classes_at_once() -> None:
-    with pytest.raises(ImproperlyConfigured, match=r"OPTIONS\['SERIALIZER'\]: NoLoads does not implement SerializerProtocol; missing: loads"):
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=r"OPTIONS\['SERIALIZER'\]: NoLoads does not implement SerializerProtocol; missing: loads",
+    ):
         cache_options(serializer=NoLoads)  # type: ignore[arg-type]
     with pytest.raises(ImproperlyConfigured, match=r"OPTIONS\['CLIENT_CLASS'\]: HalfClient"):
         cache_options(client_class=HalfClient)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from valkey.credentials import UsernamePasswordCredentialProvider
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import ConnectionInterrupted
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess, free_port
 
 SECRET = "s3cret"  # the server's password
@@ -213,7 +213,10 @@ def test_sentinel_configuration_errors_hide_passwords() -> None:
     bad_url = make(f"valkey://bob:{SECRET}@mymaster/zero", CLIENT_CLASS=sentinel, SENTINELS=[("127.0.0.1", 1)])
     bad_entry = make("valkey://mymaster/0", CLIENT_CLASS=sentinel, SENTINELS=[f"valkey://:{SECRET}@10.0.0.1:26379"])
     bad_kwargs = make(
-        "valkey://mymaster/0", CLIENT_CLASS=sentinel, SENTINELS=[("127.0.0.1", 1)], SENTINEL_KWARGS=[("password", SECRET)]
+        "valkey://mymaster/0",
+        CLIENT_CLASS=sentinel,
+        SENTINELS=[("127.0.0.1", 1)],
+        SENTINEL_KWARGS=[("password", SECRET)],
     )
     for cache in (bad_url, bad_entry, bad_kwargs):
         with pytest.raises(ImproperlyConfigured) as caught:
@@ -428,7 +431,7 @@ def test_drop_secret_frames_keeps_every_frame_without_a_credential() -> None:
         all three "in" ``module``."""
         source = f"def leaf():\n    raise OSError('timed out')\n\ndef holder():\n    {name} = VALUE\n    leaf()\n\ndef outer():\n    holder()\n"
         namespace: dict[str, Any] = {"__name__": module, "VALUE": value}
-        exec(compile(source, "<fake>", "exec"), namespace)  # noqa: S102
+        exec(compile(source, "<fake>", "exec"), namespace)
         try:
             namespace["outer"]()
         except OSError as error:
@@ -452,7 +455,11 @@ def test_drop_secret_frames_keeps_every_frame_without_a_credential() -> None:
         assert frames(error)[-2:] == ["outer", "leaf"], name  # only the frame with the secret goes
         assert_hidden(locals_text(error))
 
-    harmless: list[tuple[str, object]] = [("username", "default"), ("where", "valkey://127.0.0.1:6379/0"), ("password", None)]
+    harmless: list[tuple[str, object]] = [
+        ("username", "default"),
+        ("where", "valkey://127.0.0.1:6379/0"),
+        ("password", None),
+    ]
     for name, value in harmless:
         error = raised(name, value)
         drop_secret_frames(error)

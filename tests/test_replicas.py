@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from django_valkey.cache import ValkeyCache
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache, cache_params
 from tests.servers import ValkeyProcess, wait_for
 
 FAST = {"SOCKET_CONNECT_TIMEOUT": 0.3, "SOCKET_TIMEOUT": 0.3}
@@ -160,13 +160,10 @@ def test_replica_down_and_primary_down_raises(make_cache: MakeCache) -> None:
         replica.cleanup()
 
 
-def test_get_valkey_connection_write_and_read(
-    valkey_server: ValkeyProcess, replica_server: ValkeyProcess
-) -> None:
+def test_get_valkey_connection_write_and_read(valkey_server: ValkeyProcess, replica_server: ValkeyProcess) -> None:
     from django.test import override_settings
 
     import django_valkey
-    from tests.conftest import cache_params
 
     params = cache_params([f"{valkey_server.url}/0", f"{replica_server.url}/0"])
     with override_settings(CACHES={"default": params}):

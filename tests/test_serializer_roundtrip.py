@@ -22,7 +22,7 @@ import pytest
 from django.utils.module_loading import import_string
 
 from django_valkey.exceptions import SerializerError
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "serializers.md"
 

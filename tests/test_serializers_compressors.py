@@ -17,7 +17,7 @@ from django_valkey._codec import Codec
 from django_valkey.compressors.identity import IdentityCompressor
 from django_valkey.exceptions import CompressorError
 from django_valkey.serializers.pickle import PickleSerializer
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache
 
 SER = "django_valkey.serializers."
 COMP = "django_valkey.compressors."
@@ -25,8 +25,18 @@ COMP = "django_valkey.compressors."
 JSON_LIKE: list[Any] = ["text", "ünï©ødé", "", 0, 7, -3, 2.5, True, False, None, [1, "a", None], {"k": [1, {"n": 2.0}]}]
 
 SERIALIZERS = {
-    "pickle": (SER + "pickle.PickleSerializer", [*JSON_LIKE, (1, 2), {1, 2}, b"raw", Decimal("1.10"),
-                                                 datetime.date(2024, 1, 2), {1: "int key", (2, 3): "tuple key"}]),
+    "pickle": (
+        SER + "pickle.PickleSerializer",
+        [
+            *JSON_LIKE,
+            (1, 2),
+            {1, 2},
+            b"raw",
+            Decimal("1.10"),
+            datetime.date(2024, 1, 2),
+            {1: "int key", (2, 3): "tuple key"},
+        ],
+    ),
     "json": (SER + "json.JSONSerializer", JSON_LIKE),
     "msgpack": (SER + "msgpack.MSGPackSerializer", [*JSON_LIKE, b"raw", {1: "int key", "s": {2: [3]}}]),
     "msgspec_json": (SER + "msgspec.MsgSpecJsonSerializer", JSON_LIKE),

@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import caches
 from django.test import override_settings
 
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 
 

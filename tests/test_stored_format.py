@@ -18,7 +18,7 @@ from django_valkey._codec import ESCAPE, Codec, stored_int
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.exceptions import SerializerError
 from django_valkey.serializers.pickle import PickleSerializer
-from tests.conftest import MakeCache, cache_params
+from tests.helpers import MakeCache, cache_params
 from tests.servers import ValkeyProcess
 
 SER = "django_valkey.serializers."
@@ -174,14 +174,29 @@ def test_stored_int_accepts_only_canonical_digits() -> None:
 # ------------------------------------------------------------------ item 7: short payloads
 
 
-SHORT_VALUES: list[Any] = ["", "\x01", "\x06", "a", "\x00", "7", "-1", "\xc1", 0.5, True, False, None, [], {}, [1], "x" * 14]
+SHORT_VALUES: list[Any] = [
+    "",
+    "\x01",
+    "\x06",
+    "a",
+    "\x00",
+    "7",
+    "-1",
+    "\xc1",
+    0.5,
+    True,
+    False,
+    None,
+    [],
+    {},
+    [1],
+    "x" * 14,
+]
 
 
 @pytest.mark.parametrize("compressor", sorted(COMPRESSORS))
 @pytest.mark.parametrize("serializer", sorted(SERIALIZERS))
-def test_every_compressor_reads_back_every_short_value(
-    make_cache: MakeCache, serializer: str, compressor: str
-) -> None:
+def test_every_compressor_reads_back_every_short_value(make_cache: MakeCache, serializer: str, compressor: str) -> None:
     """Values at or under the minimum length are stored uncompressed; brotli has no magic
     number, so some of them used to be taken for brotli streams on read."""
     cache = make_cache(SERIALIZER=SERIALIZERS[serializer], COMPRESSOR=COMPRESSORS[compressor])

@@ -23,10 +23,14 @@ from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.async_cache.pool import AsyncConnectionFactory, AsyncSentinelConnectionFactory
 from django_valkey.cache import ValkeyCache
 from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
-from django_valkey.cluster_cache.pool import AsyncClusterConnectionFactory, ClusterConnectionFactory, sync_cluster_kwargs
+from django_valkey.cluster_cache.pool import (
+    AsyncClusterConnectionFactory,
+    ClusterConnectionFactory,
+    sync_cluster_kwargs,
+)
 from django_valkey.exceptions import ConnectionInterrupted
 from django_valkey.pool import ConnectionFactory, SentinelConnectionFactory
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 from tests.tls_proxy import TLSProxy
 from tests.topology.launchers import poll
@@ -180,7 +184,9 @@ async def test_wrong_ca_async(make_proxy: MakeProxy, make_tls_cache: MakeCache, 
     assert "unable to get local issuer certificate" in verification_failure(caught.value)
 
 
-def test_certificate_for_another_host_is_refused(make_proxy: MakeProxy, make_tls_cache: MakeCache, certs: Certs) -> None:
+def test_certificate_for_another_host_is_refused(
+    make_proxy: MakeProxy, make_tls_cache: MakeCache, certs: Certs
+) -> None:
     """Signed by the trusted CA, but for evil.example: refused (valkey-py alone accepts it)."""
     proxy = make_proxy(certs.evil)
     cache = make_tls_cache(proxy.port, ssl_ca_certs=certs.ca_file)
@@ -408,8 +414,9 @@ async def test_cluster_over_tls(cluster_node: ValkeyProcess, certs: Certs, backe
 
         location = f"valkeys://127.0.0.1:{port}"
         kwargs = {"ssl_ca_certs": certs.ca_file, "address_remap": remap, **pool_kwargs}
-        params = cache_params(location, KEY_PREFIX="tls", SOCKET_CONNECT_TIMEOUT=2, SOCKET_TIMEOUT=2,
-                              CONNECTION_POOL_KWARGS=kwargs)
+        params = cache_params(
+            location, KEY_PREFIX="tls", SOCKET_CONNECT_TIMEOUT=2, SOCKET_TIMEOUT=2, CONNECTION_POOL_KWARGS=kwargs
+        )
         params["BACKEND"] = f"{backend.__module__}.{backend.__name__}"
         cache = backend(location, params)
         made.append(cache)

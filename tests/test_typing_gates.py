@@ -28,7 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyproject.toml"
 
-OK = '''
+OK = """
 from __future__ import annotations
 
 from typing import Any
@@ -49,15 +49,15 @@ class UpperSerializer:
 
 def conforms(serializer: UpperSerializer) -> SerializerProtocol:
     return serializer
-'''
+"""
 
 BROKEN = OK.replace("def loads(self, value: bytes)", "def loads(self, value: str)").replace(
     "return value.decode()", "return value"
 )
 
-FIXED_NEGATIVE = (
-    OK.replace("def conforms(", "def was_negative(")
-    .replace("    return serializer\n", "    return serializer  # type: ignore[return-value]  # pyright: ignore[reportReturnType]\n")
+FIXED_NEGATIVE = OK.replace("def conforms(", "def was_negative(").replace(
+    "    return serializer\n",
+    "    return serializer  # type: ignore[return-value]  # pyright: ignore[reportReturnType]\n",
 )
 
 
@@ -71,7 +71,10 @@ def _tool(name: str) -> str:
 def _mypy_errors(files: list[Path], cache_dir: Path) -> dict[str, list[str]]:
     run = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(CONFIG), "--cache-dir", str(cache_dir), *map(str, files)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     errors: dict[str, list[str]] = defaultdict(list)
     for line in run.stdout.splitlines():
@@ -86,7 +89,11 @@ def _pyright_errors(files: list[Path]) -> dict[str, list[str]]:
     env = {**os.environ, "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1"}
     run = subprocess.run(
         [_tool("pyright"), "--outputjson", "-p", str(CONFIG), *map(str, files)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     report = json.loads(run.stdout)
     errors: dict[str, list[str]] = defaultdict(list)
@@ -165,6 +172,10 @@ def test_lz4_stubs_match_the_installed_lz4() -> None:
     """``stubs/lz4`` agrees with the runtime module (stubtest, with an allowlist of unused parts)."""
     run = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", "lz4", "--allowlist", "stubs/lz4-stubtest-allowlist.txt"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "MYPYPATH": "stubs"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MYPYPATH": "stubs"},
     )
     assert run.returncode == 0, run.stdout + run.stderr

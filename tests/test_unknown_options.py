@@ -12,13 +12,13 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey._options import KNOWN_OPTIONS
-from django_valkey.cache import ValkeyCache
 from django_valkey.async_cache.client import AsyncDefaultClient
+from django_valkey.cache import ValkeyCache
 from django_valkey.client import DefaultClient
 from django_valkey.compressors.zlib import ZlibCompressor
 from django_valkey.pool import ConnectionFactory
 from django_valkey.serializers.json import JSONSerializer
-from tests.conftest import MakeCache
+from tests.helpers import MakeCache
 
 NOWHERE = "valkey://127.0.0.1:1/0"  # building a cache opens no connection
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
@@ -202,7 +202,9 @@ class WithTunedAsync(DefaultClient):
         {"ASYNC_OPTIONS": {"CLIENT_CLASS": f"{__name__}.TunedAsyncClient", "ASYNC_TUNING": 1}},
     ],
 )
-def test_factories_compressors_and_async_clients_declare_keys_too(make_cache: MakeCache, options: dict[str, Any]) -> None:
+def test_factories_compressors_and_async_clients_declare_keys_too(
+    make_cache: MakeCache, options: dict[str, Any]
+) -> None:
     cache = make_cache(**options)
     cache.set("k", "v" * 20)
     assert cache.get("k") == "v" * 20

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from valkey.exceptions import OutOfMemoryError
 from django.core.cache.backends.base import InvalidCacheKey
+from valkey.exceptions import OutOfMemoryError
 
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import ConnectionInterrupted, WriteRefused
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 
 VALUE = b"v" * 10_000

@@ -144,4 +144,3 @@ class TLSProxy:
                 if not data:
                     return
                 client.sendall(data)
-

@@ -65,8 +65,19 @@ def fetch_cache_tests(cache_dir: Path) -> Path:
     sdists = sorted(cache_dir.glob(f"[dD]jango-{version}.tar.gz"))
     if not sdists:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
-             f"django=={version}", "-d", str(cache_dir)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-binary",
+                ":all:",
+                "--no-deps",
+                f"django=={version}",
+                "-d",
+                str(cache_dir),
+            ],
             check=True,
         )
         sdists = sorted(cache_dir.glob(f"[dD]jango-{version}.tar.gz"))
@@ -112,9 +123,8 @@ Servers = dict[str, tuple[list[str], dict[str, Any]]]
 def build_suite(servers: Servers) -> unittest.TestSuite:
     """BaseCacheTests once per entry of ``VARIANTS``, as Django builds RedisCacheTests; the tests
     in SKIPPED are marked skipped with their reason."""
-    from django.test import TestCase, override_settings
-
     from cache.tests import BaseCacheTests, caches_setting_for_tests
+    from django.test import TestCase, override_settings
 
     missing = [name for name in SKIPPED if not hasattr(BaseCacheTests, name)]
     if missing:

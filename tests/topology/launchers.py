@@ -150,11 +150,16 @@ class ClusterTopology:
             for _ in range(self.primary_count * 2):
                 self.nodes.append(
                     ValkeyProcess(
-                        "--cluster-enabled", "yes",
-                        "--cluster-node-timeout", str(self.node_timeout_ms),
-                        "--cluster-config-file", "nodes.conf",
-                        "--cluster-replica-validity-factor", "0",
-                        "--repl-diskless-sync-delay", "0",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-node-timeout",
+                        str(self.node_timeout_ms),
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-replica-validity-factor",
+                        "0",
+                        "--repl-diskless-sync-delay",
+                        "0",
                     ).start()
                 )
             self._form()

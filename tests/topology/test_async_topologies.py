@@ -12,7 +12,7 @@ import pytest
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.async_cache.client import AsyncShardClient
 from django_valkey.cache import ValkeyCache
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 from tests.topology.launchers import check_queryset_set_many
 
@@ -100,7 +100,9 @@ async def test_async_shard_client_places_keys_like_the_sync_one(shard_servers: l
     owner = await client.get_server_for_key("k7")
     assert await owner.exists(acache.make_key("k7")) == 1
     assert sorted(await acache.keys("k1*")) == sorted(k for k in data if k.startswith("k1"))
-    assert sorted([k async for k in acache.iter_keys("k2*", itersize=5)]) == sorted(k for k in data if k.startswith("k2"))
+    assert sorted([k async for k in acache.iter_keys("k2*", itersize=5)]) == sorted(
+        k for k in data if k.startswith("k2")
+    )
     await acache.delete_many([f"k{i}" for i in range(100)])
     assert len(await acache.get_many(list(data))) == 200
     assert await acache.delete_pattern("k*", itersize=17) == 200
@@ -118,6 +120,8 @@ async def test_async_shard_client_places_keys_like_the_sync_one(shard_servers: l
 
 @pytest.mark.django_db(transaction=True)
 async def test_async_shard_set_many_of_querysets(shard_servers: list[ValkeyProcess]) -> None:
-    acache = async_cache([f"{s.url}/0" for s in shard_servers], CLIENT_CLASS="django_valkey.async_cache.client.AsyncShardClient")
+    acache = async_cache(
+        [f"{s.url}/0" for s in shard_servers], CLIENT_CLASS="django_valkey.async_cache.client.AsyncShardClient"
+    )
     await check_queryset_set_many(acache)
     await acache.aclose()

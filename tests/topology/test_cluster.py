@@ -18,7 +18,7 @@ from valkey.connection import Connection
 from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.exceptions import ConnectionInterrupted
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 from tests.topology.launchers import ClusterTopology, check_queryset_set_many, poll
 

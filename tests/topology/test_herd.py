@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from django_valkey._herd import HEADER_LENGTH, MAGIC
 from django_valkey.cache import ValkeyCache
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 
 HERD = "django_valkey.client.HerdClient"
@@ -98,7 +98,7 @@ def test_repeated_stampedes_stay_at_one(make_herd: Callable[..., ValkeyCache]) -
 def test_fresh_values_and_real_ttl(make_herd: Callable[..., ValkeyCache], valkey_server: ValkeyProcess) -> None:
     with override_settings(CACHE_HERD_TIMEOUT=20):
         cache = make_herd()
-        cache.client  # noqa: B018  (the client reads the setting when it is built)
+        cache.client
     cache.set("k", {"a": 1}, timeout=10)
     assert cache.get("k") == {"a": 1}
     ttl = cache.ttl("k") or 0
@@ -136,7 +136,7 @@ def test_get_or_set_replaces_a_claimed_value(make_herd: Callable[..., ValkeyCach
 def test_a_lost_claim_is_retried_after_the_herd_timeout(make_herd: Callable[..., ValkeyCache]) -> None:
     with override_settings(CACHE_HERD_TIMEOUT=0.3):
         cache = make_herd()
-        cache.client  # noqa: B018
+        cache.client
     cache.set("w", "old", timeout=0.1)
     time.sleep(0.15)
     assert cache.get("w") is None  # claimed; the claimer never stores a value
@@ -198,7 +198,7 @@ async def test_soft_expiry_is_expiry_for_the_async_client(valkey_server: ValkeyP
 def test_bad_herd_timeout_setting(make_herd: Callable[..., ValkeyCache]) -> None:
     with override_settings(CACHE_HERD_TIMEOUT="soon"):
         with pytest.raises(ImproperlyConfigured, match="CACHE_HERD_TIMEOUT"):
-            make_herd().client  # noqa: B018
+            make_herd().client
 
 
 # ------------------------------------------------------------------ plain ints expire on time

@@ -17,7 +17,7 @@ from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import ConnectionInterrupted
 from django_valkey.pool import SentinelConnectionFactory
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.topology.launchers import SERVICE, SentinelTopology, poll
 
 

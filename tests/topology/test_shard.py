@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey.cache import ValkeyCache
 from django_valkey.client import ShardClient
-from tests.conftest import cache_params
+from tests.helpers import cache_params
 from tests.servers import ValkeyProcess
 
 
@@ -133,7 +133,8 @@ def test_incr_version_moves_across_servers(shard_cache: ValkeyCache) -> None:
     crossing = next(
         f"iv{i}"
         for i in range(500)
-        if client._router.node_of(shard_cache.make_key(f"iv{i}", 1)) != client._router.node_of(shard_cache.make_key(f"iv{i}", 2))
+        if client._router.node_of(shard_cache.make_key(f"iv{i}", 1))
+        != client._router.node_of(shard_cache.make_key(f"iv{i}", 2))
     )
     shard_cache.set(crossing, {"x": 1}, timeout=100)
     assert shard_cache.incr_version(crossing) == 2
@@ -148,7 +149,8 @@ def test_cross_server_set_algebra_is_refused(shard_cache: ValkeyCache) -> None:
     client = _client(shard_cache)
     a = "sa"
     b = next(
-        f"sb{i}" for i in range(500)
+        f"sb{i}"
+        for i in range(500)
         if client._router.node_of(shard_cache.make_key(f"sb{i}")) != client._router.node_of(shard_cache.make_key(a))
     )
     with pytest.raises(ValueError, match="different servers"):
@@ -159,7 +161,7 @@ def test_duplicate_location_is_refused(shard_servers: list[ValkeyProcess]) -> No
     url = f"{shard_servers[0].url}/0"
     params = cache_params([url, url], CLIENT_CLASS="django_valkey.client.ShardClient")
     with pytest.raises(ImproperlyConfigured, match="twice"):
-        ValkeyCache(params["LOCATION"], params).client  # noqa: B018
+        ValkeyCache(params["LOCATION"], params).client
 
 
 def test_huge_ints_and_bad_keys_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:

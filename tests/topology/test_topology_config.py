@@ -16,7 +16,12 @@ from django_valkey.cluster_cache.slots import slot_of
 def test_sentinel_url_parsing() -> None:
     url = SentinelURL.parse("valkey://user:p%40ss@mymaster/3?is_master=0")
     assert (url.service, url.db, url.is_master, url.username, url.password, url.ssl) == (
-        "mymaster", 3, False, "user", "p@ss", False,
+        "mymaster",
+        3,
+        False,
+        "user",
+        "p@ss",
+        False,
     )
     assert SentinelURL.parse("valkeys://svc?db=2").db == 2
     assert SentinelURL.parse("valkeys://svc").ssl is True
