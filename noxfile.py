@@ -46,7 +46,9 @@ def tests(session: nox.Session, django: str) -> None:
     session.install("-e", ".[test,typing]", django)
     if shutil.which("node") is None:
         session.install("pyright[nodejs]")  # the pyright wheel runs on Node.js
-    session.run("python", "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.__version__)")
+    session.run(
+        "python", "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.__version__)"
+    )
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(session.posargs or ["tests"]))
 
 

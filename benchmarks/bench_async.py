@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from django_valkey._server import ThrowawayServer  # noqa: E402
+from django_valkey._server import ThrowawayServer
 
 TIMEOUT = 300
 PREFIX = "bench"

@@ -35,10 +35,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import valkey  # noqa: E402
-from valkey.connection import ConnectionPool, DefaultParser  # noqa: E402
+import valkey
+from valkey.connection import ConnectionPool, DefaultParser
 
-from django_valkey._server import ThrowawayServer  # noqa: E402
+from django_valkey._server import ThrowawayServer
 
 TIMEOUT = 300
 PREFIX = "bench"

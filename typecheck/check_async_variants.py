@@ -58,7 +58,9 @@ def async_cluster_client_class() -> AsyncClientClass[AsyncValkeyCluster]:
     return AsyncDefaultClusterClient
 
 
-def async_cluster_factory(factory: AsyncClusterConnectionFactory) -> AsyncConnectionFactoryProtocol[AsyncValkeyCluster, Any]:
+def async_cluster_factory(
+    factory: AsyncClusterConnectionFactory,
+) -> AsyncConnectionFactoryProtocol[AsyncValkeyCluster, Any]:
     return factory
 
 

@@ -3,6 +3,7 @@
 
 import lz4.frame
 from typing_extensions import assert_type
+
 assert_type(lz4.frame.compress(b"x"), bytes)
 assert_type(lz4.frame.compress(b"x", return_bytearray=True), bytearray)
 assert_type(lz4.frame.decompress(b"x"), bytes)

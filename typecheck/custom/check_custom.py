@@ -8,10 +8,10 @@ from typing_extensions import assert_type
 from valkey import Valkey
 from valkey.connection import ConnectionPool
 
+from django_valkey.compressors.zlib import ZlibCompressor
 from django_valkey.config import cache_options
 from django_valkey.protocols import ClientClass, ClientProtocol, ConnectionFactoryClass, ConnectionFactoryProtocol
 from django_valkey.serializers.json import JSONSerializer
-from django_valkey.compressors.zlib import ZlibCompressor
 from typecheck.custom.client import CountingClient
 from typecheck.custom.factory import SharedPoolFactory
 

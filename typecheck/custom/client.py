@@ -54,7 +54,15 @@ class CountingClient:
         self.calls["get"] += 1
         return self._inner.get(key, default, version)
 
-    def set(self, key: str, value: Any, timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None, nx: bool = False, xx: bool = False) -> bool:
+    def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        nx: bool = False,
+        xx: bool = False,
+    ) -> bool:
         self.calls["set"] += 1
         return self._inner.set(key, value, timeout, version, nx, xx)
 
@@ -74,7 +82,9 @@ class CountingClient:
         self.calls["get_many"] += 1
         return self._inner.get_many(keys, version)
 
-    def set_many(self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None) -> list[str]:
+    def set_many(
+        self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[str]:
         self.calls["set_many"] += 1
         return self._inner.set_many(data, timeout, version)
 
@@ -134,7 +144,16 @@ class CountingClient:
         self.calls["persist"] += 1
         return self._inner.persist(key, version)
 
-    def get_lock(self, key: str, version: int | None = None, timeout: float | None = None, sleep: float = 0.1, blocking: bool = True, blocking_timeout: float | None = None, thread_local: bool = True) -> LockProtocol:
+    def get_lock(
+        self,
+        key: str,
+        version: int | None = None,
+        timeout: float | None = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: float | None = None,
+        thread_local: bool = True,
+    ) -> LockProtocol:
         self.calls["get_lock"] += 1
         return self._inner.get_lock(key, version, timeout, sleep, blocking, blocking_timeout, thread_local)
 
@@ -146,7 +165,9 @@ class CountingClient:
         self.calls["iter_keys"] += 1
         return self._inner.iter_keys(search, itersize, version)
 
-    def delete_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None, itersize: int | None = None) -> int:
+    def delete_pattern(
+        self, pattern: str, version: int | None = None, prefix: str | None = None, itersize: int | None = None
+    ) -> int:
         self.calls["delete_pattern"] += 1
         return self._inner.delete_pattern(pattern, version, prefix, itersize)
 
@@ -220,11 +241,15 @@ class CountingClient:
         self.calls["sunionstore"] += 1
         return self._inner.sunionstore(destination, *keys, version=version)
 
-    def sscan(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> builtins.set[Any]:
+    def sscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> builtins.set[Any]:
         self.calls["sscan"] += 1
         return self._inner.sscan(key, match, count, version)
 
-    def sscan_iter(self, key: str, match: str | None = None, count: int = 10, version: int | None = None) -> Iterator[Any]:
+    def sscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[Any]:
         self.calls["sscan_iter"] += 1
         return self._inner.sscan_iter(key, match, count, version)
 

@@ -12,7 +12,8 @@ from valkey.connection import ConnectionPool
 
 def _pool_from_url(url: str, socket_timeout: float | None) -> ConnectionPool:
     """``ConnectionPool.from_url``, which valkey-py leaves unannotated, typed once here."""
-    from_url: Callable[..., ConnectionPool] = getattr(ConnectionPool, "from_url")
+    # getattr: valkey-py's from_url is unannotated; the checkers take this Callable instead.
+    from_url: Callable[..., ConnectionPool] = getattr(ConnectionPool, "from_url")  # noqa: B009
     return from_url(url, socket_timeout=socket_timeout)
 
 
