@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from typing_extensions import get_protocol_members
 
+from django_valkey._twins import async_twin
+
 __all__ = [
     "KNOWN_OPTIONS",
     "CacheOptions",
@@ -174,7 +176,7 @@ def check_option_keys(options: Mapping[str, Any], client_class: object) -> None:
     when a key is not one of ``KNOWN_OPTIONS``.
     """
     if not KNOWN_OPTIONS.issuperset(options):
-        owners = (client_class, getattr(client_class, "ASYNC_CLIENT_CLASS", None))
+        owners = (client_class, async_twin(client_class))
         _check_unknown(options, KNOWN_OPTIONS, owners, "OPTIONS")
     overlay: object = options.get("ASYNC_OPTIONS")
     if overlay is None:
@@ -184,7 +186,7 @@ def check_option_keys(options: Mapping[str, Any], client_class: object) -> None:
     inner = cast("Mapping[str, Any]", overlay)
     if not _KNOWN_ASYNC_OPTIONS.issuperset(inner):
         # The async client also gets the outer OPTIONS, so the outer classes' keys count too.
-        owners = (client_class, getattr(client_class, "ASYNC_CLIENT_CLASS", None))
+        owners = (client_class, async_twin(client_class))
         _check_unknown({**options, **inner}, _KNOWN_ASYNC_OPTIONS, owners, "OPTIONS['ASYNC_OPTIONS']", inner)
 
 

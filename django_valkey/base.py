@@ -22,6 +22,7 @@ from django_valkey._keys import KeyMaker
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey._redact import safe_repr
 from django_valkey._sync.cache_commands import CacheCommands
+from django_valkey._twins import DEFAULT_ASYNC_CLIENT, async_twin
 from django_valkey.protocols import (
     AsyncClientProtocol,
     ClientProtocol,
@@ -95,7 +96,7 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
                     keys.reload(self)
 
 
-DEFAULT_ASYNC_CLIENT_CLASS = "django_valkey.async_cache.client.AsyncDefaultClient"
+DEFAULT_ASYNC_CLIENT_CLASS = DEFAULT_ASYNC_CLIENT  # the name 0.5.0.dev code imported
 
 # OPTIONS that name sync classes: the async client of a sync cache uses its own defaults instead,
 # or what OPTIONS["ASYNC_OPTIONS"] names.
@@ -158,7 +159,7 @@ class NativeAsyncMethods(AsyncCacheCommands):
     def _make_async_client(self) -> AsyncClientProtocol[Any]:
         client_class, options = async_twin_options(self._options)
         if client_class is None:
-            client_class = getattr(self._client_cls, "ASYNC_CLIENT_CLASS", DEFAULT_ASYNC_CLIENT_CLASS)
+            client_class = async_twin(self._client_cls)
         cls = load_class(client_class, "OPTIONS['ASYNC_OPTIONS']['CLIENT_CLASS']", AsyncClientProtocol)
         options.setdefault("CONNECTION_FACTORY", getattr(cls, "CONNECTION_FACTORY_PATH", None))
         client: AsyncClientProtocol[Any] = cls(self._server, {**self._params, "OPTIONS": options}, self)

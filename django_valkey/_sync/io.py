@@ -4,7 +4,7 @@ command source uses (hand-written twin of ``django_valkey/_async/io.py``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, NoReturn, ParamSpec
+from typing import Any, NoReturn, ParamSpec
 
 from django_valkey.exceptions import SerializerError
 
@@ -21,10 +21,6 @@ def encode_off_loop(error: SerializerError, build: Callable[P, object], *args: P
 class ProcessClients:
     """The raw clients of a sync client: one list for the process, shared by its threads
     (valkey-py's pools are thread-safe)."""
-
-    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncDefaultClient"
-    """The async twin a sync cache builds for its ``a*`` methods (``OPTIONS["ASYNC_OPTIONS"]``
-    may name another as ``CLIENT_CLASS``)."""
 
     _clients: list[Any]  # provided by BaseClient: one slot per LOCATION entry
 

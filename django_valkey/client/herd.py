@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from django_valkey._herd import HerdCommands, Stale, herd_timeout
 from django_valkey.client.default import DefaultClient
@@ -19,8 +19,6 @@ class HerdClient(DefaultClient):
 
     Ints are stored raw (so ``incr`` works) and get no herd protection.
     """
-
-    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncHerdClient"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)

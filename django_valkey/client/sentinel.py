@@ -31,7 +31,6 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.SentinelConnectionFactory"
-    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncSentinelClient"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(primary_and_replica(split_servers(server)), params, backend)

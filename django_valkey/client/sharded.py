@@ -31,7 +31,6 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
-    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.async_cache.client.AsyncShardClient"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)

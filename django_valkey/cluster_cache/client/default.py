@@ -28,7 +28,6 @@ class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyClust
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.ClusterConnectionFactory"
-    ASYNC_CLIENT_CLASS: ClassVar[str] = "django_valkey.cluster_cache.client.AsyncDefaultClusterClient"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__([",".join(split_servers(server))], params, backend)
