@@ -282,7 +282,7 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         """The raw client a lock on ``key`` lives on (a sharded client: the key's server)."""
         return cast(RawClient, self.get_client(write=True))
 
-    # ---------------------------------------------------------------- sets
+    # ---------------------------------------------------------------- sets (members go through the serializer)
 
     def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
         return self._run(self._cmd.sadd(key, values, version))
@@ -354,7 +354,7 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             if cursor == 0:
                 return
 
-    # ---------------------------------------------------------------- hashes
+    # ---------------------------------------------------------------- hashes (the hash name is a key; fields are plain strings; values go through the serializer)
 
     def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
         return self._run(self._cmd.hset(name, key, value, version))
