@@ -1,4 +1,5 @@
-"""Pure Sentinel helpers shared by the sync and async Sentinel clients and factories. No I/O.
+"""Sentinel helpers shared by the sync and async Sentinel clients and factories (no I/O), and
+``SentinelFactoryMixin``, what both factories add to their plain twin.
 
 A Sentinel LOCATION names a *service* instead of a host: ``valkey://[user:password@]<service>/<db>``
 (``valkeys://`` for TLS). ``?is_master=0`` asks for a replica. The sentinels themselves come from
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey._redact import safe_repr
-from django_valkey.base_pool import hostname_check
+from django_valkey.base_pool import Base, BaseConnectionFactory, Pool, hostname_check
 
 __all__ = [
+    "SentinelFactoryMixin",
     "SentinelURL",
     "pool_arguments",
     "sentinel_params",
@@ -150,3 +152,25 @@ def sentinel_params(
     params["sentinels"] = tuple(sentinels)
     params["sentinel_kwargs"] = sentinel_kwargs(options, params)
     return params
+
+
+class SentinelFactoryMixin(BaseConnectionFactory[Base, Pool]):
+    """What the sync and async Sentinel factories add to their plain twin: ``OPTIONS["SENTINELS"]``,
+    connection parameters for a ``valkey://<service>/<db>`` LOCATION, and pools built with a
+    Sentinel manager of their own (``sentinel_cls``: valkey-py's ``Sentinel`` or its asyncio twin).
+    List it first: ``class SentinelConnectionFactory(SentinelFactoryMixin[...], ConnectionFactory)``."""
+
+    sentinel_cls: ClassVar[Any]
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self.sentinels: list[tuple[str, int]] = sentinel_nodes(options)
+
+    def make_connection_params(self, url: str | None) -> dict[str, Any]:
+        return sentinel_params(super().make_connection_params(url), self.sentinels, self.options)
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Pool:
+        """A ``SentinelConnectionPool`` for the service the URL names, with its own manager."""
+        service, manager, kwargs = pool_arguments(params, self.pool_cls_kwargs)
+        pool: Pool = self.pool_cls(service, self.sentinel_cls(**manager), **kwargs)
+        return pool

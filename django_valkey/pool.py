@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from valkey import Valkey
@@ -11,7 +11,7 @@ from valkey.connection import ConnectionPool, DefaultParser
 from valkey.sentinel import Sentinel
 
 from django_valkey._options import load_object
-from django_valkey._sentinel import pool_arguments, sentinel_nodes, sentinel_params
+from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey.base_pool import BaseConnectionFactory
 
 __all__ = ["ConnectionFactory", "SentinelConnectionFactory", "get_connection_factory"]
@@ -45,26 +45,14 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
         return cls
 
 
-class SentinelConnectionFactory(ConnectionFactory):
+class SentinelConnectionFactory(SentinelFactoryMixin[Valkey, ConnectionPool], ConnectionFactory):
     """Builds ``valkey.Valkey`` clients whose pools ask the sentinels where the primary (or a
     replica) of a service is. LOCATION is ``valkey://<service>/<db>`` (``?is_master=0`` for a
     replica); ``OPTIONS["SENTINELS"]`` lists the sentinels as ``(host, port)`` pairs and
     ``OPTIONS["SENTINEL_KWARGS"]`` the keyword arguments of the connections to them."""
 
     path_pool_cls = "valkey.sentinel.SentinelConnectionPool"
-
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        super().__init__(options)
-        self.sentinels: list[tuple[str, int]] = sentinel_nodes(options)
-
-    def make_connection_params(self, url: str | None) -> dict[str, Any]:
-        return sentinel_params(super().make_connection_params(url), self.sentinels, self.options)
-
-    def get_connection_pool(self, params: dict[str, Any]) -> Any:
-        """A ``SentinelConnectionPool`` for the service the URL names, with its own ``Sentinel``."""
-        service, manager, kwargs = pool_arguments(params, self.pool_cls_kwargs)
-        sentinel_cls: Any = Sentinel  # valkey-py leaves Sentinel unannotated
-        return self.pool_cls(service, sentinel_cls(**manager), **kwargs)
+    sentinel_cls: ClassVar[Any] = Sentinel  # valkey-py leaves Sentinel unannotated
 
 
 def get_connection_factory(path: str | None = None, options: Mapping[str, Any] | None = None) -> Any:

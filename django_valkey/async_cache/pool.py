@@ -16,15 +16,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import AsyncGenerator, Hashable, Mapping
-from typing import Any
+from collections.abc import AsyncGenerator, Hashable
+from typing import Any, ClassVar
 
 from valkey.asyncio import Valkey as AsyncValkey
 from valkey.asyncio.connection import ConnectionPool as AsyncConnectionPool
 from valkey.asyncio.sentinel import Sentinel as AsyncSentinel
 
 from django_valkey._options import load_object
-from django_valkey._sentinel import pool_arguments, sentinel_nodes, sentinel_params
+from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey.async_cache.parser import default_async_parser
 from django_valkey.base_pool import BaseConnectionFactory
 
@@ -190,22 +190,10 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
         return cls
 
 
-class AsyncSentinelConnectionFactory(AsyncConnectionFactory):
+class AsyncSentinelConnectionFactory(SentinelFactoryMixin[AsyncValkey, AsyncConnectionPool], AsyncConnectionFactory):
     """The asyncio twin of ``SentinelConnectionFactory``: per-event-loop
     ``valkey.asyncio.sentinel.SentinelConnectionPool``s for ``valkey://<service>/<db>`` LOCATIONs,
     with ``OPTIONS["SENTINELS"]`` and ``OPTIONS["SENTINEL_KWARGS"]``."""
 
     path_pool_cls = "valkey.asyncio.sentinel.SentinelConnectionPool"
-
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        super().__init__(options)
-        self.sentinels: list[tuple[str, int]] = sentinel_nodes(options)
-
-    def make_connection_params(self, url: str | None) -> dict[str, Any]:
-        return sentinel_params(super().make_connection_params(url), self.sentinels, self.options)
-
-    def get_connection_pool(self, params: dict[str, Any]) -> Any:
-        """A pool for the service the URL names, with its own ``valkey.asyncio`` ``Sentinel``."""
-        service, manager, kwargs = pool_arguments(params, self.pool_cls_kwargs)
-        sentinel_cls: Any = AsyncSentinel  # valkey-py leaves Sentinel.__init__ unannotated
-        return self.pool_cls(service, sentinel_cls(**manager), **kwargs)
+    sentinel_cls: ClassVar[Any] = AsyncSentinel  # valkey-py leaves Sentinel.__init__ unannotated
