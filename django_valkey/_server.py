@@ -82,12 +82,21 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
     return arrange
 
 
-def _answers_ping(port: int) -> bool:
+def _answers_as(port: int, pid: int) -> bool:
+    """Whether the server answering on ``port`` is process ``pid``: another process may have
+    taken the port between ``free_port`` and our server's bind (ours then exits), and its server
+    would answer a plain PING just as well."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
             sock.settimeout(0.5)
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            sock.sendall(b"INFO server\r\n")
+            reply = b""
+            while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return False
+                reply += chunk
+            return f"\r\nprocess_id:{pid}\r\n".encode() in reply
     except OSError:
         return False
 
@@ -147,7 +156,7 @@ class ThrowawayServer:
             )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.process.poll() is None:
-                if _answers_ping(self.port):
+                if _answers_as(self.port, self.process.pid):
                     return self
                 time.sleep(0.02)
             self.stop()

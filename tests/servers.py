@@ -84,8 +84,10 @@ class ValkeyProcess:
                 return False
             try:
                 with self.client(socket_connect_timeout=0.2, socket_timeout=0.5) as conn:
-                    if conn.ping():
+                    # Ours, not another process's that took the port before our bind (ours exits).
+                    if int(conn.info("server")["process_id"]) == self.process.pid:
                         return True
+                    return False
             except valkey.exceptions.ConnectionError:
                 time.sleep(0.02)
             except valkey.exceptions.ResponseError:

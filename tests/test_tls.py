@@ -9,6 +9,7 @@ Sentinel and Cluster, and the ways to turn the check off.
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,6 +256,10 @@ def test_client_certificate(make_proxy: MakeProxy, make_tls_cache: MakeCache, ce
     without = make_tls_cache(proxy.port, ssl_ca_certs=certs.ca_file)
     with pytest.raises(ConnectionInterrupted):
         without.set("k", 1)
+    # The proxy's thread records the failed handshake; the client may see its error first.
+    deadline = time.monotonic() + 5
+    while not any("certificate" in str(error) for error in proxy.errors) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert any("certificate" in str(error) for error in proxy.errors), proxy.errors
     with_cert = make_tls_cache(
         proxy.port, ssl_ca_certs=certs.ca_file, ssl_certfile=certs.client_cert, ssl_keyfile=certs.client_key
