@@ -147,7 +147,9 @@ SIGNATURES = [
     ),
 ]
 
-# The sync twin of an async Protocol, written from it: (module, async class, extra names).
+# The sync twin of an async Protocol, written from it: (module, async class, extra names). Its
+# one-line members named in DROPPED are left out of the twin.
+DROPPED = {"AsyncCacheProtocol": frozenset({"aclose"})}
 REGIONS = [
     ("protocols.py", "AsyncRawPipeline", {"AsyncRawPipeline": "RawPipeline"}),
     (
@@ -156,6 +158,11 @@ REGIONS = [
         {"AsyncRawClient": "RawClient", "AsyncRawPipeline": "RawPipeline", "aclose": "close"},
     ),
     ("protocols.py", "AsyncCommandsProtocol", {"AsyncCommandsProtocol": "CommandsProtocol", "AsyncRawT_co": "RawT_co"}),
+    (
+        "protocols.py",
+        "AsyncCacheProtocol",
+        {"AsyncCacheProtocol": "CacheProtocol", "AsyncCommandsProtocol": "CommandsProtocol", "AsyncRawT_co": "RawT_co"},
+    ),
 ]
 
 _SECTION = re.compile(r"^    # -{10,} (.+)$")
@@ -250,7 +257,11 @@ def render_region(module: str, name: str, names: dict[str, str], text: str) -> s
     mapping = {**SYNC_NAMES, **names}
     words = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(mapping, key=len, reverse=True)) + r")\b")
     out: list[str] = []
+    dropped = DROPPED.get(name, frozenset())
     for line in _class_block(text.splitlines(keepends=True), name):
+        member = re.match(r"\s+(?:async )?def (\w+)\(.*: \.\.\.$", line)
+        if member is not None and member.group(1) in dropped:
+            continue
         line = _ASYNC_DEF.sub(r"\1def ", line)
         line = re.sub(r"\bawait ", "", line)
         out.append(words.sub(lambda match: mapping[match.group(0)], line))
