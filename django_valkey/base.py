@@ -17,8 +17,8 @@ from typing_extensions import TypeVar
 
 from django_valkey._async.cache_commands import AsyncCacheCommands
 from django_valkey._async.plain_cache_commands import AsyncPlainCacheCommands
-from django_valkey._guard import ErrorGuard
-from django_valkey._keys import KeyMaker
+from django_valkey._core.guard import ErrorGuard
+from django_valkey._core.keys import KeyMaker
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey._redact import safe_repr
 from django_valkey._sync.cache_commands import CacheCommands

@@ -2,7 +2,7 @@
 
 ``BaseClient`` holds what does not depend on sync or async: the servers, the key maker, the
 codec, the connection factory and replica routing. ``ClientCommands`` executes each operation's
-``Request`` (built once in ``django_valkey._commands``) on a sync raw client;
+``Request`` (built once in ``django_valkey._core.commands``) on a sync raw client;
 ``AsyncClientCommands`` does the same with ``await``.
 """
 
@@ -17,9 +17,9 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from django_valkey._async.client_commands import AsyncClientCommands
 from django_valkey._async.io import encode_off_loop
-from django_valkey._codec import Codec
-from django_valkey._commands import Commands
-from django_valkey._keys import KeyMaker
+from django_valkey._core.codec import Codec
+from django_valkey._core.commands import Commands
+from django_valkey._core.keys import KeyMaker
 from django_valkey._options import check_members, load_class, load_object, scan_itersize
 from django_valkey._redact import safe_repr
 from django_valkey._sync.client_commands import ClientCommands

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.core.cache.backends.base import CacheKeyWarning, default_key_func
 
-from django_valkey._commands import INCR_SHA
+from django_valkey._core.commands import INCR_SHA
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import ConnectionInterrupted, SerializerError
 from tests.api_modes import MODES, AnyCache, Api, build_cache

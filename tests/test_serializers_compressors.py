@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from django_valkey._codec import Codec
+from django_valkey._core.codec import Codec
 from django_valkey.compressors.identity import IdentityCompressor
 from django_valkey.exceptions import CompressorError
 from django_valkey.serializers.pickle import PickleSerializer

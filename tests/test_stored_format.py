@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_valkey._codec import ESCAPE, Codec, stored_int
+from django_valkey._core.codec import ESCAPE, Codec, stored_int
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.exceptions import SerializerError
 from django_valkey.serializers.pickle import PickleSerializer

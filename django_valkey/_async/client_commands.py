@@ -1,5 +1,5 @@
 """The client layer's operations, written once: each runs the ``Request`` that
-``django_valkey._commands`` builds for it. This module is the asyncio source;
+``django_valkey._core.commands`` builds for it. This module is the asyncio source;
 ``tools/unasync.py`` writes the sync ``ClientCommands`` from it (``django_valkey/_sync/``)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from valkey.exceptions import NoScriptError, ResponseError
 
 from django_valkey._async.io import LoopClients, encode_off_loop
-from django_valkey._commands import Commands, Request, as_eval, count_arg, lock_times, raise_clearer
-from django_valkey._guard import CONNECTION_ERRORS
-from django_valkey._keys import KeyMaker
+from django_valkey._core.commands import Commands, Request, as_eval, count_arg, lock_times, raise_clearer
+from django_valkey._core.guard import CONNECTION_ERRORS
+from django_valkey._core.keys import KeyMaker
 from django_valkey.exceptions import SerializerError
 from django_valkey.protocols import (
     AbsoluteTime,

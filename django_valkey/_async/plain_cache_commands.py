@@ -16,8 +16,8 @@ from typing import Any, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
-from django_valkey._commands import check_delta
-from django_valkey._guard import ErrorGuard
+from django_valkey._core.commands import check_delta
+from django_valkey._core.guard import ErrorGuard
 from django_valkey.protocols import AbsoluteTime, AsyncClientProtocol, AsyncLockProtocol, ExpiryTime, Timeout
 
 __all__ = ["AsyncPlainCacheCommands"]
@@ -27,7 +27,7 @@ _MISSING = object()
 
 class AsyncPlainCacheCommands:
     """Django's async cache API and the ``a``-prefixed extended API, each awaiting one call of
-    ``self.async_client`` inside ``self._guard`` (see ``django_valkey._guard``)."""
+    ``self.async_client`` inside ``self._guard`` (see ``django_valkey._core.guard``)."""
 
     _guard: ErrorGuard  # provided by BaseValkeyCache
 

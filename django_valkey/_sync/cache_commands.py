@@ -16,8 +16,8 @@ from typing import Any, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
-from django_valkey._commands import check_delta
-from django_valkey._guard import ErrorGuard
+from django_valkey._core.commands import check_delta
+from django_valkey._core.guard import ErrorGuard
 from django_valkey.protocols import AbsoluteTime, ClientProtocol, ExpiryTime, LockProtocol, Timeout
 
 __all__ = ["CacheCommands"]
@@ -27,7 +27,7 @@ _MISSING = object()
 
 class CacheCommands:
     """Django's async cache API and the ``a``-prefixed extended API, each awaiting one call of
-    ``self.client`` inside ``self._guard`` (see ``django_valkey._guard``)."""
+    ``self.client`` inside ``self._guard`` (see ``django_valkey._core.guard``)."""
 
     _guard: ErrorGuard  # provided by BaseValkeyCache
 

@@ -9,7 +9,7 @@ from valkey import Valkey
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import ReadOnlyError
 
-from django_valkey._commands import Request
+from django_valkey._core.commands import Request
 from django_valkey._sentinel import primary_and_replica
 from django_valkey.base_client import BaseClient, ClientCommands, split_servers
 from django_valkey.protocols import CacheContext

@@ -8,8 +8,8 @@ from typing import Any, ClassVar, TypeVar
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey import Valkey
 
-from django_valkey._commands import Request
-from django_valkey._grouping import Grouped, Move, ShardRouter
+from django_valkey._core.commands import Request
+from django_valkey._core.grouping import Grouped, Move, ShardRouter
 from django_valkey.base_client import BaseClient, ClientCommands
 from django_valkey.hash_ring import HashRing
 from django_valkey.protocols import CacheContext, RawClient, Timeout

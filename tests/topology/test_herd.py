@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from django_valkey._herd import HEADER_LENGTH, MAGIC
+from django_valkey._core.herd import HEADER_LENGTH, MAGIC
 from django_valkey.cache import ValkeyCache
 from tests.helpers import cache_params
 from tests.servers import ValkeyProcess

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from django_valkey._commands import Request
-from django_valkey._grouping import Grouped, gather, group_keys, routing_keys
-from django_valkey._herd import HEADER_LENGTH, MAGIC, pack, unpack
+from django_valkey._core.commands import Request
+from django_valkey._core.grouping import Grouped, gather, group_keys, routing_keys
+from django_valkey._core.herd import HEADER_LENGTH, MAGIC, pack, unpack
 from django_valkey._sentinel import SentinelURL, primary_and_replica, sentinel_kwargs
 from django_valkey.cluster_cache.pool import startup_nodes
 from django_valkey.cluster_cache.slots import slot_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django_valkey._herd import HerdCommands, Stale, herd_timeout
+from django_valkey._core.herd import HerdCommands, Stale, herd_timeout
 from django_valkey.async_cache.client.default import AsyncDefaultClient
 from django_valkey.protocols import CacheContext
 

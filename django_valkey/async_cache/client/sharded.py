@@ -8,8 +8,8 @@ from typing import Any, ClassVar, TypeVar, cast
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.asyncio import Valkey as AsyncValkey
 
-from django_valkey._commands import Request
-from django_valkey._grouping import Grouped, Move, ShardRouter
+from django_valkey._core.commands import Request
+from django_valkey._core.grouping import Grouped, Move, ShardRouter
 from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop
 from django_valkey.exceptions import SerializerError
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout

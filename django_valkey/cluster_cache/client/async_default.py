@@ -8,8 +8,8 @@ from typing import Any, ClassVar, cast
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 
-from django_valkey._commands import Request
-from django_valkey._grouping import GroupedCommands, Move, gather
+from django_valkey._core.commands import Request
+from django_valkey._core.grouping import GroupedCommands, Move, gather
 from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop, split_servers
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.exceptions import SerializerError

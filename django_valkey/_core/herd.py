@@ -22,9 +22,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from django_valkey._codec import Codec
-from django_valkey._commands import Args, Commands, Request, script_sha, set_all
-from django_valkey._keys import KeyMaker
+from django_valkey._core.codec import Codec
+from django_valkey._core.commands import Args, Commands, Request, script_sha, set_all
+from django_valkey._core.keys import KeyMaker
 
 __all__ = ["HEADER_LENGTH", "MAGIC", "HerdCommands", "Stale", "herd_timeout", "pack", "unpack"]
 

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_valkey._commands import Args, Commands, Request, as_eval
+from django_valkey._core.commands import Args, Commands, Request, as_eval
 from django_valkey._redact import safe_repr
 from django_valkey.hash_ring import HashRing
 from django_valkey.util import CacheKey

@@ -15,9 +15,9 @@ from typing import Any, Generic, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
-from django_valkey._codec import Codec
-from django_valkey._guard import is_refusal
-from django_valkey._keys import KeyMaker
+from django_valkey._core.codec import Codec
+from django_valkey._core.guard import is_refusal
+from django_valkey._core.keys import KeyMaker
 from django_valkey.exceptions import WriteRefused
 from django_valkey.protocols import AbsoluteTime, ExpiryTime
 
