@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import Any, ClassVar
 
 from django_valkey._extras import require
 from django_valkey.serializers.base import BaseSerializer
@@ -15,31 +16,31 @@ import msgspec  # noqa: E402
 __all__ = ["MsgSpecJsonSerializer", "MsgSpecMsgPackSerializer"]
 
 
-class MsgSpecJsonSerializer(BaseSerializer):
+class _MsgSpecSerializer(BaseSerializer):
+    """A msgspec format's reusable Encoder and Decoder (``FORMAT``: ``msgspec.json`` or
+    ``msgspec.msgpack``), built once per serializer."""
+
+    FORMAT: ClassVar[ModuleType]
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self._encode: Callable[[Any], bytes] = self.FORMAT.Encoder().encode
+        self._decode: Callable[[bytes], Any] = self.FORMAT.Decoder().decode
+
+    def dumps(self, value: Any) -> bytes:
+        return self._encode(value)
+
+    def loads(self, value: bytes) -> Any:
+        return self._decode(value)
+
+
+class MsgSpecJsonSerializer(_MsgSpecSerializer):
     """JSON through msgspec: faster than the standard library's."""
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self._encode = msgspec.json.Encoder().encode
-        self._decode = msgspec.json.Decoder().decode
-
-    def dumps(self, value: Any) -> bytes:
-        return self._encode(value)
-
-    def loads(self, value: bytes) -> Any:
-        return self._decode(value)
+    FORMAT: ClassVar[ModuleType] = msgspec.json
 
 
-class MsgSpecMsgPackSerializer(BaseSerializer):
+class MsgSpecMsgPackSerializer(_MsgSpecSerializer):
     """MessagePack through msgspec."""
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self._encode = msgspec.msgpack.Encoder().encode
-        self._decode = msgspec.msgpack.Decoder().decode
-
-    def dumps(self, value: Any) -> bytes:
-        return self._encode(value)
-
-    def loads(self, value: bytes) -> Any:
-        return self._decode(value)
+    FORMAT: ClassVar[ModuleType] = msgspec.msgpack
