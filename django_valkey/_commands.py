@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -18,7 +19,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django_valkey._codec import Codec
 from django_valkey._guard import is_refusal
 from django_valkey._keys import KeyMaker
-from django_valkey.exceptions import WriteRefused
+from django_valkey.exceptions import SerializerError, WriteRefused
 from django_valkey.protocols import AbsoluteTime, ExpiryTime
 
 __all__ = ["Commands", "Request", "key_list", "set_all", "short_repr"]
@@ -318,6 +319,69 @@ def check_delta(delta: object) -> int:
     return delta
 
 
+def wrong_type(
+    key: str, kind: str, also: Callable[[Exception], Exception | None] | None = None
+) -> Callable[[Exception], Exception | None]:
+    """``on_error`` turning the server's WRONGTYPE reply into a TypeError naming ``key`` (the user's
+    key) and the ``kind`` of value the command needs; other errors go to ``also``, if given."""
+
+    def on_error(exc: Exception) -> Exception | None:
+        if "WRONGTYPE" in str(exc):
+            return TypeError(f"{key!r} holds another type of value, not a {kind}")
+        return also(exc) if also is not None else None
+
+    return on_error
+
+
+def _field_not(number: str, name: str, field: object) -> Callable[[Exception], Exception | None]:
+    def on_error(exc: Exception) -> Exception | None:
+        if f"not {number}" in str(exc):
+            return TypeError(f"cannot increment field {field!r} of {name!r}: its value is not {number}")
+        if "overflow" in str(exc):
+            return ValueError(f"incrementing field {field!r} of {name!r} would overflow")
+        return None
+
+    return on_error
+
+
+def float_arg(number: object, what: str) -> float:
+    """A finite ``int`` or ``float`` (not a bool) as a float, for a score or an increment."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise TypeError(f"{what} must be a number, got {number!r}")
+    try:
+        value = float(number)
+    except OverflowError:
+        raise ValueError(f"{what} is out of range: {short_repr(number)}") from None
+    if value != value:
+        raise ValueError(f"{what} must not be NaN")
+    return value
+
+
+def _field_ttl(reply: Any) -> int | None:
+    """One HTTL/HPTTL answer: -1 (no expiry) is None, -2 (no field) is 0."""
+    return _ttl(reply)
+
+
+def _applied(reply: Iterable[Any]) -> list[bool]:
+    """HEXPIRE / HPERSIST answers: 1 (or 2: deleted by a past expiry) is True; 0, -1, -2 False."""
+    return [int(code) > 0 for code in reply]
+
+
+def _pairs(reply: Mapping[Any, Any] | Sequence[Any]) -> Iterable[tuple[Any, Any]]:
+    """The (field, value) pairs of a hash reply: a dict, or a flat list (RESP2 without a callback)."""
+    if isinstance(reply, Mapping):
+        return reply.items()
+    return zip(reply[::2], reply[1::2])
+
+
+# What HINCRBYFLOAT stores: a number as text, which no serializer wrote (see Commands._field_decoder).
+_FLOAT_TEXT = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _text(item: bytes | str) -> str:
+    return item.decode() if isinstance(item, bytes) else item
+
+
 class Commands:
     """Builds the ``Request`` of every cache operation from user keys and values."""
 
@@ -574,23 +638,146 @@ class Commands:
 
     # ---------------------------------------------------------------- hashes
 
-    def hset(self, name: str, key: str, value: Any, version: int | None) -> Request[int]:
-        made = self.keys.make_key(name, version)
-        return Request(("HSET", made, field_arg(key), self.codec.encode(value)), _int, write=True)
+    def _hash(self, name: str, version: int | None) -> str:
+        return self.keys.make_key(name, version)
+
+    def _field_decoder(self, made: str) -> Callable[[bytes], Any]:
+        """Decode a hash value; a number HINCRBYFLOAT left as text comes back as a float."""
+        decode = self.codec.decode
+
+        def decode_field(raw: bytes) -> Any:
+            try:
+                return decode(raw, made)
+            except SerializerError:
+                if _FLOAT_TEXT.fullmatch(raw):
+                    return float(raw)
+                raise
+
+        return decode_field
+
+    def _fields(self, fields: Iterable[Any]) -> list[Any]:
+        return [field_arg(field) for field in fields]
+
+    def hset(
+        self, name: str, key: str | None, value: Any, version: int | None, mapping: Mapping[str, Any] | None = None
+    ) -> Request[int]:
+        """HSET of ``key`` = ``value`` and/or every item of ``mapping``: the number of new fields."""
+        made = self._hash(name, version)
+        encode = self.codec.encode
+        args: list[Any] = ["HSET", made]
+        if key is not None:
+            args += (field_arg(key), encode(value))
+        elif mapping is None:
+            raise TypeError("hset needs a field and a value, or a mapping")
+        if mapping is not None:
+            for field, item in mapping.items():
+                args += (field_arg(field), encode(item))
+        if len(args) == 2:
+            return Request(None, _zero)
+        return Request(tuple(args), _int, write=True, on_error=wrong_type(name, "hash"))
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None) -> Request[bool]:
+        args = ("HSETNX", self._hash(name, version), field_arg(key), self.codec.encode(value))
+        return Request(args, _bool, write=True, on_error=wrong_type(name, "hash"))
 
     def hget(self, name: str, key: str, default: Any, version: int | None) -> Request[Any]:
-        made = self.keys.make_key(name, version)
-        decode = self.codec.decode
-        return Request(("HGET", made, field_arg(key)), lambda raw: default if raw is None else decode(raw, made))
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+        return Request(
+            ("HGET", made, field_arg(key)),
+            lambda raw: default if raw is None else decode(raw),
+            on_error=wrong_type(name, "hash"),
+        )
+
+    def hmget(self, name: str, keys: tuple[str, ...], version: int | None) -> Request[list[Any]]:
+        if not keys:
+            return Request(None, lambda _: [])
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+        return Request(
+            ("HMGET", made, *self._fields(keys)),
+            lambda reply: [None if raw is None else decode(raw) for raw in reply],
+            on_error=wrong_type(name, "hash"),
+        )
+
+    def hgetall(self, name: str, version: int | None) -> Request[dict[str, Any]]:
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+
+        def parse(reply: Mapping[bytes, bytes] | list[bytes]) -> dict[str, Any]:
+            return {_text(field): decode(raw) for field, raw in _pairs(reply)}
+
+        return Request(("HGETALL", made), parse, on_error=wrong_type(name, "hash"))
+
+    def hvals(self, name: str, version: int | None) -> Request[list[Any]]:
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+        return Request(("HVALS", made), lambda reply: [decode(raw) for raw in reply], on_error=wrong_type(name, "hash"))
 
     def hdel(self, name: str, key: str, version: int | None) -> Request[int]:
-        return Request(("HDEL", self.keys.make_key(name, version), field_arg(key)), _int, write=True)
+        return Request(
+            ("HDEL", self._hash(name, version), field_arg(key)), _int, write=True, on_error=wrong_type(name, "hash")
+        )
 
     def hlen(self, name: str, version: int | None) -> Request[int]:
-        return Request(("HLEN", self.keys.make_key(name, version)), _int)
+        return Request(("HLEN", self._hash(name, version)), _int, on_error=wrong_type(name, "hash"))
 
     def hkeys(self, name: str, version: int | None) -> Request[list[str]]:
-        return Request(("HKEYS", self.keys.make_key(name, version)), _text_list)
+        return Request(("HKEYS", self._hash(name, version)), _text_list, on_error=wrong_type(name, "hash"))
 
     def hexists(self, name: str, key: str, version: int | None) -> Request[bool]:
-        return Request(("HEXISTS", self.keys.make_key(name, version), field_arg(key)), _bool)
+        args = ("HEXISTS", self._hash(name, version), field_arg(key))
+        return Request(args, _bool, on_error=wrong_type(name, "hash"))
+
+    def hstrlen(self, name: str, key: str, version: int | None) -> Request[int]:
+        args = ("HSTRLEN", self._hash(name, version), field_arg(key))
+        return Request(args, _int, on_error=wrong_type(name, "hash"))
+
+    def hincrby(self, name: str, key: str, amount: int, version: int | None) -> Request[int]:
+        args = ("HINCRBY", self._hash(name, version), field_arg(key), count_arg(amount, "amount"))
+        return Request(args, _int, write=True, on_error=wrong_type(name, "hash", _field_not("an integer", name, key)))
+
+    def hincrbyfloat(self, name: str, key: str, amount: float, version: int | None) -> Request[float]:
+        args = ("HINCRBYFLOAT", self._hash(name, version), field_arg(key), float_arg(amount, "amount"))
+        return Request(args, float, write=True, on_error=wrong_type(name, "hash", _field_not("a float", name, key)))
+
+    def hscan_page(
+        self, name: str, cursor: int, match: str | None, count: int, version: int | None
+    ) -> Request[tuple[int, list[tuple[str, Any]]]]:
+        made = self._hash(name, version)
+        args: Args = ("HSCAN", made, count_arg(cursor, "cursor"), "COUNT", count_arg(count))
+        if match is not None:
+            args += ("MATCH", match)
+        decode = self._field_decoder(made)
+
+        def parse(reply: Any) -> tuple[int, list[tuple[str, Any]]]:
+            return int(reply[0]), [(_text(field), decode(raw)) for field, raw in _pairs(reply[1])]
+
+        # Pages of one scan must come from one server: always the primary.
+        return Request(args, parse, write=True, on_error=wrong_type(name, "hash"))
+
+    # Field expiry (Valkey 9): one answer per field, in the order given.
+
+    def _field_expiry(self, command: str, name: str, fields: tuple[str, ...], *before: Any) -> Args:
+        if not fields:
+            raise ValueError(f"{command.lower()} needs at least one field")
+        return (command, name, *before, "FIELDS", len(fields), *self._fields(fields))
+
+    def hexpire(
+        self, name: str, timeout: ExpiryTime, fields: tuple[str, ...], version: int | None, ms: bool = False
+    ) -> Request[list[bool]]:
+        """HPEXPIRE: a TTL for each field (``ms``: ``timeout`` is in milliseconds)."""
+        duration = _ms_as_given(timeout) if ms else seconds_to_ms(timeout)
+        args = self._field_expiry("HPEXPIRE", self._hash(name, version), fields, duration)
+        return Request(args, _applied, write=True, on_error=wrong_type(name, "hash"))
+
+    def httl(
+        self, name: str, fields: tuple[str, ...], version: int | None, ms: bool = False
+    ) -> Request[list[int | None]]:
+        """HTTL / HPTTL: per field, the time left, ``None`` if it never expires, ``0`` if missing."""
+        args = self._field_expiry("HPTTL" if ms else "HTTL", self._hash(name, version), fields)
+        return Request(args, lambda reply: [_field_ttl(code) for code in reply], on_error=wrong_type(name, "hash"))
+
+    def hpersist(self, name: str, fields: tuple[str, ...], version: int | None) -> Request[list[bool]]:
+        args = self._field_expiry("HPERSIST", self._hash(name, version), fields)
+        return Request(args, _applied, write=True, on_error=wrong_type(name, "hash"))

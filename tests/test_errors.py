@@ -69,6 +69,18 @@ CALLS: list[tuple[str, Call, Any]] = [
     ("hset", lambda c: c.hset("h", "f", 1), 0),
     ("hget", lambda c: c.hget("h", "f", "dflt"), "dflt"),
     ("hlen", lambda c: c.hlen("h"), 0),
+    ("hset mapping", lambda c: c.hset("h", mapping={"f": 1}), 0),
+    ("hsetnx", lambda c: c.hsetnx("h", "f", 1), False),
+    ("hmget", lambda c: c.hmget("h", "a", "b"), [None, None]),
+    ("hgetall", lambda c: c.hgetall("h"), {}),
+    ("hvals", lambda c: c.hvals("h"), []),
+    ("hincrby", lambda c: c.hincrby("h", "f"), 0),
+    ("hincrbyfloat", lambda c: c.hincrbyfloat("h", "f"), 0.0),
+    ("hscan", lambda c: c.hscan("h"), {}),
+    ("hscan_iter", lambda c: list(c.hscan_iter("h")), []),
+    ("hexpire", lambda c: c.hexpire("h", 5, "a", "b"), [False, False]),
+    ("httl", lambda c: c.httl("h", "a"), [0]),
+    ("hpersist", lambda c: c.hpersist("h", "a"), [False]),
 ]
 IDS = [name for name, _, _ in CALLS]
 

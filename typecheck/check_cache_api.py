@@ -118,6 +118,21 @@ def hash_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
     assert_type(cache.hlen("h"), int)
     assert_type(cache.hkeys("h"), list[str])
     assert_type(cache.hexists("h", "f"), bool)
+    assert_type(cache.hset("h", mapping={"f": 1}), int)
+    assert_type(cache.hsetnx("h", "f", 1), bool)
+    assert_type(cache.hmget("h", "f", "g"), list[Any])
+    assert_type(cache.hgetall("h"), dict[str, Any])
+    assert_type(cache.hvals("h"), list[Any])
+    assert_type(cache.hstrlen("h", "f"), int)
+    assert_type(cache.hincrby("h", "f", 2), int)
+    assert_type(cache.hincrbyfloat("h", "f", 0.5), float)
+    assert_type(cache.hscan("h", match="f*"), dict[str, Any])
+    assert_type(cache.hexpire("h", 10, "f", "g"), list[bool])
+    assert_type(cache.hpexpire("h", timedelta(seconds=1), "f"), list[bool])
+    assert_type(cache.httl("h", "f"), list[int | None])
+    assert_type(cache.hpttl("h", "f"), list[int | None])
+    assert_type(cache.hpersist("h", "f"), list[bool])
+    assert_type(cache.hscan_iter("h", count=100), Iterator[tuple[str, Any]])
 
 
 def raw_client_completes(conn: Valkey) -> None:

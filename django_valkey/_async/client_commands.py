@@ -356,11 +356,31 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
 
     # ---------------------------------------------------------------- hashes
 
-    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
-        return await self._run(self._cmd.hset(name, key, value, version))
+    async def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        return await self._run(self._cmd.hset(name, key, value, version, mapping))
+
+    async def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.hsetnx(name, key, value, version))
 
     async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         return await self._run(self._cmd.hget(name, key, default, version))
+
+    async def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        return await self._run(self._cmd.hmget(name, keys, version))
+
+    async def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        return await self._run(self._cmd.hgetall(name, version))
+
+    async def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        return await self._run(self._cmd.hvals(name, version))
 
     async def hdel(self, name: str, key: str, version: int | None = None) -> int:
         return await self._run(self._cmd.hdel(name, key, version))
@@ -373,3 +393,44 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
 
     async def hexists(self, name: str, key: str, version: int | None = None) -> bool:
         return await self._run(self._cmd.hexists(name, key, version))
+
+    async def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.hstrlen(name, key, version))
+
+    async def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.hincrby(name, key, amount, version))
+
+    async def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        return await self._run(self._cmd.hincrbyfloat(name, key, amount, version))
+
+    async def hscan(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> dict[str, Any]:
+        """Every field of the hash, fetched with HSCAN (``match`` filters the field names)."""
+        return {field: value async for field, value in self.hscan_iter(name, match, count, version)}
+
+    async def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        cursor = 0
+        while True:
+            cursor, pairs = await self._run(self._cmd.hscan_page(name, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return
+
+    async def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.hexpire(name, timeout, fields, version))
+
+    async def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.hexpire(name, timeout, fields, version, ms=True))
+
+    async def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return await self._run(self._cmd.httl(name, fields, version))
+
+    async def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return await self._run(self._cmd.httl(name, fields, version, ms=True))
+
+    async def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.hpersist(name, fields, version))

@@ -337,15 +337,44 @@ class AsyncPlainCacheCommands:
 
     # ---------------------------------------------------------------- hashes
 
-    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+    async def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Set field ``key`` to ``value`` and/or every item of ``mapping``; the number of new fields."""
         with self._guard:
-            return await self.async_client.hset(name, key, value, version)
+            return await self.async_client.hset(name, key, value, version, mapping=mapping)
         return 0
+
+    async def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.hsetnx(name, key, value, version)
+        return False
 
     async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         with self._guard:
             return await self.async_client.hget(name, key, default, version)
         return default
+
+    async def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return await self.async_client.hmget(name, *keys, version=version)
+        return [None] * len(keys)
+
+    async def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return await self.async_client.hgetall(name, version)
+        return {}
+
+    async def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return await self.async_client.hvals(name, version)
+        return []
 
     async def hdel(self, name: str, key: str, version: int | None = None) -> int:
         with self._guard:
@@ -366,3 +395,62 @@ class AsyncPlainCacheCommands:
         with self._guard:
             return await self.async_client.hexists(name, key, version)
         return False
+
+    async def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hstrlen(name, key, version)
+        return 0
+
+    async def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        """Add ``amount`` to an integer field (created at 0); the new value."""
+        with self._guard:
+            return await self.async_client.hincrby(name, key, amount, version)
+        return 0
+
+    async def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        """Add ``amount`` to a number field (created at 0); the new value."""
+        with self._guard:
+            return await self.async_client.hincrbyfloat(name, key, amount, version)
+        return 0.0
+
+    async def hscan(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> dict[str, Any]:
+        with self._guard:
+            return await self.async_client.hscan(name, match, count, version)
+        return {}
+
+    async def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        with self._guard:
+            async for pair in self.async_client.hscan_iter(name, match, count, version):
+                yield pair
+
+    async def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        """A TTL in seconds (or a timedelta) for each field; per field, whether it exists."""
+        with self._guard:
+            return await self.async_client.hexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    async def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return await self.async_client.hpexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    async def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        """Per field: seconds left, ``None`` if it never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.httl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    async def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        with self._guard:
+            return await self.async_client.hpttl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    async def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        """Remove each field's TTL; per field, whether it had one."""
+        with self._guard:
+            return await self.async_client.hpersist(name, *fields, version=version)
+        return [False] * len(fields)

@@ -333,15 +333,44 @@ class CacheCommands:
 
     # ---------------------------------------------------------------- hashes
 
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+    def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Set field ``key`` to ``value`` and/or every item of ``mapping``; the number of new fields."""
         with self._guard:
-            return self.client.hset(name, key, value, version)
+            return self.client.hset(name, key, value, version, mapping=mapping)
         return 0
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.hsetnx(name, key, value, version)
+        return False
 
     def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         with self._guard:
             return self.client.hget(name, key, default, version)
         return default
+
+    def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return self.client.hmget(name, *keys, version=version)
+        return [None] * len(keys)
+
+    def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return self.client.hgetall(name, version)
+        return {}
+
+    def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return self.client.hvals(name, version)
+        return []
 
     def hdel(self, name: str, key: str, version: int | None = None) -> int:
         with self._guard:
@@ -362,3 +391,60 @@ class CacheCommands:
         with self._guard:
             return self.client.hexists(name, key, version)
         return False
+
+    def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.hstrlen(name, key, version)
+        return 0
+
+    def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        """Add ``amount`` to an integer field (created at 0); the new value."""
+        with self._guard:
+            return self.client.hincrby(name, key, amount, version)
+        return 0
+
+    def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        """Add ``amount`` to a number field (created at 0); the new value."""
+        with self._guard:
+            return self.client.hincrbyfloat(name, key, amount, version)
+        return 0.0
+
+    def hscan(self, name: str, match: str | None = None, count: int = 10, version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return self.client.hscan(name, match, count, version)
+        return {}
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        with self._guard:
+            for pair in self.client.hscan_iter(name, match, count, version):
+                yield pair
+
+    def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        """A TTL in seconds (or a timedelta) for each field; per field, whether it exists."""
+        with self._guard:
+            return self.client.hexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return self.client.hpexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        """Per field: seconds left, ``None`` if it never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return self.client.httl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        with self._guard:
+            return self.client.hpttl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        """Remove each field's TTL; per field, whether it had one."""
+        with self._guard:
+            return self.client.hpersist(name, *fields, version=version)
+        return [False] * len(fields)

@@ -356,11 +356,31 @@ class ClientCommands(ProcessClients, Generic[Backend]):
 
     # ---------------------------------------------------------------- hashes
 
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
-        return self._run(self._cmd.hset(name, key, value, version))
+    def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        return self._run(self._cmd.hset(name, key, value, version, mapping))
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        return self._run(self._cmd.hsetnx(name, key, value, version))
 
     def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         return self._run(self._cmd.hget(name, key, default, version))
+
+    def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        return self._run(self._cmd.hmget(name, keys, version))
+
+    def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        return self._run(self._cmd.hgetall(name, version))
+
+    def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        return self._run(self._cmd.hvals(name, version))
 
     def hdel(self, name: str, key: str, version: int | None = None) -> int:
         return self._run(self._cmd.hdel(name, key, version))
@@ -373,3 +393,42 @@ class ClientCommands(ProcessClients, Generic[Backend]):
 
     def hexists(self, name: str, key: str, version: int | None = None) -> bool:
         return self._run(self._cmd.hexists(name, key, version))
+
+    def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        return self._run(self._cmd.hstrlen(name, key, version))
+
+    def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        return self._run(self._cmd.hincrby(name, key, amount, version))
+
+    def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        return self._run(self._cmd.hincrbyfloat(name, key, amount, version))
+
+    def hscan(self, name: str, match: str | None = None, count: int = 10, version: int | None = None) -> dict[str, Any]:
+        """Every field of the hash, fetched with HSCAN (``match`` filters the field names)."""
+        return {field: value for field, value in self.hscan_iter(name, match, count, version)}
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        cursor = 0
+        while True:
+            cursor, pairs = self._run(self._cmd.hscan_page(name, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return
+
+    def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return self._run(self._cmd.hexpire(name, timeout, fields, version))
+
+    def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return self._run(self._cmd.hexpire(name, timeout, fields, version, ms=True))
+
+    def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return self._run(self._cmd.httl(name, fields, version))
+
+    def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return self._run(self._cmd.httl(name, fields, version, ms=True))
+
+    def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        return self._run(self._cmd.hpersist(name, fields, version))

@@ -127,6 +127,19 @@ def test_single_key_api(shard_cache: ValkeyCache) -> None:
         assert shard_cache.has_key("lk")
 
 
+def test_hashes_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    names = [f"h{i}" for i in range(12)]
+    for name in names:
+        assert shard_cache.hset(name, mapping={"a": 1, "b": [name]}) == 2
+        assert shard_cache.hincrby(name, "a", 2) == 3
+        assert shard_cache.hexpire(name, 100, "b") == [True]
+    assert all(count > 0 for count in _per_server(shard_servers))  # the hashes really are spread
+    for name in names:
+        assert shard_cache.hgetall(name) == {"a": 3, "b": [name]}
+        assert shard_cache.hscan(name, count=1) == {"a": 3, "b": [name]}
+        assert shard_cache.httl(name, "a") == [None]
+
+
 def test_incr_version_moves_across_servers(shard_cache: ValkeyCache) -> None:
     client = _client(shard_cache)
     # Find keys whose version 1 and version 2 live on different servers, and one that stays.

@@ -253,9 +253,75 @@ class CountingClient:
         self.calls["sscan_iter"] += 1
         return self._inner.sscan_iter(key, match, count, version)
 
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+    def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
         self.calls["hset"] += 1
-        return self._inner.hset(name, key, value, version)
+        return self._inner.hset(name, key, value, version, mapping=mapping)
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        self.calls["hsetnx"] += 1
+        return self._inner.hsetnx(name, key, value, version)
+
+    def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        self.calls["hmget"] += 1
+        return self._inner.hmget(name, *keys, version=version)
+
+    def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        self.calls["hgetall"] += 1
+        return self._inner.hgetall(name, version)
+
+    def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        self.calls["hvals"] += 1
+        return self._inner.hvals(name, version)
+
+    def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        self.calls["hstrlen"] += 1
+        return self._inner.hstrlen(name, key, version)
+
+    def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        self.calls["hincrby"] += 1
+        return self._inner.hincrby(name, key, amount, version)
+
+    def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        self.calls["hincrbyfloat"] += 1
+        return self._inner.hincrbyfloat(name, key, amount, version)
+
+    def hscan(self, name: str, match: str | None = None, count: int = 10, version: int | None = None) -> dict[str, Any]:
+        self.calls["hscan"] += 1
+        return self._inner.hscan(name, match, count, version)
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        self.calls["hscan_iter"] += 1
+        return self._inner.hscan_iter(name, match, count, version)
+
+    def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        self.calls["hexpire"] += 1
+        return self._inner.hexpire(name, timeout, *fields, version=version)
+
+    def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        self.calls["hpexpire"] += 1
+        return self._inner.hpexpire(name, timeout, *fields, version=version)
+
+    def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        self.calls["httl"] += 1
+        return self._inner.httl(name, *fields, version=version)
+
+    def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        self.calls["hpttl"] += 1
+        return self._inner.hpttl(name, *fields, version=version)
+
+    def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        self.calls["hpersist"] += 1
+        return self._inner.hpersist(name, *fields, version=version)
 
     def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         self.calls["hget"] += 1
