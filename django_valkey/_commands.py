@@ -320,14 +320,15 @@ def check_delta(delta: object) -> int:
 
 
 def wrong_type(
-    key: str, kind: str, also: Callable[[Exception], Exception | None] | None = None
+    key: str | Sequence[str], kind: str, also: Callable[[Exception], Exception | None] | None = None
 ) -> Callable[[Exception], Exception | None]:
     """``on_error`` turning the server's WRONGTYPE reply into a TypeError naming ``key`` (the user's
-    key) and the ``kind`` of value the command needs; other errors go to ``also``, if given."""
+    key, or keys) and the ``kind`` of value the command needs; other errors go to ``also``, if given."""
 
     def on_error(exc: Exception) -> Exception | None:
         if "WRONGTYPE" in str(exc):
-            return TypeError(f"{key!r} holds another type of value, not a {kind}")
+            named = repr(key) if isinstance(key, str) else f"one of {key_list(key)}"
+            return TypeError(f"{named} holds another type of value, not a {kind}")
         return also(exc) if also is not None else None
 
     return on_error
@@ -378,6 +379,28 @@ def _pairs(reply: Mapping[Any, Any] | Sequence[Any]) -> Iterable[tuple[Any, Any]
 _FLOAT_TEXT = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
+_ENDS = ("LEFT", "RIGHT")
+
+
+def _end(end: object, what: str) -> str:
+    """``"LEFT"`` or ``"RIGHT"`` (any case), for LMOVE / BLMOVE."""
+    if isinstance(end, str) and end.upper() in _ENDS:
+        return end.upper()
+    raise ValueError(f"{what} must be 'LEFT' or 'RIGHT', got {end!r}")
+
+
+def _list_errors(key: str, index: int | None = None) -> Callable[[Exception], Exception | None]:
+    def also(exc: Exception) -> Exception | None:
+        text = str(exc).lower()
+        if "no such key" in text:
+            return ValueError(f"Key {key!r} not found.")
+        if "out of range" in text:
+            return IndexError(f"index {index} is out of range for the list {key!r}")
+        return None
+
+    return wrong_type(key, "list", also)
+
+
 def _text(item: bytes | str) -> str:
     return item.decode() if isinstance(item, bytes) else item
 
@@ -385,12 +408,14 @@ def _text(item: bytes | str) -> str:
 class Commands:
     """Builds the ``Request`` of every cache operation from user keys and values."""
 
-    __slots__ = ("keys", "codec", "default_timeout")
+    __slots__ = ("keys", "codec", "default_timeout", "socket_timeout")
 
     def __init__(self, keys: KeyMaker, codec: Codec, default_timeout: float | None) -> None:
         self.keys = keys
         self.codec = codec
         self.default_timeout = default_timeout
+        self.socket_timeout: float | None = None
+        """Seconds a reply may take (``None``: no limit); a blocking pop must time out before."""
 
     def timeout_ms(self, timeout: object) -> int | None:
         """Milliseconds to keep a value: ``None`` forever, ``<= 0`` expire at once."""
@@ -781,3 +806,116 @@ class Commands:
     def hpersist(self, name: str, fields: tuple[str, ...], version: int | None) -> Request[list[bool]]:
         args = self._field_expiry("HPERSIST", self._hash(name, version), fields)
         return Request(args, _applied, write=True, on_error=wrong_type(name, "hash"))
+
+    # ---------------------------------------------------------------- lists
+
+    def _list_decoder(self, made: str) -> Callable[[bytes | None], Any]:
+        decode = self.codec.decode
+        return lambda raw: None if raw is None else decode(raw, made)
+
+    def _list_values(self, made: str) -> Callable[[list[bytes] | None], list[Any]]:
+        decode = self.codec.decode
+        return lambda reply: [] if reply is None else [decode(raw, made) for raw in reply]
+
+    def push(self, command: str, key: str, values: tuple[Any, ...], version: int | None) -> Request[int]:
+        """LPUSH / RPUSH: the length of the list after the push (LLEN when there is nothing to push)."""
+        made = self.keys.make_key(key, version)
+        if not values:
+            return Request(("LLEN", made), _int, on_error=wrong_type(key, "list"))
+        args = (command, made, *self.codec.encode_many(list(values)))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "list"))
+
+    def pop(self, command: str, key: str, count: int | None, version: int | None) -> Request[Any]:
+        """LPOP / RPOP: one value (or ``None``), or with ``count`` a list of up to ``count``."""
+        made = self.keys.make_key(key, version)
+        if count is None:
+            return Request((command, made), self._list_decoder(made), write=True, on_error=wrong_type(key, "list"))
+        args = (command, made, count_arg(count))
+        return Request(args, self._list_values(made), write=True, on_error=wrong_type(key, "list"))
+
+    def lrange(self, key: str, start: int, end: int, version: int | None) -> Request[list[Any]]:
+        made = self.keys.make_key(key, version)
+        args = ("LRANGE", made, count_arg(start, "start"), count_arg(end, "end"))
+        return Request(args, self._list_values(made), on_error=wrong_type(key, "list"))
+
+    def llen(self, key: str, version: int | None) -> Request[int]:
+        return Request(("LLEN", self.keys.make_key(key, version)), _int, on_error=wrong_type(key, "list"))
+
+    def lindex(self, key: str, index: int, version: int | None) -> Request[Any]:
+        made = self.keys.make_key(key, version)
+        args = ("LINDEX", made, count_arg(index, "index"))
+        return Request(args, self._list_decoder(made), on_error=wrong_type(key, "list"))
+
+    def lset(self, key: str, index: int, value: Any, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        args = ("LSET", made, count_arg(index, "index"), self.codec.encode(value))
+        return Request(args, _true, write=True, on_error=_list_errors(key, index))
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None) -> Request[int]:
+        made = self.keys.make_key(key, version)
+        args = ("LREM", made, count_arg(count), self.codec.encode(value))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "list"))
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        args = ("LTRIM", made, count_arg(start, "start"), count_arg(end, "end"))
+        return Request(args, _true, write=True, on_error=wrong_type(key, "list"))
+
+    def linsert(self, key: str, where: object, pivot: Any, value: Any, version: int | None) -> Request[int]:
+        if not isinstance(where, str) or where.upper() not in ("BEFORE", "AFTER"):
+            raise ValueError(f"where must be 'BEFORE' or 'AFTER', got {where!r}")
+        made = self.keys.make_key(key, version)
+        args = ("LINSERT", made, where.upper(), self.codec.encode(pivot), self.codec.encode(value))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "list"))
+
+    def lmove(self, source: str, destination: str, src: str, dest: str, version: int | None) -> Request[Any]:
+        made = self.keys.make_keys([source, destination], version)
+        args = ("LMOVE", *made, _end(src, "src"), _end(dest, "dest"))
+        return Request(
+            args, self._list_decoder(made[0]), write=True, on_error=wrong_type((source, destination), "list")
+        )
+
+    # Blocking pops: the server waits up to ``timeout`` seconds for a value.
+
+    def block_timeout(self, timeout: object) -> float:
+        """``timeout`` if a blocking pop may wait that long: a positive number of seconds (at
+        least a millisecond, the server's unit: less would block for ever, as 0 does), shorter than
+        the socket timeout so that the reply comes before the connection gives up."""
+        if timeout is None or isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number of seconds, got {timeout!r} (None would block for ever)")
+        if not timeout >= 0.001:
+            raise ValueError(f"timeout must be at least 0.001 seconds, got {timeout!r} (0 would block for ever)")
+        limit = self.socket_timeout
+        if limit is not None and timeout >= limit:
+            raise ValueError(f"timeout must be shorter than the socket timeout ({limit} s), got {timeout!r}")
+        seconds_to_ms(timeout)  # in range
+        return float(timeout)
+
+    def bpop(
+        self, command: str, keys: tuple[str, ...], timeout: float, version: int | None
+    ) -> Request[tuple[str, Any] | None]:
+        """BLPOP / BRPOP: ``(key, value)`` from the first of ``keys`` that has a value, or ``None``."""
+        if not keys:
+            raise ValueError(f"{command.lower()} needs at least one key")
+        seconds = self.block_timeout(timeout)
+        made = self.keys.make_keys(list(keys), version)
+        users: dict[str, str] = dict(zip(made, keys))
+        decode = self.codec.decode
+
+        def parse(reply: Sequence[bytes] | None) -> tuple[str, Any] | None:
+            if reply is None:
+                return None
+            stored = _text(reply[0])
+            return users[stored], decode(reply[1], stored)
+
+        return Request((command, *made, seconds), parse, write=True, on_error=wrong_type(keys, "list"))
+
+    def blmove(
+        self, source: str, destination: str, timeout: float, src: str, dest: str, version: int | None
+    ) -> Request[Any]:
+        seconds = self.block_timeout(timeout)
+        made = self.keys.make_keys([source, destination], version)
+        args = ("BLMOVE", *made, _end(src, "src"), _end(dest, "dest"), seconds)
+        return Request(
+            args, self._list_decoder(made[0]), write=True, on_error=wrong_type((source, destination), "list")
+        )

@@ -30,7 +30,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, overload, runtime_checkable
+from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 from typing_extensions import TypeVar
 
@@ -58,6 +58,8 @@ __all__ = [
     "ConnectionFactoryClass",
     "ConnectionFactoryProtocol",
     "ExpiryTime",
+    "InsertWhere",
+    "ListEnd",
     "LockProtocol",
     "PoolT_co",
     "RawClient",
@@ -79,6 +81,12 @@ ExpiryTime = int | float | timedelta
 
 AbsoluteTime = int | datetime
 """An absolute expiry for ``expire_at``: a Unix timestamp, or a ``datetime``."""
+
+ListEnd = Literal["LEFT", "RIGHT"]
+"""The end of a list ``lmove`` and ``blmove`` take from (``src``) or push to (``dest``)."""
+
+InsertWhere = Literal["BEFORE", "AFTER"]
+"""Where ``linsert`` puts the value: before or after the pivot."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,6 +552,53 @@ class CommandsProtocol(Protocol[RawT_co]):
 
     def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]: ...
 
+    # Lists (values go through the serializer)
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]: ...
+
+    def llen(self, key: str, version: int | None = None) -> int: ...
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any: ...
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool: ...
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int: ...
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool: ...
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int: ...
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any: ...
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any: ...
+
 
 # ---- end of generated code ----
 
@@ -758,6 +813,55 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
     async def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]: ...
 
     async def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]: ...
+
+    # Lists (values go through the serializer)
+    async def lpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    async def rpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    @overload
+    async def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    @overload
+    async def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    async def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]: ...
+
+    async def llen(self, key: str, version: int | None = None) -> int: ...
+
+    async def lindex(self, key: str, index: int, version: int | None = None) -> Any: ...
+
+    async def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool: ...
+
+    async def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int: ...
+
+    async def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool: ...
+
+    async def linsert(
+        self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None
+    ) -> int: ...
+
+    async def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any: ...
+
+    async def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    async def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    async def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any: ...
 
 
 @runtime_checkable

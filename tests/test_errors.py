@@ -81,6 +81,19 @@ CALLS: list[tuple[str, Call, Any]] = [
     ("hexpire", lambda c: c.hexpire("h", 5, "a", "b"), [False, False]),
     ("httl", lambda c: c.httl("h", "a"), [0]),
     ("hpersist", lambda c: c.hpersist("h", "a"), [False]),
+    ("rpush", lambda c: c.rpush("l", 1), 0),
+    ("lpop", lambda c: c.lpop("l"), None),
+    ("rpop count", lambda c: c.rpop("l", 2), []),
+    ("lrange", lambda c: c.lrange("l"), []),
+    ("llen", lambda c: c.llen("l"), 0),
+    ("lindex", lambda c: c.lindex("l", 0), None),
+    ("lset", lambda c: c.lset("l", 0, 1), False),
+    ("lrem", lambda c: c.lrem("l", 0, 1), 0),
+    ("ltrim", lambda c: c.ltrim("l", 0, 1), False),
+    ("linsert", lambda c: c.linsert("l", "AFTER", 1, 2), 0),
+    ("lmove", lambda c: c.lmove("l", "m"), None),
+    ("blpop", lambda c: c.blpop("l", timeout=0.1), None),
+    ("blmove", lambda c: c.blmove("l", "m", 0.1), None),
 ]
 IDS = [name for name, _, _ in CALLS]
 
@@ -481,7 +494,7 @@ class NoDisconnectFactory:
     [
         ("SERIALIZER", "tests.test_errors.NoLoads", "loads"),
         ("COMPRESSOR", "tests.test_errors.NoDecompress", "decompress"),
-        ("CLIENT_CLASS", "tests.test_errors.HalfClient", "add, clear, close"),
+        ("CLIENT_CLASS", "tests.test_errors.HalfClient", "add, blmove, blpop, brpop, clear, close"),
         ("CONNECTION_FACTORY", "tests.test_errors.NoDisconnectFactory", "disconnect, get_or_create_connection_pool"),
     ],
 )

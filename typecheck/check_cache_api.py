@@ -133,6 +133,23 @@ def hash_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
     assert_type(cache.hpttl("h", "f"), list[int | None])
     assert_type(cache.hpersist("h", "f"), list[bool])
     assert_type(cache.hscan_iter("h", count=100), Iterator[tuple[str, Any]])
+    assert_type(cache.lpush("l", 1, 2), int)
+    assert_type(cache.rpush("l", 1), int)
+    assert_type(cache.lpop("l"), Any)
+    assert_type(cache.lpop("l", 2), list[Any])
+    assert_type(cache.rpop("l"), Any)
+    assert_type(cache.rpop("l", 2), list[Any])
+    assert_type(cache.lrange("l", 0, -1), list[Any])
+    assert_type(cache.llen("l"), int)
+    assert_type(cache.lindex("l", 0), Any)
+    assert_type(cache.lset("l", 0, 1), bool)
+    assert_type(cache.lrem("l", 0, 1), int)
+    assert_type(cache.ltrim("l", 0, 9), bool)
+    assert_type(cache.linsert("l", "BEFORE", 1, 2), int)
+    assert_type(cache.lmove("l", "m", "RIGHT", "LEFT"), Any)
+    assert_type(cache.blpop("l", "m", timeout=1), tuple[str, Any] | None)
+    assert_type(cache.brpop("l", timeout=0.5), tuple[str, Any] | None)
+    assert_type(cache.blmove("l", "m", 1), Any)
 
 
 def raw_client_completes(conn: Valkey) -> None:

@@ -16,7 +16,15 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._commands import check_delta
 from django_valkey._guard import ErrorGuard
-from django_valkey.protocols import AbsoluteTime, AsyncClientProtocol, AsyncLockProtocol, ExpiryTime, Timeout
+from django_valkey.protocols import (
+    AbsoluteTime,
+    AsyncClientProtocol,
+    AsyncLockProtocol,
+    ExpiryTime,
+    InsertWhere,
+    ListEnd,
+    Timeout,
+)
 
 __all__ = ["AsyncCacheCommands"]
 
@@ -452,3 +460,107 @@ class AsyncCacheCommands:
         with self._guard:
             return await self.async_client.hpersist(name, *fields, version=version)
         return [False] * len(fields)
+
+    # ---------------------------------------------------------------- lists
+
+    async def alpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the head, one after the other; the list's new length."""
+        with self._guard:
+            return await self.async_client.lpush(key, *values, version=version)
+        return 0
+
+    async def arpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the tail; the list's new length."""
+        with self._guard:
+            return await self.async_client.rpush(key, *values, version=version)
+        return 0
+
+    @overload
+    async def alpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def alpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def alpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.lpop(key, None, version)
+            return await self.async_client.lpop(key, count, version)
+        return None if count is None else []
+
+    @overload
+    async def arpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def arpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def arpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.rpop(key, None, version)
+            return await self.async_client.rpop(key, count, version)
+        return None if count is None else []
+
+    async def alrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return await self.async_client.lrange(key, start, end, version)
+        return []
+
+    async def allen(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.llen(key, version)
+        return 0
+
+    async def alindex(self, key: str, index: int, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.lindex(key, index, version)
+        return None
+
+    async def alset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        """Replace the value at ``index``; ValueError if the list is missing, IndexError if too short."""
+        with self._guard:
+            return await self.async_client.lset(key, index, value, version)
+        return False
+
+    async def alrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.lrem(key, count, value, version)
+        return 0
+
+    async def altrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.ltrim(key, start, end, version)
+        return False
+
+    async def alinsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.linsert(key, where, pivot, value, version)
+        return 0
+
+    async def almove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        with self._guard:
+            return await self.async_client.lmove(source, destination, src, dest, version)
+        return None
+
+    async def ablpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        """Pop from the head of the first of ``keys`` that has a value, waiting up to ``timeout``
+        seconds; ``(key, value)`` or ``None``."""
+        with self._guard:
+            return await self.async_client.blpop(*keys, timeout=timeout, version=version)
+        return None
+
+    async def abrpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        with self._guard:
+            return await self.async_client.brpop(*keys, timeout=timeout, version=version)
+        return None
+
+    async def ablmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        with self._guard:
+            return await self.async_client.blmove(source, destination, timeout, src, dest, version)
+        return None

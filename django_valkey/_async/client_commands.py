@@ -23,6 +23,8 @@ from django_valkey.protocols import (
     AsyncLockProtocol,
     AsyncRawClient,
     ExpiryTime,
+    InsertWhere,
+    ListEnd,
     Timeout,
 )
 
@@ -434,3 +436,68 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
 
     async def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
         return await self._run(self._cmd.hpersist(name, fields, version))
+
+    # ---------------------------------------------------------------- lists
+
+    async def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.push("LPUSH", key, values, version))
+
+    async def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.push("RPUSH", key, values, version))
+
+    @overload
+    async def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.pop("LPOP", key, count, version))
+
+    @overload
+    async def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.pop("RPOP", key, count, version))
+
+    async def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        return await self._run(self._cmd.lrange(key, start, end, version))
+
+    async def llen(self, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.llen(key, version))
+
+    async def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        return await self._run(self._cmd.lindex(key, index, version))
+
+    async def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.lset(key, index, value, version))
+
+    async def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.lrem(key, count, value, version))
+
+    async def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        return await self._run(self._cmd.ltrim(key, start, end, version))
+
+    async def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.linsert(key, where, pivot, value, version))
+
+    async def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        return await self._run(self._cmd.lmove(source, destination, src, dest, version))
+
+    async def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return await self._run(self._cmd.bpop("BLPOP", keys, timeout, version))
+
+    async def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return await self._run(self._cmd.bpop("BRPOP", keys, timeout, version))
+
+    async def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        return await self._run(self._cmd.blmove(source, destination, timeout, src, dest, version))

@@ -18,7 +18,15 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._commands import check_delta
 from django_valkey._guard import ErrorGuard
-from django_valkey.protocols import AbsoluteTime, ClientProtocol, ExpiryTime, LockProtocol, Timeout
+from django_valkey.protocols import (
+    AbsoluteTime,
+    ClientProtocol,
+    ExpiryTime,
+    InsertWhere,
+    ListEnd,
+    LockProtocol,
+    Timeout,
+)
 
 __all__ = ["CacheCommands"]
 
@@ -448,3 +456,107 @@ class CacheCommands:
         with self._guard:
             return self.client.hpersist(name, *fields, version=version)
         return [False] * len(fields)
+
+    # ---------------------------------------------------------------- lists
+
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the head, one after the other; the list's new length."""
+        with self._guard:
+            return self.client.lpush(key, *values, version=version)
+        return 0
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the tail; the list's new length."""
+        with self._guard:
+            return self.client.rpush(key, *values, version=version)
+        return 0
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return self.client.lpop(key, None, version)
+            return self.client.lpop(key, count, version)
+        return None if count is None else []
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return self.client.rpop(key, None, version)
+            return self.client.rpop(key, count, version)
+        return None if count is None else []
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return self.client.lrange(key, start, end, version)
+        return []
+
+    def llen(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.llen(key, version)
+        return 0
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        with self._guard:
+            return self.client.lindex(key, index, version)
+        return None
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        """Replace the value at ``index``; ValueError if the list is missing, IndexError if too short."""
+        with self._guard:
+            return self.client.lset(key, index, value, version)
+        return False
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.lrem(key, count, value, version)
+        return 0
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.ltrim(key, start, end, version)
+        return False
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.linsert(key, where, pivot, value, version)
+        return 0
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        with self._guard:
+            return self.client.lmove(source, destination, src, dest, version)
+        return None
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        """Pop from the head of the first of ``keys`` that has a value, waiting up to ``timeout``
+        seconds; ``(key, value)`` or ``None``."""
+        with self._guard:
+            return self.client.blpop(*keys, timeout=timeout, version=version)
+        return None
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        with self._guard:
+            return self.client.brpop(*keys, timeout=timeout, version=version)
+        return None
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        with self._guard:
+            return self.client.blmove(source, destination, timeout, src, dest, version)
+        return None

@@ -23,6 +23,8 @@ from django_valkey.protocols import (
     AbsoluteTime,
     ConnectionFactoryProtocol,
     ExpiryTime,
+    InsertWhere,
+    ListEnd,
     LockProtocol,
     RawClient,
     Timeout,
@@ -432,3 +434,68 @@ class ClientCommands(ProcessClients, Generic[Backend]):
 
     def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
         return self._run(self._cmd.hpersist(name, fields, version))
+
+    # ---------------------------------------------------------------- lists
+
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.push("LPUSH", key, values, version))
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.push("RPUSH", key, values, version))
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return self._run(self._cmd.pop("LPOP", key, count, version))
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return self._run(self._cmd.pop("RPOP", key, count, version))
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        return self._run(self._cmd.lrange(key, start, end, version))
+
+    def llen(self, key: str, version: int | None = None) -> int:
+        return self._run(self._cmd.llen(key, version))
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        return self._run(self._cmd.lindex(key, index, version))
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        return self._run(self._cmd.lset(key, index, value, version))
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.lrem(key, count, value, version))
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        return self._run(self._cmd.ltrim(key, start, end, version))
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.linsert(key, where, pivot, value, version))
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        return self._run(self._cmd.lmove(source, destination, src, dest, version))
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return self._run(self._cmd.bpop("BLPOP", keys, timeout, version))
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return self._run(self._cmd.bpop("BRPOP", keys, timeout, version))
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        return self._run(self._cmd.blmove(source, destination, timeout, src, dest, version))

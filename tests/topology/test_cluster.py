@@ -99,6 +99,17 @@ def test_hashes_on_a_cluster(ccache: ClusterValkeyCache) -> None:
         ccache.hgetall("str")
 
 
+def test_lists_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    names = [f"l{i}" for i in range(12)]
+    for name in names:
+        assert ccache.rpush(name, 1, [name]) == 2 and ccache.lrange(name) == [1, [name]]
+        assert ccache.lpop(name) == 1 and ccache.brpop(name, timeout=0.1) == (name, [name])
+    # Keys sharing a hash tag share a slot: LMOVE and blocking pops over them work.
+    assert ccache.rpush("{q}a", "job") == 1
+    assert ccache.lmove("{q}a", "{q}b") == "job" and ccache.blpop("{q}a", "{q}b", timeout=0.1) == ("{q}b", "job")
+    assert ccache.blmove("{q}a", "{q}b", 0.05) is None
+
+
 def test_multi_key_operations_across_slots(ccache: ClusterValkeyCache) -> None:
     data = {f"key{i}": i * 10 for i in range(300)}
     assert len({slot_of(ccache.make_key(key)) for key in data}) > 250  # really spread over slots
@@ -211,6 +222,8 @@ async def test_async_cluster_backend(cluster: ClusterTopology) -> None:
     assert await cache.incr_version("a") == 2 and await cache.get("a", version=2) == {"x": 1}
     assert await cache.hset("h", mapping={"f": [1], "g": 2}) == 2 and await cache.ahgetall("h") == {"f": [1], "g": 2}
     assert await cache.hincrby("h", "g") == 3 and await cache.ahexpire("h", 50, "f") == [True]
+    assert await cache.rpush("{l}1", 1, [2]) == 2 and await cache.almove("{l}1", "{l}2") == 1
+    assert await cache.ablpop("{l}2", "{l}1", timeout=0.1) == ("{l}2", 1)
     await cache.clear()
     assert await cache.keys("*") == []
     await cache.aclose()

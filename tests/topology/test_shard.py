@@ -170,6 +170,33 @@ def test_cross_server_set_algebra_is_refused(shard_cache: ValkeyCache) -> None:
         shard_cache.sunion(a, b)
 
 
+def test_lists_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    client = _client(shard_cache)
+    names = [f"l{i}" for i in range(12)]
+    for name in names:
+        assert shard_cache.rpush(name, 1, [name]) == 2
+        assert shard_cache.lrange(name) == [1, [name]] and shard_cache.lindex(name, 1) == [name]
+        assert shard_cache.blpop(name, timeout=0.1) == (name, 1)
+    assert all(count > 0 for count in _per_server(shard_servers))
+    a = names[0]
+    same = next(
+        n
+        for n in names[1:]
+        if client._router.node_of(shard_cache.make_key(n)) == client._router.node_of(shard_cache.make_key(a))
+    )
+    other = next(
+        n
+        for n in names[1:]
+        if client._router.node_of(shard_cache.make_key(n)) != client._router.node_of(shard_cache.make_key(a))
+    )
+    assert shard_cache.lmove(a, same) == [a] and shard_cache.rpop(same) == [a]
+    assert shard_cache.blpop(a, same, timeout=0.1) == (same, [same])
+    with pytest.raises(ValueError, match="different servers"):
+        shard_cache.lmove(a, other)
+    with pytest.raises(ValueError, match="different servers"):
+        shard_cache.brpop(a, other, timeout=0.1)
+
+
 def test_duplicate_location_is_refused(shard_servers: list[ValkeyProcess]) -> None:
     url = f"{shard_servers[0].url}/0"
     params = cache_params([url, url], CLIENT_CLASS="django_valkey.client.ShardClient")

@@ -23,6 +23,8 @@ from django_valkey.protocols import (
     ClientClass,
     ClientProtocol,
     ExpiryTime,
+    InsertWhere,
+    ListEnd,
     LockProtocol,
     Timeout,
 )
@@ -342,3 +344,85 @@ class CountingClient:
     def hexists(self, name: str, key: str, version: int | None = None) -> bool:
         self.calls["hexists"] += 1
         return self._inner.hexists(name, key, version)
+
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        self.calls["lpush"] += 1
+        return self._inner.lpush(key, *values, version=version)
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        self.calls["rpush"] += 1
+        return self._inner.rpush(key, *values, version=version)
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        self.calls["lpop"] += 1
+        if count is None:
+            return self._inner.lpop(key, None, version)
+        return self._inner.lpop(key, count, version)
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        self.calls["rpop"] += 1
+        if count is None:
+            return self._inner.rpop(key, None, version)
+        return self._inner.rpop(key, count, version)
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        self.calls["lrange"] += 1
+        return self._inner.lrange(key, start, end, version)
+
+    def llen(self, key: str, version: int | None = None) -> int:
+        self.calls["llen"] += 1
+        return self._inner.llen(key, version)
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        self.calls["lindex"] += 1
+        return self._inner.lindex(key, index, version)
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        self.calls["lset"] += 1
+        return self._inner.lset(key, index, value, version)
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        self.calls["lrem"] += 1
+        return self._inner.lrem(key, count, value, version)
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        self.calls["ltrim"] += 1
+        return self._inner.ltrim(key, start, end, version)
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        self.calls["linsert"] += 1
+        return self._inner.linsert(key, where, pivot, value, version)
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        self.calls["lmove"] += 1
+        return self._inner.lmove(source, destination, src, dest, version)
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        self.calls["blpop"] += 1
+        return self._inner.blpop(*keys, timeout=timeout, version=version)
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        self.calls["brpop"] += 1
+        return self._inner.brpop(*keys, timeout=timeout, version=version)
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        self.calls["blmove"] += 1
+        return self._inner.blmove(source, destination, timeout, src, dest, version)
