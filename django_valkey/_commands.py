@@ -97,6 +97,10 @@ def script_sha(script: str) -> str:
 INCR_SHA = script_sha(INCR_SCRIPT)
 PERSIST_SHA = script_sha(PERSIST_SCRIPT)
 SET_ALL_SHA = script_sha(SET_ALL_SCRIPT)
+# ZADD ... INCR through a script: its reply is the new score as text (or nil), which valkey-py's
+# ZADD reply callback would read as an int.
+ZADD_INCR_SCRIPT = "return redis.call('ZADD', KEYS[1], unpack(ARGV))"
+ZADD_INCR_SHA = script_sha(ZADD_INCR_SCRIPT)
 
 
 def as_eval(args: Args) -> Args:
@@ -399,6 +403,34 @@ def _list_errors(key: str, index: int | None = None) -> Callable[[Exception], Ex
         return None
 
     return wrong_type(key, "list", also)
+
+
+def score_bound(bound: object, what: str) -> float | str:
+    """A score range bound: a number, or the server's text form (``"(1.5"``, ``"-inf"``, ``"+inf"``)."""
+    return bound if isinstance(bound, str) else float_arg(bound, what)
+
+
+def _lex_bound(bound: object, what: str) -> str:
+    if isinstance(bound, str) and (bound in ("-", "+") or bound[:1] in ("[", "(")):
+        return bound
+    raise ValueError(f"{what} of a lex range must be '-', '+', or start with '[' or '(', got {bound!r}")
+
+
+def _score_or_none(reply: Any) -> float | None:
+    return None if reply is None else float(reply)
+
+
+def _rank(reply: Any) -> int | None:
+    return None if reply is None else int(reply)
+
+
+def _scored_pairs(reply: Sequence[Any] | None) -> Iterable[tuple[Any, Any]]:
+    """(member, score) pairs of a reply: a flat list (RESP2) or a list of pairs (RESP3, ZSCAN)."""
+    if not reply:
+        return ()
+    if isinstance(reply[0], (list, tuple)):
+        return [(pair[0], pair[1]) for pair in reply]
+    return zip(reply[::2], reply[1::2])
 
 
 def _text(item: bytes | str) -> str:
@@ -918,4 +950,154 @@ class Commands:
         args = ("BLMOVE", *made, _end(src, "src"), _end(dest, "dest"), seconds)
         return Request(
             args, self._list_decoder(made[0]), write=True, on_error=wrong_type((source, destination), "list")
+        )
+
+    # ---------------------------------------------------------------- sorted sets
+
+    def _zset(self, key: str, version: int | None) -> str:
+        return self.keys.make_key(key, version)
+
+    def _scored(self, made: str) -> Callable[[Any], list[tuple[Any, float]]]:
+        decode = self.codec.decode
+        return lambda reply: [(decode(raw, made), float(score)) for raw, score in _scored_pairs(reply)]
+
+    def _zadd_args(
+        self, key: str, mapping: Mapping[Any, float], version: int | None, flags: tuple[bool, ...], incr: bool
+    ) -> tuple[str, list[str], list[Any]]:
+        nx, xx, gt, lt, _ = flags
+        if nx and xx:
+            raise ValueError("zadd takes nx or xx, not both")
+        if (gt or lt) and (nx or (gt and lt)):
+            raise ValueError("zadd takes one of gt and lt, and neither with nx")
+        if incr and len(mapping) != 1:
+            raise ValueError(f"zadd with incr takes one member, got {len(mapping)}")
+        made = self._zset(key, version)
+        named = [name for name, on in zip(("NX", "XX", "GT", "LT", "CH"), flags) if on]
+        encode = self.codec.encode
+        pairs: list[Any] = []
+        for member, score in mapping.items():
+            pairs += (float_arg(score, "score"), encode(member))
+        return made, named, pairs
+
+    def zadd(
+        self, key: str, mapping: Mapping[Any, float], version: int | None, flags: tuple[bool, ...] = (False,) * 5
+    ) -> Request[int]:
+        """ZADD of every ``member: score`` (``flags``: nx, xx, gt, lt, ch): the number added
+        (or changed, with ch)."""
+        made, named, pairs = self._zadd_args(key, mapping, version, flags, incr=False)
+        if not pairs:
+            return Request(None, _zero)
+        return Request(("ZADD", made, *named, *pairs), _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zadd_incr(
+        self, key: str, mapping: Mapping[Any, float], version: int | None, flags: tuple[bool, ...] = (False,) * 5
+    ) -> Request[float | None]:
+        """ZADD ... INCR of one ``member: amount``: the new score, ``None`` if a flag stopped it."""
+        made, named, pairs = self._zadd_args(key, mapping, version, flags, incr=True)
+        args = ("EVALSHA", ZADD_INCR_SHA, 1, made, *named, "INCR", *pairs)
+        return Request(args, _score_or_none, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None) -> Request[float]:
+        args = ("ZINCRBY", self._zset(key, version), float_arg(amount, "amount"), self.codec.encode(member))
+        return Request(args, float, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zscore(self, key: str, member: Any, version: int | None) -> Request[float | None]:
+        args = ("ZSCORE", self._zset(key, version), self.codec.encode(member))
+        return Request(args, _score_or_none, on_error=wrong_type(key, "sorted set"))
+
+    def zmscore(self, key: str, members: tuple[Any, ...], version: int | None) -> Request[list[float | None]]:
+        if not members:
+            return Request(None, lambda _: [])
+        args = ("ZMSCORE", self._zset(key, version), *self.codec.encode_many(list(members)))
+        return Request(
+            args, lambda reply: [_score_or_none(score) for score in reply], on_error=wrong_type(key, "sorted set")
+        )
+
+    def zrank(self, key: str, member: Any, version: int | None, rev: bool = False) -> Request[int | None]:
+        args = ("ZREVRANK" if rev else "ZRANK", self._zset(key, version), self.codec.encode(member))
+        return Request(args, _rank, on_error=wrong_type(key, "sorted set"))
+
+    def zrange(
+        self,
+        key: str,
+        start: object,
+        end: object,
+        version: int | None,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> Request[Any]:
+        """ZRANGE by index (``start``/``end`` ints), by score or by lex; members, or with
+        ``withscores`` ``(member, score)`` pairs."""
+        if byscore and bylex:
+            raise ValueError("zrange takes byscore or bylex, not both")
+        if bylex and withscores:
+            raise ValueError("zrange by lex has no scores to return")
+        if (offset is None) != (count is None):
+            raise ValueError("zrange takes offset and count together")
+        if offset is not None and not (byscore or bylex):
+            raise ValueError("zrange takes offset and count only with byscore or bylex")
+        made = self._zset(key, version)
+        bounds: tuple[Any, Any]
+        if byscore:
+            bounds = (score_bound(start, "start"), score_bound(end, "end"))
+        elif bylex:
+            bounds = (_lex_bound(start, "start"), _lex_bound(end, "end"))
+        else:
+            bounds = (count_arg(start, "start"), count_arg(end, "end"))
+        args: Args = ("ZRANGE", made, *bounds)
+        if byscore:
+            args += ("BYSCORE",)
+        elif bylex:
+            args += ("BYLEX",)
+        if rev:
+            args += ("REV",)
+        if offset is not None:
+            args += ("LIMIT", count_arg(offset, "offset"), count_arg(count, "count"))
+        if withscores:
+            return Request((*args, "WITHSCORES"), self._scored(made), on_error=wrong_type(key, "sorted set"))
+        decode = self.codec.decode
+        return Request(args, lambda reply: [decode(raw, made) for raw in reply], on_error=wrong_type(key, "sorted set"))
+
+    def zrem(self, key: str, members: tuple[Any, ...], version: int | None) -> Request[int]:
+        if not members:
+            return Request(None, _zero)
+        args = ("ZREM", self._zset(key, version), *self.codec.encode_many(list(members)))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zremrangebyscore(self, key: str, low: object, high: object, version: int | None) -> Request[int]:
+        args = ("ZREMRANGEBYSCORE", self._zset(key, version), score_bound(low, "min"), score_bound(high, "max"))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None) -> Request[int]:
+        args = ("ZREMRANGEBYRANK", self._zset(key, version), count_arg(start, "start"), count_arg(end, "end"))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zcard(self, key: str, version: int | None) -> Request[int]:
+        return Request(("ZCARD", self._zset(key, version)), _int, on_error=wrong_type(key, "sorted set"))
+
+    def zcount(self, key: str, low: object, high: object, version: int | None) -> Request[int]:
+        args = ("ZCOUNT", self._zset(key, version), score_bound(low, "min"), score_bound(high, "max"))
+        return Request(args, _int, on_error=wrong_type(key, "sorted set"))
+
+    def zpop(self, command: str, key: str, count: int | None, version: int | None) -> Request[list[tuple[Any, float]]]:
+        """ZPOPMIN / ZPOPMAX of one member (or ``count``): ``(member, score)`` pairs."""
+        made = self._zset(key, version)
+        args: Args = (command, made) if count is None else (command, made, count_arg(count))
+        return Request(args, self._scored(made), write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zscan_page(
+        self, key: str, cursor: int, match: str | None, count: int, version: int | None
+    ) -> Request[tuple[int, list[tuple[Any, float]]]]:
+        made = self._zset(key, version)
+        args: Args = ("ZSCAN", made, count_arg(cursor, "cursor"), "COUNT", count_arg(count))
+        if match is not None:
+            args += ("MATCH", match)
+        scored = self._scored(made)
+        # Pages of one scan must come from one server: always the primary.
+        return Request(
+            args, lambda reply: (int(reply[0]), scored(reply[1])), write=True, on_error=wrong_type(key, "sorted set")
         )

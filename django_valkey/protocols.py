@@ -65,6 +65,7 @@ __all__ = [
     "RawClient",
     "RawPipeline",
     "RawT_co",
+    "ScoreBound",
     "SerializerClass",
     "SerializerProtocol",
     "Timeout",
@@ -87,6 +88,10 @@ ListEnd = Literal["LEFT", "RIGHT"]
 
 InsertWhere = Literal["BEFORE", "AFTER"]
 """Where ``linsert`` puts the value: before or after the pivot."""
+
+ScoreBound = float | str
+"""A bound of a sorted-set range: a score (an index for ``zrange`` by rank), or the server's text
+form (``"(1.5"`` exclusive, ``"-inf"``, ``"+inf"``; ``"[a"``, ``"(a"``, ``"-"``, ``"+"`` by lex)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -599,6 +604,128 @@ class CommandsProtocol(Protocol[RawT_co]):
         version: int | None = None,
     ) -> Any: ...
 
+    # Sorted sets (members go through the serializer; scores are floats)
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float: ...
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None: ...
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]: ...
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int: ...
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int: ...
+
+    def zcard(self, key: str, version: int | None = None) -> int: ...
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]: ...
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]: ...
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]: ...
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]: ...
+
 
 # ---- end of generated code ----
 
@@ -862,6 +989,132 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
         dest: ListEnd = "RIGHT",
         version: int | None = None,
     ) -> Any: ...
+
+    # Sorted sets (members go through the serializer; scores are floats)
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+
+    async def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float: ...
+
+    async def zscore(self, key: str, member: Any, version: int | None = None) -> float | None: ...
+
+    async def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]: ...
+
+    async def zrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    async def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+
+    async def zrem(self, key: str, *members: Any, version: int | None = None) -> int: ...
+
+    async def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    async def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int: ...
+
+    async def zcard(self, key: str, version: int | None = None) -> int: ...
+
+    async def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    async def zpopmin(
+        self, key: str, count: int | None = None, version: int | None = None
+    ) -> list[tuple[Any, float]]: ...
+
+    async def zpopmax(
+        self, key: str, count: int | None = None, version: int | None = None
+    ) -> list[tuple[Any, float]]: ...
+
+    async def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]: ...
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[Any, float]]: ...
 
 
 @runtime_checkable

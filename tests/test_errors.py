@@ -94,6 +94,20 @@ CALLS: list[tuple[str, Call, Any]] = [
     ("lmove", lambda c: c.lmove("l", "m"), None),
     ("blpop", lambda c: c.blpop("l", timeout=0.1), None),
     ("blmove", lambda c: c.blmove("l", "m", 0.1), None),
+    ("zadd", lambda c: c.zadd("z", {"a": 1}), 0),
+    ("zadd incr", lambda c: c.zadd("z", {"a": 1}, incr=True), None),
+    ("zincrby", lambda c: c.zincrby("z", 1, "a"), 0.0),
+    ("zscore", lambda c: c.zscore("z", "a"), None),
+    ("zmscore", lambda c: c.zmscore("z", "a", "b"), [None, None]),
+    ("zrank", lambda c: c.zrank("z", "a"), None),
+    ("zrange", lambda c: c.zrange("z", withscores=True), []),
+    ("zrem", lambda c: c.zrem("z", "a"), 0),
+    ("zremrangebyscore", lambda c: c.zremrangebyscore("z", 0, 1), 0),
+    ("zcard", lambda c: c.zcard("z"), 0),
+    ("zcount", lambda c: c.zcount("z", "-inf", "+inf"), 0),
+    ("zpopmin", lambda c: c.zpopmin("z"), []),
+    ("zscan", lambda c: c.zscan("z"), []),
+    ("zscan_iter", lambda c: list(c.zscan_iter("z")), []),
 ]
 IDS = [name for name, _, _ in CALLS]
 

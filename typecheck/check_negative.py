@@ -175,3 +175,4 @@ def list_ends_are_literals(cache: ValkeyCache) -> None:
     cache.linsert("l", "INSIDE", 1, 2)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     cache.lmove("l", "m", "UP")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     cache.blpop("l")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    cache.zadd("z", {"a": "1"})  # type: ignore[dict-item]  # pyright: ignore[reportCallIssue, reportArgumentType]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -25,6 +25,7 @@ from django_valkey.protocols import (
     ExpiryTime,
     InsertWhere,
     ListEnd,
+    ScoreBound,
     Timeout,
 )
 
@@ -501,3 +502,181 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         version: int | None = None,
     ) -> Any:
         return await self._run(self._cmd.blmove(source, destination, timeout, src, dest, version))
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        flags = (nx, xx, gt, lt, ch)
+        if incr:
+            return await self._run(self._cmd.zadd_incr(key, mapping, version, flags))
+        return await self._run(self._cmd.zadd(key, mapping, version, flags))
+
+    async def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        return await self._run(self._cmd.zincrby(key, amount, member, version))
+
+    async def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        return await self._run(self._cmd.zscore(key, member, version))
+
+    async def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        return await self._run(self._cmd.zmscore(key, members, version))
+
+    async def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.zrank(key, member, version))
+
+    async def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.zrank(key, member, version, rev=True))
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        return await self._run(
+            self._cmd.zrange(key, start, end, version, byscore, bylex, rev, offset, count, withscores)
+        )
+
+    async def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.zrem(key, members, version))
+
+    async def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return await self._run(self._cmd.zremrangebyscore(key, min, max, version))
+
+    async def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        return await self._run(self._cmd.zremrangebyrank(key, start, end, version))
+
+    async def zcard(self, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.zcard(key, version))
+
+    async def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return await self._run(self._cmd.zcount(key, min, max, version))
+
+    async def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return await self._run(self._cmd.zpop("ZPOPMIN", key, count, version))
+
+    async def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return await self._run(self._cmd.zpop("ZPOPMAX", key, count, version))
+
+    async def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        """Every ``(member, score)`` of the sorted set, fetched with ZSCAN (``match``: stored bytes)."""
+        return [pair async for pair in self.zscan_iter(key, match, count, version)]
+
+    async def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[Any, float]]:
+        cursor = 0
+        while True:
+            cursor, pairs = await self._run(self._cmd.zscan_page(key, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return

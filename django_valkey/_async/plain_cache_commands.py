@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
@@ -25,6 +25,7 @@ from django_valkey.protocols import (
     ExpiryTime,
     InsertWhere,
     ListEnd,
+    ScoreBound,
     Timeout,
 )
 
@@ -566,3 +567,220 @@ class AsyncPlainCacheCommands:
         with self._guard:
             return await self.async_client.blmove(source, destination, timeout, src, dest, version)
         return None
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        """Add or update each ``member: score``; the number added (or changed, with ``ch``); with
+        ``incr``, the new score of the one member, ``None`` if a condition stopped it."""
+        client = self.async_client
+        with self._guard:
+            if incr:
+                return await client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=True)
+            return await client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=False)
+        return None if incr else 0
+
+    async def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        """Add ``amount`` to the member's score (a new member starts at 0); the new score."""
+        with self._guard:
+            return await self.async_client.zincrby(key, amount, member, version)
+        return 0.0
+
+    async def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        with self._guard:
+            return await self.async_client.zscore(key, member, version)
+        return None
+
+    async def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        with self._guard:
+            return await self.async_client.zmscore(key, *members, version=version)
+        return [None] * len(members)
+
+    async def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return await self.async_client.zrank(key, member, version)
+        return None
+
+    async def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return await self.async_client.zrevrank(key, member, version)
+        return None
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        """Members by index (``start``/``end`` ints, ``end`` included), by score (``byscore``) or
+        by lex (``bylex``); ``rev`` reverses the order; ``(member, score)`` pairs with ``withscores``."""
+        with self._guard:
+            return await self.async_client.zrange(
+                key,
+                start,
+                end,
+                version,
+                byscore=byscore,
+                bylex=bylex,
+                rev=rev,
+                offset=offset,
+                count=count,
+                withscores=withscores,
+            )
+        return []
+
+    async def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zrem(key, *members, version=version)
+        return 0
+
+    async def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zremrangebyscore(key, min, max, version)
+        return 0
+
+    async def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zremrangebyrank(key, start, end, version)
+        return 0
+
+    async def zcard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zcard(key, version)
+        return 0
+
+    async def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zcount(key, min, max, version)
+        return 0
+
+    async def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return await self.async_client.zpopmin(key, count, version)
+        return []
+
+    async def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return await self.async_client.zpopmax(key, count, version)
+        return []
+
+    async def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        with self._guard:
+            return await self.async_client.zscan(key, match, count, version)
+        return []
+
+    async def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[Any, float]]:
+        with self._guard:
+            async for pair in self.async_client.zscan_iter(key, match, count, version):
+                yield pair

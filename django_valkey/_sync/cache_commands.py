@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
@@ -25,6 +25,7 @@ from django_valkey.protocols import (
     InsertWhere,
     ListEnd,
     LockProtocol,
+    ScoreBound,
     Timeout,
 )
 
@@ -560,3 +561,220 @@ class CacheCommands:
         with self._guard:
             return self.client.blmove(source, destination, timeout, src, dest, version)
         return None
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        """Add or update each ``member: score``; the number added (or changed, with ``ch``); with
+        ``incr``, the new score of the one member, ``None`` if a condition stopped it."""
+        client = self.client
+        with self._guard:
+            if incr:
+                return client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=True)
+            return client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=False)
+        return None if incr else 0
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        """Add ``amount`` to the member's score (a new member starts at 0); the new score."""
+        with self._guard:
+            return self.client.zincrby(key, amount, member, version)
+        return 0.0
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        with self._guard:
+            return self.client.zscore(key, member, version)
+        return None
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        with self._guard:
+            return self.client.zmscore(key, *members, version=version)
+        return [None] * len(members)
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return self.client.zrank(key, member, version)
+        return None
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return self.client.zrevrank(key, member, version)
+        return None
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        """Members by index (``start``/``end`` ints, ``end`` included), by score (``byscore``) or
+        by lex (``bylex``); ``rev`` reverses the order; ``(member, score)`` pairs with ``withscores``."""
+        with self._guard:
+            return self.client.zrange(
+                key,
+                start,
+                end,
+                version,
+                byscore=byscore,
+                bylex=bylex,
+                rev=rev,
+                offset=offset,
+                count=count,
+                withscores=withscores,
+            )
+        return []
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zrem(key, *members, version=version)
+        return 0
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zremrangebyscore(key, min, max, version)
+        return 0
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zremrangebyrank(key, start, end, version)
+        return 0
+
+    def zcard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zcard(key, version)
+        return 0
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zcount(key, min, max, version)
+        return 0
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return self.client.zpopmin(key, count, version)
+        return []
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return self.client.zpopmax(key, count, version)
+        return []
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        with self._guard:
+            return self.client.zscan(key, match, count, version)
+        return []
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]:
+        with self._guard:
+            for pair in self.client.zscan_iter(key, match, count, version):
+                yield pair

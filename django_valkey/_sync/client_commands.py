@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -27,6 +27,7 @@ from django_valkey.protocols import (
     ListEnd,
     LockProtocol,
     RawClient,
+    ScoreBound,
     Timeout,
 )
 
@@ -499,3 +500,179 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         version: int | None = None,
     ) -> Any:
         return self._run(self._cmd.blmove(source, destination, timeout, src, dest, version))
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        flags = (nx, xx, gt, lt, ch)
+        if incr:
+            return self._run(self._cmd.zadd_incr(key, mapping, version, flags))
+        return self._run(self._cmd.zadd(key, mapping, version, flags))
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        return self._run(self._cmd.zincrby(key, amount, member, version))
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        return self._run(self._cmd.zscore(key, member, version))
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        return self._run(self._cmd.zmscore(key, members, version))
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return self._run(self._cmd.zrank(key, member, version))
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return self._run(self._cmd.zrank(key, member, version, rev=True))
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        return self._run(self._cmd.zrange(key, start, end, version, byscore, bylex, rev, offset, count, withscores))
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.zrem(key, members, version))
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return self._run(self._cmd.zremrangebyscore(key, min, max, version))
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        return self._run(self._cmd.zremrangebyrank(key, start, end, version))
+
+    def zcard(self, key: str, version: int | None = None) -> int:
+        return self._run(self._cmd.zcard(key, version))
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return self._run(self._cmd.zcount(key, min, max, version))
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return self._run(self._cmd.zpop("ZPOPMIN", key, count, version))
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return self._run(self._cmd.zpop("ZPOPMAX", key, count, version))
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        """Every ``(member, score)`` of the sorted set, fetched with ZSCAN (``match``: stored bytes)."""
+        return [pair for pair in self.zscan_iter(key, match, count, version)]
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]:
+        cursor = 0
+        while True:
+            cursor, pairs = self._run(self._cmd.zscan_page(key, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return

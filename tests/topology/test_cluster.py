@@ -110,6 +110,16 @@ def test_lists_on_a_cluster(ccache: ClusterValkeyCache) -> None:
     assert ccache.blmove("{q}a", "{q}b", 0.05) is None
 
 
+def test_sorted_sets_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    names = [f"z{i}" for i in range(12)]
+    for name in names:
+        assert ccache.zadd(name, {"a": 1, name: 2}) == 2 and ccache.zadd(name, {"a": 0.5}, incr=True) == 1.5
+    for name in names:
+        assert ccache.zrange(name, 0, "+inf", byscore=True, withscores=True) == [("a", 1.5), (name, 2.0)]
+        assert ccache.zmscore(name, "a", "zz") == [1.5, None] and ccache.zrank(name, name) == 1
+        assert ccache.zscan(name) == [("a", 1.5), (name, 2.0)] and ccache.zpopmin(name) == [("a", 1.5)]
+
+
 def test_multi_key_operations_across_slots(ccache: ClusterValkeyCache) -> None:
     data = {f"key{i}": i * 10 for i in range(300)}
     assert len({slot_of(ccache.make_key(key)) for key in data}) > 250  # really spread over slots
@@ -224,6 +234,8 @@ async def test_async_cluster_backend(cluster: ClusterTopology) -> None:
     assert await cache.hincrby("h", "g") == 3 and await cache.ahexpire("h", 50, "f") == [True]
     assert await cache.rpush("{l}1", 1, [2]) == 2 and await cache.almove("{l}1", "{l}2") == 1
     assert await cache.ablpop("{l}2", "{l}1", timeout=0.1) == ("{l}2", 1)
+    assert await cache.zadd("z", {"m": 1}) == 1 and await cache.azadd("z", {"m": 1}, incr=True) == 2.0
+    assert await cache.azrange("z", withscores=True) == [("m", 2.0)]
     await cache.clear()
     assert await cache.keys("*") == []
     await cache.aclose()

@@ -197,6 +197,18 @@ def test_lists_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyPro
         shard_cache.brpop(a, other, timeout=0.1)
 
 
+def test_sorted_sets_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    names = [f"z{i}" for i in range(12)]
+    for name in names:
+        assert shard_cache.zadd(name, {"a": 1, name: 2}) == 2
+        assert shard_cache.zadd(name, {"a": 0.5}, incr=True) == 1.5
+    assert all(count > 0 for count in _per_server(shard_servers))
+    for name in names:
+        assert shard_cache.zrange(name, withscores=True) == [("a", 1.5), (name, 2.0)]
+        assert shard_cache.zscan(name, count=1) == [("a", 1.5), (name, 2.0)]
+        assert shard_cache.zpopmax(name) == [(name, 2.0)]
+
+
 def test_duplicate_location_is_refused(shard_servers: list[ValkeyProcess]) -> None:
     url = f"{shard_servers[0].url}/0"
     params = cache_params([url, url], CLIENT_CLASS="django_valkey.client.ShardClient")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey import Valkey
@@ -26,6 +26,7 @@ from django_valkey.protocols import (
     InsertWhere,
     ListEnd,
     LockProtocol,
+    ScoreBound,
     Timeout,
 )
 from django_valkey.util import CacheKey
@@ -426,3 +427,197 @@ class CountingClient:
     ) -> Any:
         self.calls["blmove"] += 1
         return self._inner.blmove(source, destination, timeout, src, dest, version)
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        self.calls["zadd"] += 1
+        inner = self._inner
+        if incr:
+            return inner.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=True)
+        return inner.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch)
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        self.calls["zincrby"] += 1
+        return self._inner.zincrby(key, amount, member, version)
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        self.calls["zscore"] += 1
+        return self._inner.zscore(key, member, version)
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        self.calls["zmscore"] += 1
+        return self._inner.zmscore(key, *members, version=version)
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        self.calls["zrank"] += 1
+        return self._inner.zrank(key, member, version)
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        self.calls["zrevrank"] += 1
+        return self._inner.zrevrank(key, member, version)
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        self.calls["zrange"] += 1
+        return self._inner.zrange(
+            key,
+            start,
+            end,
+            version,
+            byscore=byscore,
+            bylex=bylex,
+            rev=rev,
+            offset=offset,
+            count=count,
+            withscores=withscores,
+        )
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        self.calls["zrem"] += 1
+        return self._inner.zrem(key, *members, version=version)
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        self.calls["zremrangebyscore"] += 1
+        return self._inner.zremrangebyscore(key, min, max, version)
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        self.calls["zremrangebyrank"] += 1
+        return self._inner.zremrangebyrank(key, start, end, version)
+
+    def zcard(self, key: str, version: int | None = None) -> int:
+        self.calls["zcard"] += 1
+        return self._inner.zcard(key, version)
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        self.calls["zcount"] += 1
+        return self._inner.zcount(key, min, max, version)
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        self.calls["zpopmin"] += 1
+        return self._inner.zpopmin(key, count, version)
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        self.calls["zpopmax"] += 1
+        return self._inner.zpopmax(key, count, version)
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        self.calls["zscan"] += 1
+        return self._inner.zscan(key, match, count, version)
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]:
+        self.calls["zscan_iter"] += 1
+        return self._inner.zscan_iter(key, match, count, version)
