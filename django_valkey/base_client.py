@@ -62,7 +62,11 @@ def socket_timeout(options: Mapping[str, Any]) -> float | None:
     """The seconds a connection waits for a reply (``None``: for ever), which bounds a blocking pop."""
     pool_kwargs: Mapping[str, Any] = options.get("CONNECTION_POOL_KWARGS") or {}
     if "socket_timeout" in pool_kwargs:
-        return positive_or_none(pool_kwargs["socket_timeout"], "OPTIONS['CONNECTION_POOL_KWARGS']['socket_timeout']")
+        # Passed to valkey-py as it is (checked there): only a positive number bounds the pops.
+        given: object = pool_kwargs["socket_timeout"]
+        if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0:
+            return float(given)
+        return None
     configured = positive_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
     return _VALKEY_PY_SOCKET_TIMEOUT if configured is None else configured
 
