@@ -824,7 +824,8 @@ class Commands:
         self, name: str, timeout: ExpiryTime, fields: tuple[str, ...], version: int | None, ms: bool = False
     ) -> Request[list[bool]]:
         """HPEXPIRE: a TTL for each field (``ms``: ``timeout`` is in milliseconds)."""
-        duration = _ms_as_given(timeout) if ms else seconds_to_ms(timeout)
+        # HPEXPIRE refuses a negative time; 0 deletes the field, as a TTL in the past should.
+        duration = max(_ms_as_given(timeout) if ms else seconds_to_ms(timeout), 0)
         args = self._field_expiry("HPEXPIRE", self._hash(name, version), fields, duration)
         return Request(args, _applied, write=True, on_error=wrong_type(name, "hash"))
 

@@ -98,6 +98,8 @@ async def test_field_expiry(api: Api) -> None:
     assert await api.hpersist("h", "a", "c", "nope") == [True, False, False]
     assert await api.httl("h", "a") == [None]
     assert await api.hexpire("h", 0, "c") == [True]  # a TTL in the past deletes the field
+    await api.hset("h", "d", 4)
+    assert await api.hpexpire("h", -5, "d") == [True]
     assert await api.hgetall("h") == {"a": 1, "b": 2}
     assert await api.hpexpire("h", 1, "b") == [True]
     with pytest.raises(ValueError, match="at least one field"):
