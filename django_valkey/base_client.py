@@ -20,7 +20,7 @@ from django_valkey._async.io import encode_off_loop
 from django_valkey._core.codec import Codec
 from django_valkey._core.commands import Commands
 from django_valkey._core.keys import KeyMaker
-from django_valkey._options import check_members, load_class, load_object, scan_itersize
+from django_valkey._options import check_members, load_class, load_object, positive_or_none, scan_itersize
 from django_valkey._redact import safe_repr
 from django_valkey._sync.client_commands import ClientCommands
 from django_valkey.compressors.identity import IdentityCompressor
@@ -52,6 +52,23 @@ def split_servers(server: str | Sequence[str]) -> list[str]:
     if not servers:
         raise ImproperlyConfigured("LOCATION must name at least one server")
     return servers
+
+
+# valkey-py's socket timeout when neither SOCKET_TIMEOUT nor CONNECTION_POOL_KWARGS sets one.
+_VALKEY_PY_SOCKET_TIMEOUT = 5.0
+
+
+def socket_timeout(options: Mapping[str, Any]) -> float | None:
+    """The seconds a connection waits for a reply (``None``: for ever), which bounds a blocking pop."""
+    pool_kwargs: Mapping[str, Any] = options.get("CONNECTION_POOL_KWARGS") or {}
+    if "socket_timeout" in pool_kwargs:
+        # Passed to valkey-py as it is (checked there): only a positive number bounds the pops.
+        given: object = pool_kwargs["socket_timeout"]
+        if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0:
+            return float(given)
+        return None
+    configured = positive_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
+    return _VALKEY_PY_SOCKET_TIMEOUT if configured is None else configured
 
 
 class BaseClient(Generic[Backend, Factory]):
@@ -96,6 +113,7 @@ class BaseClient(Generic[Backend, Factory]):
         self._codec = Codec(self._serializer, codec_compressor)
         self._keys = KeyMaker(backend, reverse)
         self._cmd = Commands(self._keys, self._codec, backend.default_timeout)
+        self._cmd.socket_timeout = socket_timeout(options)
         self._scan_itersize = scan_itersize(options)
 
         replica_read_only = options.get("REPLICA_READ_ONLY", True)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, overload, runtime_checkable
+from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 from typing_extensions import TypeVar
 
@@ -58,11 +58,14 @@ __all__ = [
     "ConnectionFactoryClass",
     "ConnectionFactoryProtocol",
     "ExpiryTime",
+    "InsertWhere",
+    "ListEnd",
     "LockProtocol",
     "PoolT_co",
     "RawClient",
     "RawPipeline",
     "RawT_co",
+    "ScoreBound",
     "SerializerClass",
     "SerializerProtocol",
     "Timeout",
@@ -79,6 +82,16 @@ ExpiryTime = int | float | timedelta
 
 AbsoluteTime = int | datetime
 """An absolute expiry for ``expire_at``: a Unix timestamp, or a ``datetime``."""
+
+ListEnd = Literal["LEFT", "RIGHT"]
+"""The end of a list ``lmove`` and ``blmove`` take from (``src``) or push to (``dest``)."""
+
+InsertWhere = Literal["BEFORE", "AFTER"]
+"""Where ``linsert`` puts the value: before or after the pivot."""
+
+ScoreBound = float | str
+"""A bound of a sorted-set range: a score (an index for ``zrange`` by rank), or the server's text
+form (``"(1.5"`` exclusive, ``"-inf"``, ``"+inf"``; ``"[a"``, ``"(a"``, ``"-"``, ``"+"`` by lex)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,9 +545,25 @@ class CommandsProtocol(Protocol[RawT_co]):
 
     # Hashes (the hash name is a key; fields are plain strings; values go through the serializer)
 
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int: ...
+    def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int: ...
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool: ...
 
     def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any: ...
+
+    def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]: ...
+
+    def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]: ...
+
+    def hvals(self, name: str, version: int | None = None) -> list[Any]: ...
 
     def hdel(self, name: str, key: str, version: int | None = None) -> int: ...
 
@@ -543,6 +572,209 @@ class CommandsProtocol(Protocol[RawT_co]):
     def hkeys(self, name: str, version: int | None = None) -> list[str]: ...
 
     def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
+
+    def hstrlen(self, name: str, key: str, version: int | None = None) -> int: ...
+
+    def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int: ...
+
+    def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float: ...
+
+    def hscan(self, name: str, match: str | None = None, count: int = 10, version: int | None = None) -> dict[str, Any]:
+        """Every field of the hash, fetched with HSCAN (``match`` filters the field names)."""
+        ...
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[str, Any]]: ...
+
+    def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]: ...
+
+    def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]: ...
+
+    def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]: ...
+
+    def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]: ...
+
+    def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]: ...
+
+    # Lists
+
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]: ...
+
+    def llen(self, key: str, version: int | None = None) -> int: ...
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any: ...
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool: ...
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int: ...
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool: ...
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int: ...
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any: ...
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any: ...
+
+    # Sorted sets
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float: ...
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None: ...
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]: ...
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int: ...
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int: ...
+
+    def zcard(self, key: str, version: int | None = None) -> int: ...
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]: ...
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]: ...
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        """Every ``(member, score)`` of the sorted set, fetched with ZSCAN (``match``: stored bytes)."""
+        ...
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]: ...
 
 
 # ---- end of generated code ----
@@ -730,9 +962,25 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
 
     # Hashes (the hash name is a key; fields are plain strings; values go through the serializer)
 
-    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int: ...
+    async def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int: ...
+
+    async def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool: ...
 
     async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any: ...
+
+    async def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]: ...
+
+    async def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]: ...
+
+    async def hvals(self, name: str, version: int | None = None) -> list[Any]: ...
 
     async def hdel(self, name: str, key: str, version: int | None = None) -> int: ...
 
@@ -741,6 +989,219 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
     async def hkeys(self, name: str, version: int | None = None) -> list[str]: ...
 
     async def hexists(self, name: str, key: str, version: int | None = None) -> bool: ...
+
+    async def hstrlen(self, name: str, key: str, version: int | None = None) -> int: ...
+
+    async def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int: ...
+
+    async def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float: ...
+
+    async def hscan(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> dict[str, Any]:
+        """Every field of the hash, fetched with HSCAN (``match`` filters the field names)."""
+        ...
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[str, Any]]: ...
+
+    async def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]: ...
+
+    async def hpexpire(
+        self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None
+    ) -> list[bool]: ...
+
+    async def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]: ...
+
+    async def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]: ...
+
+    async def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]: ...
+
+    # Lists
+
+    async def lpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    async def rpush(self, key: str, *values: Any, version: int | None = None) -> int: ...
+
+    @overload
+    async def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+
+    @overload
+    async def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    @overload
+    async def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+
+    @overload
+    async def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+
+    async def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]: ...
+
+    async def llen(self, key: str, version: int | None = None) -> int: ...
+
+    async def lindex(self, key: str, index: int, version: int | None = None) -> Any: ...
+
+    async def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool: ...
+
+    async def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int: ...
+
+    async def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool: ...
+
+    async def linsert(
+        self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None
+    ) -> int: ...
+
+    async def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any: ...
+
+    async def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    async def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None: ...
+
+    async def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any: ...
+
+    # Sorted sets
+
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+
+    async def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float: ...
+
+    async def zscore(self, key: str, member: Any, version: int | None = None) -> float | None: ...
+
+    async def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]: ...
+
+    async def zrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    async def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None: ...
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+
+    async def zrem(self, key: str, *members: Any, version: int | None = None) -> int: ...
+
+    async def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    async def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int: ...
+
+    async def zcard(self, key: str, version: int | None = None) -> int: ...
+
+    async def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int: ...
+
+    async def zpopmin(
+        self, key: str, count: int | None = None, version: int | None = None
+    ) -> list[tuple[Any, float]]: ...
+
+    async def zpopmax(
+        self, key: str, count: int | None = None, version: int | None = None
+    ) -> list[tuple[Any, float]]: ...
+
+    async def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        """Every ``(member, score)`` of the sorted set, fetched with ZSCAN (``match``: stored bytes)."""
+        ...
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[Any, float]]: ...
 
 
 # ---- end of generated code ----

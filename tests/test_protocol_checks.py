@@ -64,7 +64,7 @@ def test_client_class_missing_members_names_them(make_cache: MakeCache) -> None:
     message = str(info.value)
     assert "OPTIONS['CLIENT_CLASS']" in message and "HalfClient" in message and "ClientProtocol" in message
     assert "get_many" in message and "hexists" in message and "incr" in message
-    assert "missing: add, clear, close," in message  # sorted, and get/set are not listed
+    assert "missing: add, blmove, blpop, brpop, clear, close," in message  # sorted, and get/set are not listed
     assert " get," not in message
 
 

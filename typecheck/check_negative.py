@@ -166,3 +166,13 @@ class BoolSetCache(BaseCache):
         self, key: str, value: Any, timeout: float | None = None, version: int | None = None
     ) -> bool:
         return True
+
+
+# ---------------------------------------------------------------- data-structure arguments
+
+
+def list_ends_are_literals(cache: ValkeyCache) -> None:
+    cache.linsert("l", "INSIDE", 1, 2)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    cache.lmove("l", "m", "UP")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    cache.blpop("l")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    cache.zadd("z", {"a": "1"})  # type: ignore[dict-item]  # pyright: ignore[reportCallIssue, reportArgumentType]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -23,6 +23,9 @@ from django_valkey.protocols import (
     AsyncLockProtocol,
     AsyncRawClient,
     ExpiryTime,
+    InsertWhere,
+    ListEnd,
+    ScoreBound,
     Timeout,
 )
 
@@ -356,11 +359,31 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
 
     # ---------------------------------------------------------------- hashes (the hash name is a key; fields are plain strings; values go through the serializer)
 
-    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
-        return await self._run(self._cmd.hset(name, key, value, version))
+    async def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        return await self._run(self._cmd.hset(name, key, value, version, mapping))
+
+    async def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.hsetnx(name, key, value, version))
 
     async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         return await self._run(self._cmd.hget(name, key, default, version))
+
+    async def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        return await self._run(self._cmd.hmget(name, keys, version))
+
+    async def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        return await self._run(self._cmd.hgetall(name, version))
+
+    async def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        return await self._run(self._cmd.hvals(name, version))
 
     async def hdel(self, name: str, key: str, version: int | None = None) -> int:
         return await self._run(self._cmd.hdel(name, key, version))
@@ -373,3 +396,287 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
 
     async def hexists(self, name: str, key: str, version: int | None = None) -> bool:
         return await self._run(self._cmd.hexists(name, key, version))
+
+    async def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.hstrlen(name, key, version))
+
+    async def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        return await self._run(self._cmd.hincrby(name, key, amount, version))
+
+    async def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        return await self._run(self._cmd.hincrbyfloat(name, key, amount, version))
+
+    async def hscan(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> dict[str, Any]:
+        """Every field of the hash, fetched with HSCAN (``match`` filters the field names)."""
+        return {field: value async for field, value in self.hscan_iter(name, match, count, version)}
+
+    async def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        cursor = 0
+        while True:
+            cursor, pairs = await self._run(self._cmd.hscan_page(name, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return
+
+    async def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.hexpire(name, timeout, fields, version))
+
+    async def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.hexpire(name, timeout, fields, version, ms=True))
+
+    async def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return await self._run(self._cmd.httl(name, fields, version))
+
+    async def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return await self._run(self._cmd.httl(name, fields, version, ms=True))
+
+    async def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        return await self._run(self._cmd.hpersist(name, fields, version))
+
+    # ---------------------------------------------------------------- lists
+
+    async def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.push("LPUSH", key, values, version))
+
+    async def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.push("RPUSH", key, values, version))
+
+    @overload
+    async def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.pop("LPOP", key, count, version))
+
+    @overload
+    async def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return await self._run(self._cmd.pop("RPOP", key, count, version))
+
+    async def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        return await self._run(self._cmd.lrange(key, start, end, version))
+
+    async def llen(self, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.llen(key, version))
+
+    async def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        return await self._run(self._cmd.lindex(key, index, version))
+
+    async def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        return await self._run(self._cmd.lset(key, index, value, version))
+
+    async def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.lrem(key, count, value, version))
+
+    async def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        return await self._run(self._cmd.ltrim(key, start, end, version))
+
+    async def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.linsert(key, where, pivot, value, version))
+
+    async def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        return await self._run(self._cmd.lmove(source, destination, src, dest, version))
+
+    async def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return await self._run(self._cmd.bpop("BLPOP", keys, timeout, version))
+
+    async def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return await self._run(self._cmd.bpop("BRPOP", keys, timeout, version))
+
+    async def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        return await self._run(self._cmd.blmove(source, destination, timeout, src, dest, version))
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        flags = (nx, xx, gt, lt, ch)
+        if incr:
+            return await self._run(self._cmd.zadd_incr(key, mapping, version, flags))
+        return await self._run(self._cmd.zadd(key, mapping, version, flags))
+
+    async def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        return await self._run(self._cmd.zincrby(key, amount, member, version))
+
+    async def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        return await self._run(self._cmd.zscore(key, member, version))
+
+    async def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        return await self._run(self._cmd.zmscore(key, members, version))
+
+    async def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.zrank(key, member, version))
+
+    async def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return await self._run(self._cmd.zrank(key, member, version, rev=True))
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        return await self._run(
+            self._cmd.zrange(key, start, end, version, byscore, bylex, rev, offset, count, withscores)
+        )
+
+    async def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        return await self._run(self._cmd.zrem(key, members, version))
+
+    async def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return await self._run(self._cmd.zremrangebyscore(key, min, max, version))
+
+    async def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        return await self._run(self._cmd.zremrangebyrank(key, start, end, version))
+
+    async def zcard(self, key: str, version: int | None = None) -> int:
+        return await self._run(self._cmd.zcard(key, version))
+
+    async def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return await self._run(self._cmd.zcount(key, min, max, version))
+
+    async def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return await self._run(self._cmd.zpop("ZPOPMIN", key, count, version))
+
+    async def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return await self._run(self._cmd.zpop("ZPOPMAX", key, count, version))
+
+    async def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        """Every ``(member, score)`` of the sorted set, fetched with ZSCAN (``match``: stored bytes)."""
+        return [pair async for pair in self.zscan_iter(key, match, count, version)]
+
+    async def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[Any, float]]:
+        cursor = 0
+        while True:
+            cursor, pairs = await self._run(self._cmd.zscan_page(key, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._core.commands import check_delta
 from django_valkey._core.guard import ErrorGuard
-from django_valkey.protocols import AbsoluteTime, AsyncClientProtocol, AsyncLockProtocol, ExpiryTime, Timeout
+from django_valkey.protocols import (
+    AbsoluteTime,
+    AsyncClientProtocol,
+    AsyncLockProtocol,
+    ExpiryTime,
+    InsertWhere,
+    ListEnd,
+    ScoreBound,
+    Timeout,
+)
 
 __all__ = ["AsyncPlainCacheCommands"]
 
@@ -337,15 +346,44 @@ class AsyncPlainCacheCommands:
 
     # ---------------------------------------------------------------- hashes
 
-    async def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+    async def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Set field ``key`` to ``value`` and/or every item of ``mapping``; the number of new fields."""
         with self._guard:
-            return await self.async_client.hset(name, key, value, version)
+            return await self.async_client.hset(name, key, value, version, mapping=mapping)
         return 0
+
+    async def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.hsetnx(name, key, value, version)
+        return False
 
     async def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         with self._guard:
             return await self.async_client.hget(name, key, default, version)
         return default
+
+    async def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return await self.async_client.hmget(name, *keys, version=version)
+        return [None] * len(keys)
+
+    async def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return await self.async_client.hgetall(name, version)
+        return {}
+
+    async def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return await self.async_client.hvals(name, version)
+        return []
 
     async def hdel(self, name: str, key: str, version: int | None = None) -> int:
         with self._guard:
@@ -366,3 +404,383 @@ class AsyncPlainCacheCommands:
         with self._guard:
             return await self.async_client.hexists(name, key, version)
         return False
+
+    async def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.hstrlen(name, key, version)
+        return 0
+
+    async def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        """Add ``amount`` to an integer field (created at 0); the new value."""
+        with self._guard:
+            return await self.async_client.hincrby(name, key, amount, version)
+        return 0
+
+    async def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        """Add ``amount`` to a number field (created at 0); the new value."""
+        with self._guard:
+            return await self.async_client.hincrbyfloat(name, key, amount, version)
+        return 0.0
+
+    async def hscan(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> dict[str, Any]:
+        with self._guard:
+            return await self.async_client.hscan(name, match, count, version)
+        return {}
+
+    async def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        with self._guard:
+            async for pair in self.async_client.hscan_iter(name, match, count, version):
+                yield pair
+
+    async def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        """A TTL in seconds (or a timedelta) for each field; per field, whether it exists."""
+        with self._guard:
+            return await self.async_client.hexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    async def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return await self.async_client.hpexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    async def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        """Per field: seconds left, ``None`` if it never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return await self.async_client.httl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    async def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        with self._guard:
+            return await self.async_client.hpttl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    async def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        """Remove each field's TTL; per field, whether it had one."""
+        with self._guard:
+            return await self.async_client.hpersist(name, *fields, version=version)
+        return [False] * len(fields)
+
+    # ---------------------------------------------------------------- lists
+
+    async def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the head, one after the other; the list's new length."""
+        with self._guard:
+            return await self.async_client.lpush(key, *values, version=version)
+        return 0
+
+    async def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the tail; the list's new length."""
+        with self._guard:
+            return await self.async_client.rpush(key, *values, version=version)
+        return 0
+
+    @overload
+    async def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.lpop(key, None, version)
+            return await self.async_client.lpop(key, count, version)
+        return None if count is None else []
+
+    @overload
+    async def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    async def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    async def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return await self.async_client.rpop(key, None, version)
+            return await self.async_client.rpop(key, count, version)
+        return None if count is None else []
+
+    async def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return await self.async_client.lrange(key, start, end, version)
+        return []
+
+    async def llen(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.llen(key, version)
+        return 0
+
+    async def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        with self._guard:
+            return await self.async_client.lindex(key, index, version)
+        return None
+
+    async def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        """Replace the value at ``index``; ValueError if the list is missing, IndexError if too short."""
+        with self._guard:
+            return await self.async_client.lset(key, index, value, version)
+        return False
+
+    async def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.lrem(key, count, value, version)
+        return 0
+
+    async def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        with self._guard:
+            return await self.async_client.ltrim(key, start, end, version)
+        return False
+
+    async def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.linsert(key, where, pivot, value, version)
+        return 0
+
+    async def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        with self._guard:
+            return await self.async_client.lmove(source, destination, src, dest, version)
+        return None
+
+    async def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        """Pop from the head of the first of ``keys`` that has a value, waiting up to ``timeout``
+        seconds; ``(key, value)`` or ``None``."""
+        with self._guard:
+            return await self.async_client.blpop(*keys, timeout=timeout, version=version)
+        return None
+
+    async def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        with self._guard:
+            return await self.async_client.brpop(*keys, timeout=timeout, version=version)
+        return None
+
+    async def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        with self._guard:
+            return await self.async_client.blmove(source, destination, timeout, src, dest, version)
+        return None
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    async def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        """Add or update each ``member: score``; the number added (or changed, with ``ch``); with
+        ``incr``, the new score of the one member, ``None`` if a condition stopped it."""
+        client = self.async_client
+        with self._guard:
+            if incr:
+                return await client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=True)
+            return await client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=False)
+        return None if incr else 0
+
+    async def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        """Add ``amount`` to the member's score (a new member starts at 0); the new score."""
+        with self._guard:
+            return await self.async_client.zincrby(key, amount, member, version)
+        return 0.0
+
+    async def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        with self._guard:
+            return await self.async_client.zscore(key, member, version)
+        return None
+
+    async def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        with self._guard:
+            return await self.async_client.zmscore(key, *members, version=version)
+        return [None] * len(members)
+
+    async def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return await self.async_client.zrank(key, member, version)
+        return None
+
+    async def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return await self.async_client.zrevrank(key, member, version)
+        return None
+
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    async def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        """Members by index (``start``/``end`` ints, ``end`` included), by score (``byscore``) or
+        by lex (``bylex``); ``rev`` reverses the order; ``(member, score)`` pairs with ``withscores``."""
+        with self._guard:
+            return await self.async_client.zrange(
+                key,
+                start,
+                end,
+                version,
+                byscore=byscore,
+                bylex=bylex,
+                rev=rev,
+                offset=offset,
+                count=count,
+                withscores=withscores,
+            )
+        return []
+
+    async def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zrem(key, *members, version=version)
+        return 0
+
+    async def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zremrangebyscore(key, min, max, version)
+        return 0
+
+    async def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zremrangebyrank(key, start, end, version)
+        return 0
+
+    async def zcard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zcard(key, version)
+        return 0
+
+    async def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return await self.async_client.zcount(key, min, max, version)
+        return 0
+
+    async def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return await self.async_client.zpopmin(key, count, version)
+        return []
+
+    async def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return await self.async_client.zpopmax(key, count, version)
+        return []
+
+    async def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        with self._guard:
+            return await self.async_client.zscan(key, match, count, version)
+        return []
+
+    async def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> AsyncIterator[tuple[Any, float]]:
+        with self._guard:
+            async for pair in self.async_client.zscan_iter(key, match, count, version):
+                yield pair

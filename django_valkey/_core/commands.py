@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -18,7 +19,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django_valkey._core.codec import Codec
 from django_valkey._core.guard import is_refusal
 from django_valkey._core.keys import KeyMaker
-from django_valkey.exceptions import WriteRefused
+from django_valkey.exceptions import SerializerError, WriteRefused
 from django_valkey.protocols import AbsoluteTime, ExpiryTime
 
 __all__ = ["Commands", "Request", "key_list", "set_all", "short_repr"]
@@ -96,6 +97,10 @@ def script_sha(script: str) -> str:
 INCR_SHA = script_sha(INCR_SCRIPT)
 PERSIST_SHA = script_sha(PERSIST_SCRIPT)
 SET_ALL_SHA = script_sha(SET_ALL_SCRIPT)
+# ZADD ... INCR through a script: its reply is the new score as text (or nil), which valkey-py's
+# ZADD reply callback would read as an int.
+ZADD_INCR_SCRIPT = "return redis.call('ZADD', KEYS[1], unpack(ARGV))"
+ZADD_INCR_SHA = script_sha(ZADD_INCR_SCRIPT)
 
 
 def as_eval(args: Args) -> Args:
@@ -318,15 +323,131 @@ def check_delta(delta: object) -> int:
     return delta
 
 
+def wrong_type(
+    key: str | Sequence[str], kind: str, also: Callable[[Exception], Exception | None] | None = None
+) -> Callable[[Exception], Exception | None]:
+    """``on_error`` turning the server's WRONGTYPE reply into a TypeError naming ``key`` (the user's
+    key, or keys) and the ``kind`` of value the command needs; other errors go to ``also``, if given."""
+
+    def on_error(exc: Exception) -> Exception | None:
+        if "WRONGTYPE" in str(exc):
+            named = repr(key) if isinstance(key, str) else f"one of {key_list(key)}"
+            return TypeError(f"{named} holds another type of value, not a {kind}")
+        return also(exc) if also is not None else None
+
+    return on_error
+
+
+def _field_not(number: str, name: str, field: object) -> Callable[[Exception], Exception | None]:
+    def on_error(exc: Exception) -> Exception | None:
+        if f"not {number}" in str(exc):
+            return TypeError(f"cannot increment field {field!r} of {name!r}: its value is not {number}")
+        if "overflow" in str(exc):
+            return ValueError(f"incrementing field {field!r} of {name!r} would overflow")
+        return None
+
+    return on_error
+
+
+def float_arg(number: object, what: str) -> float:
+    """A finite ``int`` or ``float`` (not a bool) as a float, for a score or an increment."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise TypeError(f"{what} must be a number, got {number!r}")
+    try:
+        value = float(number)
+    except OverflowError:
+        raise ValueError(f"{what} is out of range: {short_repr(number)}") from None
+    if value != value:
+        raise ValueError(f"{what} must not be NaN")
+    return value
+
+
+def _field_ttl(reply: Any) -> int | None:
+    """One HTTL/HPTTL answer: -1 (no expiry) is None, -2 (no field) is 0."""
+    return _ttl(reply)
+
+
+def _applied(reply: Iterable[Any]) -> list[bool]:
+    """HEXPIRE / HPERSIST answers: 1 (or 2: deleted by a past expiry) is True; 0, -1, -2 False."""
+    return [int(code) > 0 for code in reply]
+
+
+def _pairs(reply: Mapping[Any, Any] | Sequence[Any]) -> Iterable[tuple[Any, Any]]:
+    """The (field, value) pairs of a hash reply: a dict, or a flat list (RESP2 without a callback)."""
+    if isinstance(reply, Mapping):
+        return reply.items()
+    return zip(reply[::2], reply[1::2])
+
+
+# What HINCRBYFLOAT stores: a number as text, which no serializer wrote (see Commands._field_decoder).
+_FLOAT_TEXT = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+_ENDS = ("LEFT", "RIGHT")
+
+
+def _end(end: object, what: str) -> str:
+    """``"LEFT"`` or ``"RIGHT"`` (any case), for LMOVE / BLMOVE."""
+    if isinstance(end, str) and end.upper() in _ENDS:
+        return end.upper()
+    raise ValueError(f"{what} must be 'LEFT' or 'RIGHT', got {end!r}")
+
+
+def _list_errors(key: str, index: int | None = None) -> Callable[[Exception], Exception | None]:
+    def also(exc: Exception) -> Exception | None:
+        text = str(exc).lower()
+        if "no such key" in text:
+            return ValueError(f"Key {key!r} not found.")
+        if "out of range" in text:
+            return IndexError(f"index {index} is out of range for the list {key!r}")
+        return None
+
+    return wrong_type(key, "list", also)
+
+
+def score_bound(bound: object, what: str) -> float | str:
+    """A score range bound: a number, or the server's text form (``"(1.5"``, ``"-inf"``, ``"+inf"``)."""
+    return bound if isinstance(bound, str) else float_arg(bound, what)
+
+
+def _lex_bound(bound: object, what: str) -> str:
+    if isinstance(bound, str) and (bound in ("-", "+") or bound[:1] in ("[", "(")):
+        return bound
+    raise ValueError(f"{what} of a lex range must be '-', '+', or start with '[' or '(', got {bound!r}")
+
+
+def _score_or_none(reply: Any) -> float | None:
+    return None if reply is None else float(reply)
+
+
+def _rank(reply: Any) -> int | None:
+    return None if reply is None else int(reply)
+
+
+def _scored_pairs(reply: Sequence[Any] | None) -> Iterable[tuple[Any, Any]]:
+    """(member, score) pairs of a reply: a flat list (RESP2) or a list of pairs (RESP3, ZSCAN)."""
+    if not reply:
+        return ()
+    if isinstance(reply[0], (list, tuple)):
+        return [(pair[0], pair[1]) for pair in reply]
+    return zip(reply[::2], reply[1::2])
+
+
+def _text(item: bytes | str) -> str:
+    return item.decode() if isinstance(item, bytes) else item
+
+
 class Commands:
     """Builds the ``Request`` of every cache operation from user keys and values."""
 
-    __slots__ = ("keys", "codec", "default_timeout")
+    __slots__ = ("keys", "codec", "default_timeout", "socket_timeout")
 
     def __init__(self, keys: KeyMaker, codec: Codec, default_timeout: float | None) -> None:
         self.keys = keys
         self.codec = codec
         self.default_timeout = default_timeout
+        self.socket_timeout: float | None = None
+        """Seconds a reply may take (``None``: no limit); a blocking pop must time out before."""
 
     def timeout_ms(self, timeout: object) -> int | None:
         """Milliseconds to keep a value: ``None`` forever, ``<= 0`` expire at once."""
@@ -574,23 +695,410 @@ class Commands:
 
     # ---------------------------------------------------------------- hashes
 
-    def hset(self, name: str, key: str, value: Any, version: int | None) -> Request[int]:
-        made = self.keys.make_key(name, version)
-        return Request(("HSET", made, field_arg(key), self.codec.encode(value)), _int, write=True)
+    def _hash(self, name: str, version: int | None) -> str:
+        return self.keys.make_key(name, version)
+
+    def _field_decoder(self, made: str) -> Callable[[bytes], Any]:
+        """Decode a hash value; a number HINCRBYFLOAT left as text comes back as a float."""
+        decode = self.codec.decode
+
+        def decode_field(raw: bytes) -> Any:
+            try:
+                return decode(raw, made)
+            except SerializerError:
+                if _FLOAT_TEXT.fullmatch(raw):
+                    return float(raw)
+                raise
+
+        return decode_field
+
+    def _fields(self, fields: Iterable[Any]) -> list[Any]:
+        return [field_arg(field) for field in fields]
+
+    def hset(
+        self, name: str, key: str | None, value: Any, version: int | None, mapping: Mapping[str, Any] | None = None
+    ) -> Request[int]:
+        """HSET of ``key`` = ``value`` and/or every item of ``mapping``: the number of new fields."""
+        made = self._hash(name, version)
+        encode = self.codec.encode
+        args: list[Any] = ["HSET", made]
+        if key is not None:
+            args += (field_arg(key), encode(value))
+        elif mapping is None:
+            raise TypeError("hset needs a field and a value, or a mapping")
+        if mapping is not None:
+            for field, item in mapping.items():
+                args += (field_arg(field), encode(item))
+        if len(args) == 2:
+            return Request(None, _zero)
+        return Request(tuple(args), _int, write=True, on_error=wrong_type(name, "hash"))
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None) -> Request[bool]:
+        args = ("HSETNX", self._hash(name, version), field_arg(key), self.codec.encode(value))
+        return Request(args, _bool, write=True, on_error=wrong_type(name, "hash"))
 
     def hget(self, name: str, key: str, default: Any, version: int | None) -> Request[Any]:
-        made = self.keys.make_key(name, version)
-        decode = self.codec.decode
-        return Request(("HGET", made, field_arg(key)), lambda raw: default if raw is None else decode(raw, made))
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+        return Request(
+            ("HGET", made, field_arg(key)),
+            lambda raw: default if raw is None else decode(raw),
+            on_error=wrong_type(name, "hash"),
+        )
+
+    def hmget(self, name: str, keys: tuple[str, ...], version: int | None) -> Request[list[Any]]:
+        if not keys:
+            return Request(None, lambda _: [])
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+        return Request(
+            ("HMGET", made, *self._fields(keys)),
+            lambda reply: [None if raw is None else decode(raw) for raw in reply],
+            on_error=wrong_type(name, "hash"),
+        )
+
+    def hgetall(self, name: str, version: int | None) -> Request[dict[str, Any]]:
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+
+        def parse(reply: Mapping[bytes, bytes] | list[bytes]) -> dict[str, Any]:
+            return {_text(field): decode(raw) for field, raw in _pairs(reply)}
+
+        return Request(("HGETALL", made), parse, on_error=wrong_type(name, "hash"))
+
+    def hvals(self, name: str, version: int | None) -> Request[list[Any]]:
+        made = self._hash(name, version)
+        decode = self._field_decoder(made)
+        return Request(("HVALS", made), lambda reply: [decode(raw) for raw in reply], on_error=wrong_type(name, "hash"))
 
     def hdel(self, name: str, key: str, version: int | None) -> Request[int]:
-        return Request(("HDEL", self.keys.make_key(name, version), field_arg(key)), _int, write=True)
+        return Request(
+            ("HDEL", self._hash(name, version), field_arg(key)), _int, write=True, on_error=wrong_type(name, "hash")
+        )
 
     def hlen(self, name: str, version: int | None) -> Request[int]:
-        return Request(("HLEN", self.keys.make_key(name, version)), _int)
+        return Request(("HLEN", self._hash(name, version)), _int, on_error=wrong_type(name, "hash"))
 
     def hkeys(self, name: str, version: int | None) -> Request[list[str]]:
-        return Request(("HKEYS", self.keys.make_key(name, version)), _text_list)
+        return Request(("HKEYS", self._hash(name, version)), _text_list, on_error=wrong_type(name, "hash"))
 
     def hexists(self, name: str, key: str, version: int | None) -> Request[bool]:
-        return Request(("HEXISTS", self.keys.make_key(name, version), field_arg(key)), _bool)
+        args = ("HEXISTS", self._hash(name, version), field_arg(key))
+        return Request(args, _bool, on_error=wrong_type(name, "hash"))
+
+    def hstrlen(self, name: str, key: str, version: int | None) -> Request[int]:
+        args = ("HSTRLEN", self._hash(name, version), field_arg(key))
+        return Request(args, _int, on_error=wrong_type(name, "hash"))
+
+    def hincrby(self, name: str, key: str, amount: int, version: int | None) -> Request[int]:
+        args = ("HINCRBY", self._hash(name, version), field_arg(key), count_arg(amount, "amount"))
+        return Request(args, _int, write=True, on_error=wrong_type(name, "hash", _field_not("an integer", name, key)))
+
+    def hincrbyfloat(self, name: str, key: str, amount: float, version: int | None) -> Request[float]:
+        args = ("HINCRBYFLOAT", self._hash(name, version), field_arg(key), float_arg(amount, "amount"))
+        return Request(args, float, write=True, on_error=wrong_type(name, "hash", _field_not("a float", name, key)))
+
+    def hscan_page(
+        self, name: str, cursor: int, match: str | None, count: int, version: int | None
+    ) -> Request[tuple[int, list[tuple[str, Any]]]]:
+        made = self._hash(name, version)
+        args: Args = ("HSCAN", made, count_arg(cursor, "cursor"), "COUNT", count_arg(count))
+        if match is not None:
+            args += ("MATCH", match)
+        decode = self._field_decoder(made)
+
+        def parse(reply: Any) -> tuple[int, list[tuple[str, Any]]]:
+            return int(reply[0]), [(_text(field), decode(raw)) for field, raw in _pairs(reply[1])]
+
+        # Pages of one scan must come from one server: always the primary.
+        return Request(args, parse, write=True, on_error=wrong_type(name, "hash"))
+
+    # Field expiry (Valkey 9): one answer per field, in the order given.
+
+    def _field_expiry(self, command: str, name: str, fields: tuple[str, ...], *before: Any) -> Args:
+        if not fields:
+            raise ValueError(f"{command.lower()} needs at least one field")
+        return (command, name, *before, "FIELDS", len(fields), *self._fields(fields))
+
+    def hexpire(
+        self, name: str, timeout: ExpiryTime, fields: tuple[str, ...], version: int | None, ms: bool = False
+    ) -> Request[list[bool]]:
+        """HPEXPIRE: a TTL for each field (``ms``: ``timeout`` is in milliseconds)."""
+        # HPEXPIRE refuses a negative time; 0 deletes the field, as a TTL in the past should.
+        duration = max(_ms_as_given(timeout) if ms else seconds_to_ms(timeout), 0)
+        args = self._field_expiry("HPEXPIRE", self._hash(name, version), fields, duration)
+        return Request(args, _applied, write=True, on_error=wrong_type(name, "hash"))
+
+    def httl(
+        self, name: str, fields: tuple[str, ...], version: int | None, ms: bool = False
+    ) -> Request[list[int | None]]:
+        """HTTL / HPTTL: per field, the time left, ``None`` if it never expires, ``0`` if missing."""
+        args = self._field_expiry("HPTTL" if ms else "HTTL", self._hash(name, version), fields)
+        return Request(args, lambda reply: [_field_ttl(code) for code in reply], on_error=wrong_type(name, "hash"))
+
+    def hpersist(self, name: str, fields: tuple[str, ...], version: int | None) -> Request[list[bool]]:
+        args = self._field_expiry("HPERSIST", self._hash(name, version), fields)
+        return Request(args, _applied, write=True, on_error=wrong_type(name, "hash"))
+
+    # ---------------------------------------------------------------- lists
+
+    def _list_decoder(self, made: str) -> Callable[[bytes | None], Any]:
+        decode = self.codec.decode
+        return lambda raw: None if raw is None else decode(raw, made)
+
+    def _list_values(self, made: str) -> Callable[[list[bytes] | None], list[Any]]:
+        decode = self.codec.decode
+        return lambda reply: [] if reply is None else [decode(raw, made) for raw in reply]
+
+    def push(self, command: str, key: str, values: tuple[Any, ...], version: int | None) -> Request[int]:
+        """LPUSH / RPUSH: the length of the list after the push (LLEN when there is nothing to push)."""
+        made = self.keys.make_key(key, version)
+        if not values:
+            return Request(("LLEN", made), _int, on_error=wrong_type(key, "list"))
+        args = (command, made, *self.codec.encode_many(list(values)))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "list"))
+
+    def pop(self, command: str, key: str, count: int | None, version: int | None) -> Request[Any]:
+        """LPOP / RPOP: one value (or ``None``), or with ``count`` a list of up to ``count``."""
+        made = self.keys.make_key(key, version)
+        if count is None:
+            return Request((command, made), self._list_decoder(made), write=True, on_error=wrong_type(key, "list"))
+        args = (command, made, count_arg(count))
+        return Request(args, self._list_values(made), write=True, on_error=wrong_type(key, "list"))
+
+    def lrange(self, key: str, start: int, end: int, version: int | None) -> Request[list[Any]]:
+        made = self.keys.make_key(key, version)
+        args = ("LRANGE", made, count_arg(start, "start"), count_arg(end, "end"))
+        return Request(args, self._list_values(made), on_error=wrong_type(key, "list"))
+
+    def llen(self, key: str, version: int | None) -> Request[int]:
+        return Request(("LLEN", self.keys.make_key(key, version)), _int, on_error=wrong_type(key, "list"))
+
+    def lindex(self, key: str, index: int, version: int | None) -> Request[Any]:
+        made = self.keys.make_key(key, version)
+        args = ("LINDEX", made, count_arg(index, "index"))
+        return Request(args, self._list_decoder(made), on_error=wrong_type(key, "list"))
+
+    def lset(self, key: str, index: int, value: Any, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        args = ("LSET", made, count_arg(index, "index"), self.codec.encode(value))
+        return Request(args, _true, write=True, on_error=_list_errors(key, index))
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None) -> Request[int]:
+        made = self.keys.make_key(key, version)
+        args = ("LREM", made, count_arg(count), self.codec.encode(value))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "list"))
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None) -> Request[bool]:
+        made = self.keys.make_key(key, version)
+        args = ("LTRIM", made, count_arg(start, "start"), count_arg(end, "end"))
+        return Request(args, _true, write=True, on_error=wrong_type(key, "list"))
+
+    def linsert(self, key: str, where: object, pivot: Any, value: Any, version: int | None) -> Request[int]:
+        if not isinstance(where, str) or where.upper() not in ("BEFORE", "AFTER"):
+            raise ValueError(f"where must be 'BEFORE' or 'AFTER', got {where!r}")
+        made = self.keys.make_key(key, version)
+        args = ("LINSERT", made, where.upper(), self.codec.encode(pivot), self.codec.encode(value))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "list"))
+
+    def lmove(self, source: str, destination: str, src: str, dest: str, version: int | None) -> Request[Any]:
+        made = self.keys.make_keys([source, destination], version)
+        args = ("LMOVE", *made, _end(src, "src"), _end(dest, "dest"))
+        return Request(
+            args, self._list_decoder(made[0]), write=True, on_error=wrong_type((source, destination), "list")
+        )
+
+    # Blocking pops: the server waits up to ``timeout`` seconds for a value.
+
+    def block_timeout(self, timeout: object) -> float:
+        """``timeout`` if a blocking pop may wait that long: a positive number of seconds (at
+        least a millisecond, the server's unit: less would block for ever, as 0 does), shorter than
+        the socket timeout so that the reply comes before the connection gives up."""
+        if timeout is None or isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number of seconds, got {timeout!r} (None would block for ever)")
+        if not timeout >= 0.001:
+            raise ValueError(f"timeout must be at least 0.001 seconds, got {timeout!r} (0 would block for ever)")
+        limit = self.socket_timeout
+        if limit is not None and timeout >= limit:
+            raise ValueError(f"timeout must be shorter than the socket timeout ({limit} s), got {timeout!r}")
+        seconds_to_ms(timeout)  # in range
+        return float(timeout)
+
+    def bpop(
+        self, command: str, keys: tuple[str, ...], timeout: float, version: int | None
+    ) -> Request[tuple[str, Any] | None]:
+        """BLPOP / BRPOP: ``(key, value)`` from the first of ``keys`` that has a value, or ``None``."""
+        if not keys:
+            raise ValueError(f"{command.lower()} needs at least one key")
+        seconds = self.block_timeout(timeout)
+        made = self.keys.make_keys(list(keys), version)
+        users: dict[str, str] = dict(zip(made, keys))
+        decode = self.codec.decode
+
+        def parse(reply: Sequence[bytes] | None) -> tuple[str, Any] | None:
+            if reply is None:
+                return None
+            stored = _text(reply[0])
+            return users[stored], decode(reply[1], stored)
+
+        return Request((command, *made, seconds), parse, write=True, on_error=wrong_type(keys, "list"))
+
+    def blmove(
+        self, source: str, destination: str, timeout: float, src: str, dest: str, version: int | None
+    ) -> Request[Any]:
+        seconds = self.block_timeout(timeout)
+        made = self.keys.make_keys([source, destination], version)
+        args = ("BLMOVE", *made, _end(src, "src"), _end(dest, "dest"), seconds)
+        return Request(
+            args, self._list_decoder(made[0]), write=True, on_error=wrong_type((source, destination), "list")
+        )
+
+    # ---------------------------------------------------------------- sorted sets
+
+    def _zset(self, key: str, version: int | None) -> str:
+        return self.keys.make_key(key, version)
+
+    def _scored(self, made: str) -> Callable[[Any], list[tuple[Any, float]]]:
+        decode = self.codec.decode
+        return lambda reply: [(decode(raw, made), float(score)) for raw, score in _scored_pairs(reply)]
+
+    def _zadd_args(
+        self, key: str, mapping: Mapping[Any, float], version: int | None, flags: tuple[bool, ...], incr: bool
+    ) -> tuple[str, list[str], list[Any]]:
+        nx, xx, gt, lt, _ = flags
+        if nx and xx:
+            raise ValueError("zadd takes nx or xx, not both")
+        if (gt or lt) and (nx or (gt and lt)):
+            raise ValueError("zadd takes one of gt and lt, and neither with nx")
+        if incr and len(mapping) != 1:
+            raise ValueError(f"zadd with incr takes one member, got {len(mapping)}")
+        made = self._zset(key, version)
+        named = [name for name, on in zip(("NX", "XX", "GT", "LT", "CH"), flags) if on]
+        encode = self.codec.encode
+        pairs: list[Any] = []
+        for member, score in mapping.items():
+            pairs += (float_arg(score, "score"), encode(member))
+        return made, named, pairs
+
+    def zadd(
+        self, key: str, mapping: Mapping[Any, float], version: int | None, flags: tuple[bool, ...] = (False,) * 5
+    ) -> Request[int]:
+        """ZADD of every ``member: score`` (``flags``: nx, xx, gt, lt, ch): the number added
+        (or changed, with ch)."""
+        made, named, pairs = self._zadd_args(key, mapping, version, flags, incr=False)
+        if not pairs:
+            return Request(None, _zero)
+        return Request(("ZADD", made, *named, *pairs), _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zadd_incr(
+        self, key: str, mapping: Mapping[Any, float], version: int | None, flags: tuple[bool, ...] = (False,) * 5
+    ) -> Request[float | None]:
+        """ZADD ... INCR of one ``member: amount``: the new score, ``None`` if a flag stopped it."""
+        made, named, pairs = self._zadd_args(key, mapping, version, flags, incr=True)
+        args = ("EVALSHA", ZADD_INCR_SHA, 1, made, *named, "INCR", *pairs)
+        return Request(args, _score_or_none, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None) -> Request[float]:
+        args = ("ZINCRBY", self._zset(key, version), float_arg(amount, "amount"), self.codec.encode(member))
+        return Request(args, float, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zscore(self, key: str, member: Any, version: int | None) -> Request[float | None]:
+        args = ("ZSCORE", self._zset(key, version), self.codec.encode(member))
+        return Request(args, _score_or_none, on_error=wrong_type(key, "sorted set"))
+
+    def zmscore(self, key: str, members: tuple[Any, ...], version: int | None) -> Request[list[float | None]]:
+        if not members:
+            return Request(None, lambda _: [])
+        args = ("ZMSCORE", self._zset(key, version), *self.codec.encode_many(list(members)))
+        return Request(
+            args, lambda reply: [_score_or_none(score) for score in reply], on_error=wrong_type(key, "sorted set")
+        )
+
+    def zrank(self, key: str, member: Any, version: int | None, rev: bool = False) -> Request[int | None]:
+        args = ("ZREVRANK" if rev else "ZRANK", self._zset(key, version), self.codec.encode(member))
+        return Request(args, _rank, on_error=wrong_type(key, "sorted set"))
+
+    def zrange(
+        self,
+        key: str,
+        start: object,
+        end: object,
+        version: int | None,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> Request[Any]:
+        """ZRANGE by index (``start``/``end`` ints), by score or by lex; members, or with
+        ``withscores`` ``(member, score)`` pairs."""
+        if byscore and bylex:
+            raise ValueError("zrange takes byscore or bylex, not both")
+        if bylex and withscores:
+            raise ValueError("zrange by lex has no scores to return")
+        if (offset is None) != (count is None):
+            raise ValueError("zrange takes offset and count together")
+        if offset is not None and not (byscore or bylex):
+            raise ValueError("zrange takes offset and count only with byscore or bylex")
+        made = self._zset(key, version)
+        bounds: tuple[Any, Any]
+        if byscore:
+            bounds = (score_bound(start, "start"), score_bound(end, "end"))
+        elif bylex:
+            bounds = (_lex_bound(start, "start"), _lex_bound(end, "end"))
+        else:
+            bounds = (count_arg(start, "start"), count_arg(end, "end"))
+        args: Args = ("ZRANGE", made, *bounds)
+        if byscore:
+            args += ("BYSCORE",)
+        elif bylex:
+            args += ("BYLEX",)
+        if rev:
+            args += ("REV",)
+        if offset is not None:
+            args += ("LIMIT", count_arg(offset, "offset"), count_arg(count, "count"))
+        if withscores:
+            return Request((*args, "WITHSCORES"), self._scored(made), on_error=wrong_type(key, "sorted set"))
+        decode = self.codec.decode
+        return Request(args, lambda reply: [decode(raw, made) for raw in reply], on_error=wrong_type(key, "sorted set"))
+
+    def zrem(self, key: str, members: tuple[Any, ...], version: int | None) -> Request[int]:
+        if not members:
+            return Request(None, _zero)
+        args = ("ZREM", self._zset(key, version), *self.codec.encode_many(list(members)))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zremrangebyscore(self, key: str, low: object, high: object, version: int | None) -> Request[int]:
+        args = ("ZREMRANGEBYSCORE", self._zset(key, version), score_bound(low, "min"), score_bound(high, "max"))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None) -> Request[int]:
+        args = ("ZREMRANGEBYRANK", self._zset(key, version), count_arg(start, "start"), count_arg(end, "end"))
+        return Request(args, _int, write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zcard(self, key: str, version: int | None) -> Request[int]:
+        return Request(("ZCARD", self._zset(key, version)), _int, on_error=wrong_type(key, "sorted set"))
+
+    def zcount(self, key: str, low: object, high: object, version: int | None) -> Request[int]:
+        args = ("ZCOUNT", self._zset(key, version), score_bound(low, "min"), score_bound(high, "max"))
+        return Request(args, _int, on_error=wrong_type(key, "sorted set"))
+
+    def zpop(self, command: str, key: str, count: int | None, version: int | None) -> Request[list[tuple[Any, float]]]:
+        """ZPOPMIN / ZPOPMAX of one member (or ``count``): ``(member, score)`` pairs."""
+        made = self._zset(key, version)
+        args: Args = (command, made) if count is None else (command, made, count_arg(count))
+        return Request(args, self._scored(made), write=True, on_error=wrong_type(key, "sorted set"))
+
+    def zscan_page(
+        self, key: str, cursor: int, match: str | None, count: int, version: int | None
+    ) -> Request[tuple[int, list[tuple[Any, float]]]]:
+        made = self._zset(key, version)
+        args: Args = ("ZSCAN", made, count_arg(cursor, "cursor"), "COUNT", count_arg(count))
+        if match is not None:
+            args += ("MATCH", match)
+        scored = self._scored(made)
+        # Pages of one scan must come from one server: always the primary.
+        return Request(
+            args, lambda reply: (int(reply[0]), scored(reply[1])), write=True, on_error=wrong_type(key, "sorted set")
+        )

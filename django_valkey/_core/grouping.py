@@ -149,7 +149,8 @@ class GroupedCommands(Generic[H]):
 _ALL_KEYS = frozenset(
     {"MGET", "DEL", "EXISTS", "SDIFF", "SINTER", "SUNION", "SDIFFSTORE", "SINTERSTORE", "SUNIONSTORE"}
 )
-_TWO_KEYS = frozenset({"RENAME", "SMOVE"})
+_TWO_KEYS = frozenset({"RENAME", "SMOVE", "LMOVE", "BLMOVE"})
+_KEYS_THEN_TIMEOUT = frozenset({"BLPOP", "BRPOP"})
 _NO_KEYS = frozenset({"FLUSHDB", "FLUSHALL", "KEYS", "SCAN", "PING"})
 
 
@@ -164,6 +165,8 @@ def routing_keys(args: Args) -> tuple[Any, ...]:
         return args[1::2]
     if name in _TWO_KEYS:
         return args[1:3]
+    if name in _KEYS_THEN_TIMEOUT:
+        return args[1:-1]
     if name in _NO_KEYS:
         return ()
     return args[1:2]

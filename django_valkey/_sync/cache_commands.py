@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._core.commands import check_delta
 from django_valkey._core.guard import ErrorGuard
-from django_valkey.protocols import AbsoluteTime, ClientProtocol, ExpiryTime, LockProtocol, Timeout
+from django_valkey.protocols import (
+    AbsoluteTime,
+    ClientProtocol,
+    ExpiryTime,
+    InsertWhere,
+    ListEnd,
+    LockProtocol,
+    ScoreBound,
+    Timeout,
+)
 
 __all__ = ["CacheCommands"]
 
@@ -333,15 +342,44 @@ class CacheCommands:
 
     # ---------------------------------------------------------------- hashes
 
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+    def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Set field ``key`` to ``value`` and/or every item of ``mapping``; the number of new fields."""
         with self._guard:
-            return self.client.hset(name, key, value, version)
+            return self.client.hset(name, key, value, version, mapping=mapping)
         return 0
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.hsetnx(name, key, value, version)
+        return False
 
     def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         with self._guard:
             return self.client.hget(name, key, default, version)
         return default
+
+    def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return self.client.hmget(name, *keys, version=version)
+        return [None] * len(keys)
+
+    def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return self.client.hgetall(name, version)
+        return {}
+
+    def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return self.client.hvals(name, version)
+        return []
 
     def hdel(self, name: str, key: str, version: int | None = None) -> int:
         with self._guard:
@@ -362,3 +400,381 @@ class CacheCommands:
         with self._guard:
             return self.client.hexists(name, key, version)
         return False
+
+    def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.hstrlen(name, key, version)
+        return 0
+
+    def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        """Add ``amount`` to an integer field (created at 0); the new value."""
+        with self._guard:
+            return self.client.hincrby(name, key, amount, version)
+        return 0
+
+    def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        """Add ``amount`` to a number field (created at 0); the new value."""
+        with self._guard:
+            return self.client.hincrbyfloat(name, key, amount, version)
+        return 0.0
+
+    def hscan(self, name: str, match: str | None = None, count: int = 10, version: int | None = None) -> dict[str, Any]:
+        with self._guard:
+            return self.client.hscan(name, match, count, version)
+        return {}
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        with self._guard:
+            for pair in self.client.hscan_iter(name, match, count, version):
+                yield pair
+
+    def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        """A TTL in seconds (or a timedelta) for each field; per field, whether it exists."""
+        with self._guard:
+            return self.client.hexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        with self._guard:
+            return self.client.hpexpire(name, timeout, *fields, version=version)
+        return [False] * len(fields)
+
+    def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        """Per field: seconds left, ``None`` if it never expires, ``0`` if it does not exist."""
+        with self._guard:
+            return self.client.httl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        with self._guard:
+            return self.client.hpttl(name, *fields, version=version)
+        return [0] * len(fields)
+
+    def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        """Remove each field's TTL; per field, whether it had one."""
+        with self._guard:
+            return self.client.hpersist(name, *fields, version=version)
+        return [False] * len(fields)
+
+    # ---------------------------------------------------------------- lists
+
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the head, one after the other; the list's new length."""
+        with self._guard:
+            return self.client.lpush(key, *values, version=version)
+        return 0
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        """Push ``values`` at the tail; the list's new length."""
+        with self._guard:
+            return self.client.rpush(key, *values, version=version)
+        return 0
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return self.client.lpop(key, None, version)
+            return self.client.lpop(key, count, version)
+        return None if count is None else []
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        with self._guard:
+            if count is None:
+                return self.client.rpop(key, None, version)
+            return self.client.rpop(key, count, version)
+        return None if count is None else []
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        with self._guard:
+            return self.client.lrange(key, start, end, version)
+        return []
+
+    def llen(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.llen(key, version)
+        return 0
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        with self._guard:
+            return self.client.lindex(key, index, version)
+        return None
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        """Replace the value at ``index``; ValueError if the list is missing, IndexError if too short."""
+        with self._guard:
+            return self.client.lset(key, index, value, version)
+        return False
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.lrem(key, count, value, version)
+        return 0
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        with self._guard:
+            return self.client.ltrim(key, start, end, version)
+        return False
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.linsert(key, where, pivot, value, version)
+        return 0
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        with self._guard:
+            return self.client.lmove(source, destination, src, dest, version)
+        return None
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        """Pop from the head of the first of ``keys`` that has a value, waiting up to ``timeout``
+        seconds; ``(key, value)`` or ``None``."""
+        with self._guard:
+            return self.client.blpop(*keys, timeout=timeout, version=version)
+        return None
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        with self._guard:
+            return self.client.brpop(*keys, timeout=timeout, version=version)
+        return None
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        with self._guard:
+            return self.client.blmove(source, destination, timeout, src, dest, version)
+        return None
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        """Add or update each ``member: score``; the number added (or changed, with ``ch``); with
+        ``incr``, the new score of the one member, ``None`` if a condition stopped it."""
+        client = self.client
+        with self._guard:
+            if incr:
+                return client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=True)
+            return client.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=False)
+        return None if incr else 0
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        """Add ``amount`` to the member's score (a new member starts at 0); the new score."""
+        with self._guard:
+            return self.client.zincrby(key, amount, member, version)
+        return 0.0
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        with self._guard:
+            return self.client.zscore(key, member, version)
+        return None
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        with self._guard:
+            return self.client.zmscore(key, *members, version=version)
+        return [None] * len(members)
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return self.client.zrank(key, member, version)
+        return None
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        with self._guard:
+            return self.client.zrevrank(key, member, version)
+        return None
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        """Members by index (``start``/``end`` ints, ``end`` included), by score (``byscore``) or
+        by lex (``bylex``); ``rev`` reverses the order; ``(member, score)`` pairs with ``withscores``."""
+        with self._guard:
+            return self.client.zrange(
+                key,
+                start,
+                end,
+                version,
+                byscore=byscore,
+                bylex=bylex,
+                rev=rev,
+                offset=offset,
+                count=count,
+                withscores=withscores,
+            )
+        return []
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zrem(key, *members, version=version)
+        return 0
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zremrangebyscore(key, min, max, version)
+        return 0
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zremrangebyrank(key, start, end, version)
+        return 0
+
+    def zcard(self, key: str, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zcard(key, version)
+        return 0
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        with self._guard:
+            return self.client.zcount(key, min, max, version)
+        return 0
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return self.client.zpopmin(key, count, version)
+        return []
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        with self._guard:
+            return self.client.zpopmax(key, count, version)
+        return []
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        with self._guard:
+            return self.client.zscan(key, match, count, version)
+        return []
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]:
+        with self._guard:
+            for pair in self.client.zscan_iter(key, match, count, version):
+                yield pair

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -23,8 +23,11 @@ from django_valkey.protocols import (
     AbsoluteTime,
     ConnectionFactoryProtocol,
     ExpiryTime,
+    InsertWhere,
+    ListEnd,
     LockProtocol,
     RawClient,
+    ScoreBound,
     Timeout,
 )
 
@@ -356,11 +359,31 @@ class ClientCommands(ProcessClients, Generic[Backend]):
 
     # ---------------------------------------------------------------- hashes (the hash name is a key; fields are plain strings; values go through the serializer)
 
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
-        return self._run(self._cmd.hset(name, key, value, version))
+    def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
+        return self._run(self._cmd.hset(name, key, value, version, mapping))
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        return self._run(self._cmd.hsetnx(name, key, value, version))
 
     def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         return self._run(self._cmd.hget(name, key, default, version))
+
+    def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        return self._run(self._cmd.hmget(name, keys, version))
+
+    def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        return self._run(self._cmd.hgetall(name, version))
+
+    def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        return self._run(self._cmd.hvals(name, version))
 
     def hdel(self, name: str, key: str, version: int | None = None) -> int:
         return self._run(self._cmd.hdel(name, key, version))
@@ -373,3 +396,283 @@ class ClientCommands(ProcessClients, Generic[Backend]):
 
     def hexists(self, name: str, key: str, version: int | None = None) -> bool:
         return self._run(self._cmd.hexists(name, key, version))
+
+    def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        return self._run(self._cmd.hstrlen(name, key, version))
+
+    def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        return self._run(self._cmd.hincrby(name, key, amount, version))
+
+    def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        return self._run(self._cmd.hincrbyfloat(name, key, amount, version))
+
+    def hscan(self, name: str, match: str | None = None, count: int = 10, version: int | None = None) -> dict[str, Any]:
+        """Every field of the hash, fetched with HSCAN (``match`` filters the field names)."""
+        return {field: value for field, value in self.hscan_iter(name, match, count, version)}
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        cursor = 0
+        while True:
+            cursor, pairs = self._run(self._cmd.hscan_page(name, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return
+
+    def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return self._run(self._cmd.hexpire(name, timeout, fields, version))
+
+    def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        return self._run(self._cmd.hexpire(name, timeout, fields, version, ms=True))
+
+    def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return self._run(self._cmd.httl(name, fields, version))
+
+    def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        return self._run(self._cmd.httl(name, fields, version, ms=True))
+
+    def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        return self._run(self._cmd.hpersist(name, fields, version))
+
+    # ---------------------------------------------------------------- lists
+
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.push("LPUSH", key, values, version))
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.push("RPUSH", key, values, version))
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return self._run(self._cmd.pop("LPOP", key, count, version))
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        return self._run(self._cmd.pop("RPOP", key, count, version))
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        return self._run(self._cmd.lrange(key, start, end, version))
+
+    def llen(self, key: str, version: int | None = None) -> int:
+        return self._run(self._cmd.llen(key, version))
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        return self._run(self._cmd.lindex(key, index, version))
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        return self._run(self._cmd.lset(key, index, value, version))
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.lrem(key, count, value, version))
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        return self._run(self._cmd.ltrim(key, start, end, version))
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.linsert(key, where, pivot, value, version))
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        return self._run(self._cmd.lmove(source, destination, src, dest, version))
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return self._run(self._cmd.bpop("BLPOP", keys, timeout, version))
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        return self._run(self._cmd.bpop("BRPOP", keys, timeout, version))
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        return self._run(self._cmd.blmove(source, destination, timeout, src, dest, version))
+
+    # ---------------------------------------------------------------- sorted sets
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        flags = (nx, xx, gt, lt, ch)
+        if incr:
+            return self._run(self._cmd.zadd_incr(key, mapping, version, flags))
+        return self._run(self._cmd.zadd(key, mapping, version, flags))
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        return self._run(self._cmd.zincrby(key, amount, member, version))
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        return self._run(self._cmd.zscore(key, member, version))
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        return self._run(self._cmd.zmscore(key, members, version))
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return self._run(self._cmd.zrank(key, member, version))
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        return self._run(self._cmd.zrank(key, member, version, rev=True))
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        return self._run(self._cmd.zrange(key, start, end, version, byscore, bylex, rev, offset, count, withscores))
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        return self._run(self._cmd.zrem(key, members, version))
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return self._run(self._cmd.zremrangebyscore(key, min, max, version))
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        return self._run(self._cmd.zremrangebyrank(key, start, end, version))
+
+    def zcard(self, key: str, version: int | None = None) -> int:
+        return self._run(self._cmd.zcard(key, version))
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        return self._run(self._cmd.zcount(key, min, max, version))
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return self._run(self._cmd.zpop("ZPOPMIN", key, count, version))
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        return self._run(self._cmd.zpop("ZPOPMAX", key, count, version))
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        """Every ``(member, score)`` of the sorted set, fetched with ZSCAN (``match``: stored bytes)."""
+        return [pair for pair in self.zscan_iter(key, match, count, version)]
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]:
+        cursor = 0
+        while True:
+            cursor, pairs = self._run(self._cmd.zscan_page(key, cursor, match, count, version))
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return

@@ -25,7 +25,7 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     A key's server is chosen on a consistent hash ring (``django_valkey.hash_ring.HashRing``) by its
     stored key (prefix and version included), so adding a server moves only about ``1/N`` of the
     keys. Multi-key operations send one request per server. Commands over several keys (``sdiff``,
-    ``smove``...) need all their keys on one server; ``clear``, ``keys``, ``iter_keys`` and
+    ``smove``, ``lmove``, ``blpop``...) need all their keys on one server; ``clear``, ``keys``, ``iter_keys`` and
     ``delete_pattern`` visit every server. There are no replicas: ``get_client(write)`` ignores
     ``write`` and returns the first server's client; use ``get_server_for_key`` for a key's server.
     """

@@ -83,6 +83,43 @@ def test_django_api_on_a_cluster(ccache: ClusterValkeyCache) -> None:
         assert ccache.has_key("lk")
 
 
+def test_hashes_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    names = [f"h{i}" for i in range(12)]
+    assert len({slot_of(ccache.make_key(name)) for name in names}) > 6
+    for name in names:
+        assert ccache.hset(name, mapping={"a": 1, "b": [name]}) == 2
+        assert ccache.hincrby(name, "a", 2) == 3 and ccache.hincrbyfloat(name, "a", 0.5) == 3.5
+        assert ccache.hexpire(name, 100, "b") == [True]
+    for name in names:
+        assert ccache.hmget(name, "b", "zz") == [[name], None]
+        assert ccache.hscan(name, count=1) == {"a": 3.5, "b": [name]} == ccache.hgetall(name)
+        assert ccache.httl(name, "a") == [None]
+    ccache.set("str", 1)
+    with pytest.raises(TypeError, match="'str' holds another type of value, not a hash"):
+        ccache.hgetall("str")
+
+
+def test_lists_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    names = [f"l{i}" for i in range(12)]
+    for name in names:
+        assert ccache.rpush(name, 1, [name]) == 2 and ccache.lrange(name) == [1, [name]]
+        assert ccache.lpop(name) == 1 and ccache.brpop(name, timeout=0.1) == (name, [name])
+    # Keys sharing a hash tag share a slot: LMOVE and blocking pops over them work.
+    assert ccache.rpush("{q}a", "job") == 1
+    assert ccache.lmove("{q}a", "{q}b") == "job" and ccache.blpop("{q}a", "{q}b", timeout=0.1) == ("{q}b", "job")
+    assert ccache.blmove("{q}a", "{q}b", 0.05) is None
+
+
+def test_sorted_sets_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    names = [f"z{i}" for i in range(12)]
+    for name in names:
+        assert ccache.zadd(name, {"a": 1, name: 2}) == 2 and ccache.zadd(name, {"a": 0.5}, incr=True) == 1.5
+    for name in names:
+        assert ccache.zrange(name, 0, "+inf", byscore=True, withscores=True) == [("a", 1.5), (name, 2.0)]
+        assert ccache.zmscore(name, "a", "zz") == [1.5, None] and ccache.zrank(name, name) == 1
+        assert ccache.zscan(name) == [("a", 1.5), (name, 2.0)] and ccache.zpopmin(name) == [("a", 1.5)]
+
+
 def test_multi_key_operations_across_slots(ccache: ClusterValkeyCache) -> None:
     data = {f"key{i}": i * 10 for i in range(300)}
     assert len({slot_of(ccache.make_key(key)) for key in data}) > 250  # really spread over slots
@@ -193,6 +230,12 @@ async def test_async_cluster_backend(cluster: ClusterTopology) -> None:
     assert sorted([k async for k in cache.iter_keys("akey*", itersize=9)]) == sorted(list(data)[100:])
     assert await cache.delete_pattern("akey*", itersize=25) == 100
     assert await cache.incr_version("a") == 2 and await cache.get("a", version=2) == {"x": 1}
+    assert await cache.hset("h", mapping={"f": [1], "g": 2}) == 2 and await cache.ahgetall("h") == {"f": [1], "g": 2}
+    assert await cache.hincrby("h", "g") == 3 and await cache.ahexpire("h", 50, "f") == [True]
+    assert await cache.rpush("{l}1", 1, [2]) == 2 and await cache.almove("{l}1", "{l}2") == 1
+    assert await cache.ablpop("{l}2", "{l}1", timeout=0.1) == ("{l}2", 1)
+    assert await cache.zadd("z", {"m": 1}) == 1 and await cache.azadd("z", {"m": 1}, incr=True) == 2.0
+    assert await cache.azrange("z", withscores=True) == [("m", 2.0)]
     await cache.clear()
     assert await cache.keys("*") == []
     await cache.aclose()

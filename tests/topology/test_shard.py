@@ -127,6 +127,19 @@ def test_single_key_api(shard_cache: ValkeyCache) -> None:
         assert shard_cache.has_key("lk")
 
 
+def test_hashes_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    names = [f"h{i}" for i in range(12)]
+    for name in names:
+        assert shard_cache.hset(name, mapping={"a": 1, "b": [name]}) == 2
+        assert shard_cache.hincrby(name, "a", 2) == 3
+        assert shard_cache.hexpire(name, 100, "b") == [True]
+    assert all(count > 0 for count in _per_server(shard_servers))  # the hashes really are spread
+    for name in names:
+        assert shard_cache.hgetall(name) == {"a": 3, "b": [name]}
+        assert shard_cache.hscan(name, count=1) == {"a": 3, "b": [name]}
+        assert shard_cache.httl(name, "a") == [None]
+
+
 def test_incr_version_moves_across_servers(shard_cache: ValkeyCache) -> None:
     client = _client(shard_cache)
     # Find keys whose version 1 and version 2 live on different servers, and one that stays.
@@ -155,6 +168,45 @@ def test_cross_server_set_algebra_is_refused(shard_cache: ValkeyCache) -> None:
     )
     with pytest.raises(ValueError, match="different servers"):
         shard_cache.sunion(a, b)
+
+
+def test_lists_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    client = _client(shard_cache)
+    names = [f"l{i}" for i in range(12)]
+    for name in names:
+        assert shard_cache.rpush(name, 1, [name]) == 2
+        assert shard_cache.lrange(name) == [1, [name]] and shard_cache.lindex(name, 1) == [name]
+        assert shard_cache.blpop(name, timeout=0.1) == (name, 1)
+    assert all(count > 0 for count in _per_server(shard_servers))
+    a = names[0]
+    same = next(
+        n
+        for n in names[1:]
+        if client._router.node_of(shard_cache.make_key(n)) == client._router.node_of(shard_cache.make_key(a))
+    )
+    other = next(
+        n
+        for n in names[1:]
+        if client._router.node_of(shard_cache.make_key(n)) != client._router.node_of(shard_cache.make_key(a))
+    )
+    assert shard_cache.lmove(a, same) == [a] and shard_cache.rpop(same) == [a]
+    assert shard_cache.blpop(a, same, timeout=0.1) == (same, [same])
+    with pytest.raises(ValueError, match="different servers"):
+        shard_cache.lmove(a, other)
+    with pytest.raises(ValueError, match="different servers"):
+        shard_cache.brpop(a, other, timeout=0.1)
+
+
+def test_sorted_sets_on_shards(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    names = [f"z{i}" for i in range(12)]
+    for name in names:
+        assert shard_cache.zadd(name, {"a": 1, name: 2}) == 2
+        assert shard_cache.zadd(name, {"a": 0.5}, incr=True) == 1.5
+    assert all(count > 0 for count in _per_server(shard_servers))
+    for name in names:
+        assert shard_cache.zrange(name, withscores=True) == [("a", 1.5), (name, 2.0)]
+        assert shard_cache.zscan(name, count=1) == [("a", 1.5), (name, 2.0)]
+        assert shard_cache.zpopmax(name) == [(name, 2.0)]
 
 
 def test_duplicate_location_is_refused(shard_servers: list[ValkeyProcess]) -> None:

@@ -65,6 +65,10 @@ def test_routing_keys() -> None:
     assert routing_keys(("EVAL", "script", 1, "k", "arg")) == ("k",)
     assert routing_keys(("MSET", "a", 1, "b", 2)) == ("a", "b")
     assert routing_keys(("SMOVE", "a", "b", "m")) == ("a", "b")
+    assert routing_keys(("LMOVE", "a", "b", "LEFT", "RIGHT")) == ("a", "b")
+    assert routing_keys(("BLMOVE", "a", "b", "LEFT", "RIGHT", 0.5)) == ("a", "b")
+    assert routing_keys(("BLPOP", "a", "b", 0.5)) == ("a", "b")
+    assert routing_keys(("HPEXPIRE", "h", 100, "FIELDS", 1, "f")) == ("h",)
     assert routing_keys(("FLUSHDB",)) == ()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey import Valkey
@@ -23,7 +23,10 @@ from django_valkey.protocols import (
     ClientClass,
     ClientProtocol,
     ExpiryTime,
+    InsertWhere,
+    ListEnd,
     LockProtocol,
+    ScoreBound,
     Timeout,
 )
 from django_valkey.util import CacheKey
@@ -253,9 +256,75 @@ class CountingClient:
         self.calls["sscan_iter"] += 1
         return self._inner.sscan_iter(key, match, count, version)
 
-    def hset(self, name: str, key: str, value: Any, version: int | None = None) -> int:
+    def hset(
+        self,
+        name: str,
+        key: str | None = None,
+        value: Any = None,
+        version: int | None = None,
+        *,
+        mapping: Mapping[str, Any] | None = None,
+    ) -> int:
         self.calls["hset"] += 1
-        return self._inner.hset(name, key, value, version)
+        return self._inner.hset(name, key, value, version, mapping=mapping)
+
+    def hsetnx(self, name: str, key: str, value: Any, version: int | None = None) -> bool:
+        self.calls["hsetnx"] += 1
+        return self._inner.hsetnx(name, key, value, version)
+
+    def hmget(self, name: str, *keys: str, version: int | None = None) -> list[Any]:
+        self.calls["hmget"] += 1
+        return self._inner.hmget(name, *keys, version=version)
+
+    def hgetall(self, name: str, version: int | None = None) -> dict[str, Any]:
+        self.calls["hgetall"] += 1
+        return self._inner.hgetall(name, version)
+
+    def hvals(self, name: str, version: int | None = None) -> list[Any]:
+        self.calls["hvals"] += 1
+        return self._inner.hvals(name, version)
+
+    def hstrlen(self, name: str, key: str, version: int | None = None) -> int:
+        self.calls["hstrlen"] += 1
+        return self._inner.hstrlen(name, key, version)
+
+    def hincrby(self, name: str, key: str, amount: int = 1, version: int | None = None) -> int:
+        self.calls["hincrby"] += 1
+        return self._inner.hincrby(name, key, amount, version)
+
+    def hincrbyfloat(self, name: str, key: str, amount: float = 1.0, version: int | None = None) -> float:
+        self.calls["hincrbyfloat"] += 1
+        return self._inner.hincrbyfloat(name, key, amount, version)
+
+    def hscan(self, name: str, match: str | None = None, count: int = 10, version: int | None = None) -> dict[str, Any]:
+        self.calls["hscan"] += 1
+        return self._inner.hscan(name, match, count, version)
+
+    def hscan_iter(
+        self, name: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        self.calls["hscan_iter"] += 1
+        return self._inner.hscan_iter(name, match, count, version)
+
+    def hexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        self.calls["hexpire"] += 1
+        return self._inner.hexpire(name, timeout, *fields, version=version)
+
+    def hpexpire(self, name: str, timeout: ExpiryTime, *fields: str, version: int | None = None) -> list[bool]:
+        self.calls["hpexpire"] += 1
+        return self._inner.hpexpire(name, timeout, *fields, version=version)
+
+    def httl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        self.calls["httl"] += 1
+        return self._inner.httl(name, *fields, version=version)
+
+    def hpttl(self, name: str, *fields: str, version: int | None = None) -> list[int | None]:
+        self.calls["hpttl"] += 1
+        return self._inner.hpttl(name, *fields, version=version)
+
+    def hpersist(self, name: str, *fields: str, version: int | None = None) -> list[bool]:
+        self.calls["hpersist"] += 1
+        return self._inner.hpersist(name, *fields, version=version)
 
     def hget(self, name: str, key: str, default: Any = None, version: int | None = None) -> Any:
         self.calls["hget"] += 1
@@ -276,3 +345,279 @@ class CountingClient:
     def hexists(self, name: str, key: str, version: int | None = None) -> bool:
         self.calls["hexists"] += 1
         return self._inner.hexists(name, key, version)
+
+    def lpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        self.calls["lpush"] += 1
+        return self._inner.lpush(key, *values, version=version)
+
+    def rpush(self, key: str, *values: Any, version: int | None = None) -> int:
+        self.calls["rpush"] += 1
+        return self._inner.rpush(key, *values, version=version)
+
+    @overload
+    def lpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def lpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def lpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        self.calls["lpop"] += 1
+        if count is None:
+            return self._inner.lpop(key, None, version)
+        return self._inner.lpop(key, count, version)
+
+    @overload
+    def rpop(self, key: str, count: None = None, version: int | None = None) -> Any: ...
+    @overload
+    def rpop(self, key: str, count: int, version: int | None = None) -> list[Any]: ...
+    def rpop(self, key: str, count: int | None = None, version: int | None = None) -> Any:
+        self.calls["rpop"] += 1
+        if count is None:
+            return self._inner.rpop(key, None, version)
+        return self._inner.rpop(key, count, version)
+
+    def lrange(self, key: str, start: int = 0, end: int = -1, version: int | None = None) -> list[Any]:
+        self.calls["lrange"] += 1
+        return self._inner.lrange(key, start, end, version)
+
+    def llen(self, key: str, version: int | None = None) -> int:
+        self.calls["llen"] += 1
+        return self._inner.llen(key, version)
+
+    def lindex(self, key: str, index: int, version: int | None = None) -> Any:
+        self.calls["lindex"] += 1
+        return self._inner.lindex(key, index, version)
+
+    def lset(self, key: str, index: int, value: Any, version: int | None = None) -> bool:
+        self.calls["lset"] += 1
+        return self._inner.lset(key, index, value, version)
+
+    def lrem(self, key: str, count: int, value: Any, version: int | None = None) -> int:
+        self.calls["lrem"] += 1
+        return self._inner.lrem(key, count, value, version)
+
+    def ltrim(self, key: str, start: int, end: int, version: int | None = None) -> bool:
+        self.calls["ltrim"] += 1
+        return self._inner.ltrim(key, start, end, version)
+
+    def linsert(self, key: str, where: InsertWhere, pivot: Any, value: Any, version: int | None = None) -> int:
+        self.calls["linsert"] += 1
+        return self._inner.linsert(key, where, pivot, value, version)
+
+    def lmove(
+        self, source: str, destination: str, src: ListEnd = "LEFT", dest: ListEnd = "RIGHT", version: int | None = None
+    ) -> Any:
+        self.calls["lmove"] += 1
+        return self._inner.lmove(source, destination, src, dest, version)
+
+    def blpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        self.calls["blpop"] += 1
+        return self._inner.blpop(*keys, timeout=timeout, version=version)
+
+    def brpop(self, *keys: str, timeout: float, version: int | None = None) -> tuple[str, Any] | None:
+        self.calls["brpop"] += 1
+        return self._inner.brpop(*keys, timeout=timeout, version=version)
+
+    def blmove(
+        self,
+        source: str,
+        destination: str,
+        timeout: float,
+        src: ListEnd = "LEFT",
+        dest: ListEnd = "RIGHT",
+        version: int | None = None,
+    ) -> Any:
+        self.calls["blmove"] += 1
+        return self._inner.blmove(source, destination, timeout, src, dest, version)
+
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[False] = False,
+    ) -> int: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: Literal[True],
+    ) -> float | None: ...
+    @overload
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None: ...
+    def zadd(
+        self,
+        key: str,
+        mapping: Mapping[Any, float],
+        version: int | None = None,
+        *,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> float | None:
+        self.calls["zadd"] += 1
+        inner = self._inner
+        if incr:
+            return inner.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch, incr=True)
+        return inner.zadd(key, mapping, version, nx=nx, xx=xx, gt=gt, lt=lt, ch=ch)
+
+    def zincrby(self, key: str, amount: float, member: Any, version: int | None = None) -> float:
+        self.calls["zincrby"] += 1
+        return self._inner.zincrby(key, amount, member, version)
+
+    def zscore(self, key: str, member: Any, version: int | None = None) -> float | None:
+        self.calls["zscore"] += 1
+        return self._inner.zscore(key, member, version)
+
+    def zmscore(self, key: str, *members: Any, version: int | None = None) -> list[float | None]:
+        self.calls["zmscore"] += 1
+        return self._inner.zmscore(key, *members, version=version)
+
+    def zrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        self.calls["zrank"] += 1
+        return self._inner.zrank(key, member, version)
+
+    def zrevrank(self, key: str, member: Any, version: int | None = None) -> int | None:
+        self.calls["zrevrank"] += 1
+        return self._inner.zrevrank(key, member, version)
+
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[False] = False,
+    ) -> list[Any]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: Literal[True],
+    ) -> list[tuple[Any, float]]: ...
+    @overload
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]: ...
+    def zrange(
+        self,
+        key: str,
+        start: ScoreBound = 0,
+        end: ScoreBound = -1,
+        version: int | None = None,
+        *,
+        byscore: bool = False,
+        bylex: bool = False,
+        rev: bool = False,
+        offset: int | None = None,
+        count: int | None = None,
+        withscores: bool = False,
+    ) -> list[Any]:
+        self.calls["zrange"] += 1
+        return self._inner.zrange(
+            key,
+            start,
+            end,
+            version,
+            byscore=byscore,
+            bylex=bylex,
+            rev=rev,
+            offset=offset,
+            count=count,
+            withscores=withscores,
+        )
+
+    def zrem(self, key: str, *members: Any, version: int | None = None) -> int:
+        self.calls["zrem"] += 1
+        return self._inner.zrem(key, *members, version=version)
+
+    def zremrangebyscore(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        self.calls["zremrangebyscore"] += 1
+        return self._inner.zremrangebyscore(key, min, max, version)
+
+    def zremrangebyrank(self, key: str, start: int, end: int, version: int | None = None) -> int:
+        self.calls["zremrangebyrank"] += 1
+        return self._inner.zremrangebyrank(key, start, end, version)
+
+    def zcard(self, key: str, version: int | None = None) -> int:
+        self.calls["zcard"] += 1
+        return self._inner.zcard(key, version)
+
+    def zcount(self, key: str, min: ScoreBound, max: ScoreBound, version: int | None = None) -> int:
+        self.calls["zcount"] += 1
+        return self._inner.zcount(key, min, max, version)
+
+    def zpopmin(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        self.calls["zpopmin"] += 1
+        return self._inner.zpopmin(key, count, version)
+
+    def zpopmax(self, key: str, count: int | None = None, version: int | None = None) -> list[tuple[Any, float]]:
+        self.calls["zpopmax"] += 1
+        return self._inner.zpopmax(key, count, version)
+
+    def zscan(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> list[tuple[Any, float]]:
+        self.calls["zscan"] += 1
+        return self._inner.zscan(key, match, count, version)
+
+    def zscan_iter(
+        self, key: str, match: str | None = None, count: int = 10, version: int | None = None
+    ) -> Iterator[tuple[Any, float]]:
+        self.calls["zscan_iter"] += 1
+        return self._inner.zscan_iter(key, match, count, version)

@@ -24,7 +24,7 @@ class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyClust
     cluster pipeline, which makes one round trip per node. Keys sharing a hash tag (``{user1}:a``,
     ``{user1}:b``) share a slot, so they travel in one command. ``keys``, ``iter_keys``,
     ``delete_pattern`` and ``clear`` visit every primary. Commands over several keys (``sdiff``,
-    ``smove``...) need the keys in one slot: use a hash tag.
+    ``smove``, ``lmove``, ``blpop``...) need the keys in one slot: use a hash tag.
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.ClusterConnectionFactory"
