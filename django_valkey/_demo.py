@@ -203,9 +203,13 @@ def _tour(out: TextIO, location: str) -> None:
     tour.section("When the server is down (nothing listens on the offline caches' port)")
     offline = cache_named("offline")
     strict = cache_named("strict")
+    tour.show('caches["strict"].get("k")                # IGNORE_EXCEPTIONS off', lambda: strict.get("k"))
     tour.show('caches["offline"].get("k", "fallback")   # IGNORE_EXCEPTIONS=True', lambda: offline.get("k", "fallback"))
     tour.show('caches["offline"].set("k", 1)', lambda: offline.set("k", 1))
-    tour.show('caches["strict"].get("k")                # IGNORE_EXCEPTIONS off', lambda: strict.get("k"))
+    tour.show(
+        'caches["strict"].get("k")                # the circuit has opened: fails at once',
+        lambda: strict.get("k"),
+    )
 
 
 def _unreachable(location: str) -> str | None:

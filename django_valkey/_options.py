@@ -39,18 +39,21 @@ KNOWN_OPTIONS: frozenset[str] = frozenset(
         "ASYNC_OPTIONS",
         "BASE_CLIENT_CLASS",
         "BASE_CLIENT_KWARGS",
+        "CIRCUIT_BREAKER",
         "CLIENT_CLASS",
         "CLOSE_CONNECTION",
         "COMPRESSOR",
         "CONNECTION_FACTORY",
         "CONNECTION_POOL_CLASS",
         "CONNECTION_POOL_KWARGS",
+        "DEADLINE",
         "IGNORE_EXCEPTIONS",
         "LOG_IGNORED_EXCEPTIONS",
         "PARSER_CLASS",
         "PASSWORD",
         "PICKLE_VERSION",
         "REPLICA_READ_ONLY",
+        "RETRY",
         "REVERSE_KEY_FUNCTION",
         "SCAN_ITERSIZE",
         "SENTINELS",
@@ -294,6 +297,25 @@ def positive_or_none(value: object, setting: str) -> float | None:
     if number is not None and not number > 0:
         raise ImproperlyConfigured(f"{setting} must be a number of seconds > 0 or None, got {value!r}")
     return number
+
+
+#: Seconds a connection waits for a reply, and for the server to accept it, when OPTIONS do not
+#: say (valkey-py's own defaults would let a sick cache stall a call for 5 s, or for ever).
+DEFAULT_SOCKET_TIMEOUT = 1.0
+DEFAULT_SOCKET_CONNECT_TIMEOUT = 1.0
+
+
+def call_timeouts(options: Mapping[str, Any]) -> tuple[float | None, float, float]:
+    """``(DEADLINE, SOCKET_TIMEOUT, SOCKET_CONNECT_TIMEOUT)`` as the connections use them: the
+    defaults above when unset, and neither socket timeout longer than the deadline."""
+    deadline = positive_or_none(options.get("DEADLINE"), "OPTIONS['DEADLINE']")
+    read = positive_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
+    connect = positive_or_none(options.get("SOCKET_CONNECT_TIMEOUT"), "OPTIONS['SOCKET_CONNECT_TIMEOUT']")
+    read = DEFAULT_SOCKET_TIMEOUT if read is None else read
+    connect = DEFAULT_SOCKET_CONNECT_TIMEOUT if connect is None else connect
+    if deadline is not None:
+        read, connect = min(read, deadline), min(connect, deadline)
+    return deadline, read, connect
 
 
 def setting_or_option(options: Mapping[str, Any], key: str, setting: str, default: object) -> object:

@@ -17,10 +17,12 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from django_valkey._async.client_commands import AsyncClientCommands
 from django_valkey._async.io import encode_off_loop
+from django_valkey._core.breaker import circuit_for, circuit_settings
 from django_valkey._core.codec import Codec
 from django_valkey._core.commands import Commands
 from django_valkey._core.keys import KeyMaker
-from django_valkey._options import check_members, load_class, load_object, positive_or_none, scan_itersize
+from django_valkey._core.retries import retry_policy
+from django_valkey._options import call_timeouts, check_members, load_class, load_object, scan_itersize
 from django_valkey._redact import safe_repr
 from django_valkey._sync.client_commands import ClientCommands
 from django_valkey.compressors.identity import IdentityCompressor
@@ -54,10 +56,6 @@ def split_servers(server: str | Sequence[str]) -> list[str]:
     return servers
 
 
-# valkey-py's socket timeout when neither SOCKET_TIMEOUT nor CONNECTION_POOL_KWARGS sets one.
-_VALKEY_PY_SOCKET_TIMEOUT = 5.0
-
-
 def socket_timeout(options: Mapping[str, Any]) -> float | None:
     """The seconds a connection waits for a reply (``None``: for ever), which bounds a blocking pop."""
     pool_kwargs: Mapping[str, Any] = options.get("CONNECTION_POOL_KWARGS") or {}
@@ -67,8 +65,7 @@ def socket_timeout(options: Mapping[str, Any]) -> float | None:
         if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0:
             return float(given)
         return None
-    configured = positive_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
-    return _VALKEY_PY_SOCKET_TIMEOUT if configured is None else configured
+    return call_timeouts(options)[1]
 
 
 class BaseClient(Generic[Backend, Factory]):
@@ -124,6 +121,13 @@ class BaseClient(Generic[Backend, Factory]):
             (0,) if count == 1 else tuple(range(1, count)) if replica_read_only else tuple(range(count))
         )
         self._clients: list[Backend | None] = [None] * count
+        # Resilience: a circuit per server (shared by the process), retries, the deadline.
+        breaker = circuit_settings(options.get("CIRCUIT_BREAKER"))
+        self._circuits = [circuit_for(url, breaker) for url in self._server]
+        self._retry = retry_policy(options.get("RETRY"))
+        self._deadline, read, connect = call_timeouts(options)
+        self._attempt_time = read + connect  # the longest one attempt can take (sync)
+        self._replica_reads = count > 1  # a read whose replica is down goes to the primary
         self.connection_factory = get_connection_factory(self.CONNECTION_FACTORY_PATH, options)
         check_members(self.connection_factory, self.FACTORY_PROTOCOL, "OPTIONS['CONNECTION_FACTORY']")
 
@@ -153,4 +157,12 @@ class BaseClient(Generic[Backend, Factory]):
 
     def _read_index(self) -> int:
         choices = self._read_choices
-        return choices[0] if len(choices) == 1 else random.choice(choices)
+        index = choices[0] if len(choices) == 1 else random.choice(choices)
+        if self._circuits[index].open_until:
+            return self._healthy_read_index()
+        return index
+
+    def _healthy_read_index(self) -> int:
+        """A read server whose circuit lets calls through; the primary when none does."""
+        healthy = [index for index in self._read_choices if not self._circuits[index].blocked()]
+        return random.choice(healthy) if healthy else 0

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
 
-from django_valkey._options import load_object, positive_or_none
+from django_valkey._options import call_timeouts, load_object
 from django_valkey._redact import safe_repr
 
 __all__ = ["BaseConnectionFactory", "Base", "Pool", "SUPPORTED_SCHEMES"]
@@ -120,10 +120,9 @@ class BaseConnectionFactory(Generic[Base, Pool]):
             options.get("BASE_CLIENT_CLASS", self.path_base_cls), "OPTIONS['BASE_CLIENT_CLASS']"
         )
         self.base_client_cls_kwargs: dict[str, Any] = dict(options.get("BASE_CLIENT_KWARGS") or {})
-        self.socket_timeout: float | None = positive_or_none(options.get("SOCKET_TIMEOUT"), "OPTIONS['SOCKET_TIMEOUT']")
-        self.socket_connect_timeout: float | None = positive_or_none(
-            options.get("SOCKET_CONNECT_TIMEOUT"), "OPTIONS['SOCKET_CONNECT_TIMEOUT']"
-        )
+        _, read, connect = call_timeouts(options)
+        self.socket_timeout: float | None = read
+        self.socket_connect_timeout: float | None = connect
         password = options.get("PASSWORD")
         if password is not None and not isinstance(password, str):
             raise ImproperlyConfigured("OPTIONS['PASSWORD'] must be a string")

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pickle
+import time
+
+from valkey.exceptions import NoPermissionError, ResponseError
 
 __all__ = [
+    "CircuitOpen",
+    "CommandError",
+    "CommandNotPermitted",
     "CompressorError",
+    "DeadlineExceeded",
     "ConnectionInterrupted",
     "describe_error",
     "SerializerError",
@@ -85,3 +92,45 @@ class SerializerPicklingError(SerializerError, pickle.PicklingError):
 class SerializerUnpicklingError(SerializerError, pickle.UnpicklingError):
     """A ``SerializerError`` raised when a stored value failed to load with a
     ``pickle.PickleError``; it is also a ``pickle.UnpicklingError``."""
+
+
+class CircuitOpen(ConnectionInterrupted):
+    """The server's circuit breaker is open: it failed too many calls in a row, so calls to it
+    fail at once, without touching the network, until a probe call succeeds (see
+    ``OPTIONS["CIRCUIT_BREAKER"]``). ``server`` is the LOCATION entry (credentials redacted),
+    ``since`` the Unix time the circuit opened. ``IGNORE_EXCEPTIONS`` fails open on it."""
+
+    def __init__(self, server: str, since: float) -> None:
+        super().__init__()  # the message is written when asked for: raising must stay cheap
+        self.server = server
+        self.since = since
+
+    def __str__(self) -> str:
+        when = time.strftime("%H:%M:%S", time.localtime(self.since))
+        return f"circuit open for {self.server} since {when}: calls to it fail at once until a probe succeeds"
+
+    def __repr__(self) -> str:
+        return f"CircuitOpen({str(self)!r})"
+
+
+class DeadlineExceeded(ConnectionInterrupted):
+    """The call did not finish within ``OPTIONS["DEADLINE"]`` (connecting, waiting for a pooled
+    connection, sending, reading and retrying included). ``deadline`` is that number of seconds.
+    ``IGNORE_EXCEPTIONS`` fails open on it."""
+
+    def __init__(self, what: str, deadline: float) -> None:
+        super().__init__(f"{what} did not finish within its deadline of {deadline:g} s")
+        self.deadline = deadline
+
+
+class CommandError(ResponseError):
+    """The server refused a command for a reason that is a bug or a misconfiguration, not a sick
+    server: no permission (ACL), an unknown command, wrong arguments. Always raised, even with
+    ``IGNORE_EXCEPTIONS``. The message names the operation, the server and the key; valkey-py's
+    error is chained. It is a valkey-py ``ResponseError``, so ``except ResponseError`` still
+    catches it."""
+
+
+class CommandNotPermitted(CommandError, NoPermissionError):
+    """The server's ACL does not let this connection's user run the command or touch the key
+    (``NOPERM``); also a valkey-py ``NoPermissionError``."""

@@ -8,9 +8,19 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from django_valkey._core.breaker import reset_circuits
 from django_valkey.cache import ValkeyCache
 from tests.helpers import MakeCache, cache_params
 from tests.servers import ValkeyProcess
+
+
+@pytest.fixture(autouse=True)
+def fresh_circuits() -> Iterator[None]:
+    """Each test starts with every circuit closed: circuits are shared per process (by server
+    URL), so a test that meets a dead server must not leave it open for the next one."""
+    reset_circuits()
+    yield
+    reset_circuits()
 
 
 @pytest.fixture(scope="session")

@@ -104,8 +104,9 @@ def check_connection_pool_class(make_cache: MakeCache, _: ValkeyProcess) -> None
 def check_connection_pool_kwargs(make_cache: MakeCache, _: ValkeyProcess) -> None:
     cache = make_cache()
     assert cache.client.connection_factory.pool_cls_kwargs == {}
-    # nothing but what LOCATION and the parser give: no timeouts, no password
-    assert set(cache.get_client().connection_pool.connection_kwargs) == {"parser_class", "host", "port", "db"}
+    # nothing but what LOCATION, the parser and the explicit timeouts give: no password
+    kwargs = cache.get_client().connection_pool.connection_kwargs
+    assert set(kwargs) == {"parser_class", "host", "port", "db", "socket_timeout", "socket_connect_timeout"}
 
 
 def check_base_client_class(make_cache: MakeCache, _: ValkeyProcess) -> None:
@@ -158,15 +159,18 @@ def check_password(make_cache: MakeCache, _: ValkeyProcess) -> None:
 
 
 def check_socket_connect_timeout(make_cache: MakeCache, _: ValkeyProcess) -> None:
-    assert make_cache().client.connection_factory.socket_connect_timeout is None
-    assert connection(make_cache()).socket_connect_timeout == 5  # valkey-py: the socket timeout
-    assert connection(make_cache(SOCKET_TIMEOUT=2)).socket_connect_timeout == 2
+    assert make_cache().client.connection_factory.socket_connect_timeout == 1.0
+    assert connection(make_cache()).socket_connect_timeout == 1.0
+    assert connection(make_cache(SOCKET_CONNECT_TIMEOUT=None)).socket_connect_timeout == 1.0
+    assert connection(make_cache(SOCKET_CONNECT_TIMEOUT=2)).socket_connect_timeout == 2
+    assert connection(make_cache(SOCKET_CONNECT_TIMEOUT=2, DEADLINE=0.3)).socket_connect_timeout == 0.3
 
 
 def check_socket_timeout(make_cache: MakeCache, _: ValkeyProcess) -> None:
-    assert make_cache().client.connection_factory.socket_timeout is None
-    assert connection(make_cache()).socket_timeout == 5  # valkey-py's default
-    assert connection(make_cache(SOCKET_TIMEOUT=None)).socket_timeout == 5
+    assert make_cache().client.connection_factory.socket_timeout == 1.0
+    assert connection(make_cache()).socket_timeout == 1.0
+    assert connection(make_cache(SOCKET_TIMEOUT=None)).socket_timeout == 1.0
+    assert connection(make_cache(SOCKET_TIMEOUT=3, DEADLINE=0.4)).socket_timeout == 0.4
     forever = make_cache(CONNECTION_POOL_KWARGS={"socket_timeout": None})
     assert connection(forever).socket_timeout is None
 
@@ -210,11 +214,33 @@ def check_sentinel_kwargs(make_cache: MakeCache, _: ValkeyProcess) -> None:
         cache = make_cache("valkey://mymaster/0", CLIENT_CLASS=SentinelClient, SENTINELS=[("127.0.0.1", 1)], **options)
         return cache.client.connection_factory.make_connection_params("valkey://mymaster/0")["sentinel_kwargs"]
 
-    assert sentinel_kwargs() == {}
+    assert sentinel_kwargs() == {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
     assert sentinel_kwargs(SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=1) == {
         "socket_timeout": 2,
         "socket_connect_timeout": 1,
     }
+
+
+def check_circuit_breaker(make_cache: MakeCache, _: ValkeyProcess) -> None:
+    circuit = make_cache().client._circuits[0]
+    assert circuit.settings.key() == (5, 1.0, 0.5) and circuit.state == "closed"
+    assert type(make_cache(CIRCUIT_BREAKER=False).client._circuits[0]).__name__ == "NoCircuit"
+    tuned = make_cache(CIRCUIT_BREAKER={"FAILURES": 2}).client._circuits[0]
+    assert tuned.settings.key() == (2, 1.0, 0.5)
+
+
+def check_retry(make_cache: MakeCache, _: ValkeyProcess) -> None:
+    policy = make_cache().client._retry
+    assert policy.attempts == 3
+    pauses = [policy.pause(n) for n in range(8)]
+    # equal jitter: between half and all of min(0.5, 0.02 * 2**n)
+    assert all(min(0.5, 0.02 * 2**n) / 2 <= p <= min(0.5, 0.02 * 2**n) for n, p in enumerate(pauses))
+    assert make_cache(RETRY=False).client._retry.attempts == 0
+
+
+def check_deadline(make_cache: MakeCache, _: ValkeyProcess) -> None:
+    assert make_cache().client._deadline is None
+    assert make_cache(DEADLINE=0.25).client._deadline == 0.25
 
 
 def check_async_options(make_cache: MakeCache, _: ValkeyProcess) -> None:
@@ -360,6 +386,9 @@ CHECKS: dict[str, Check] = {
     "PASSWORD": check_password,
     "SOCKET_CONNECT_TIMEOUT": check_socket_connect_timeout,
     "SOCKET_TIMEOUT": check_socket_timeout,
+    "DEADLINE": check_deadline,
+    "CIRCUIT_BREAKER": check_circuit_breaker,
+    "RETRY": check_retry,
     "IGNORE_EXCEPTIONS": check_ignore_exceptions,
     "LOG_IGNORED_EXCEPTIONS": check_log_ignored_exceptions,
     "CLOSE_CONNECTION": check_close_connection,

@@ -161,7 +161,10 @@ def test_log_ignored_exceptions(make_cache: MakeCache, dead_url: str, caplog: py
         assert cache.get("k", 1) == 1
     records = [r for r in caplog.records if r.name == "my.cache.log"]
     assert len(records) == 1
-    assert records[0].exc_info is not None and isinstance(records[0].exc_info[1], ValkeyConnectionError)
+    assert records[0].exc_info is not None
+    logged = records[0].exc_info[1]
+    assert isinstance(logged, ConnectionInterrupted) and isinstance(logged.__cause__, ValkeyConnectionError)
+    assert "GET ':1:k' on valkey://127.0.0.1:" in str(logged)
 
 
 def test_log_ignored_exceptions_setting_and_default_logger(

@@ -119,7 +119,7 @@ async def test_async_blpop_waits_for_a_push(valkey_server: Any) -> None:
         await cache.rpush("q", {"job": 1})
 
     pusher = asyncio.create_task(push_later())
-    assert await cache.ablpop("q", timeout=2) == ("q", {"job": 1})
+    assert await cache.ablpop("q", timeout=0.9) == ("q", {"job": 1})
     await pusher
     await cache.aclose()
 

@@ -19,7 +19,7 @@ from valkey.credentials import UsernamePasswordCredentialProvider
 
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
-from django_valkey.exceptions import ConnectionInterrupted
+from django_valkey.exceptions import CommandNotPermitted, ConnectionInterrupted
 from tests.helpers import cache_params
 from tests.servers import ValkeyProcess, free_port
 
@@ -253,7 +253,9 @@ def test_connection_errors_and_their_log_lines(
     secret = SECRET if where == "closed port" else WRONG_SECRET
     location = dead_url() if where == "closed port" else url(locked_server, f":{WRONG_SECRET}")
     strict = make(location, SOCKET_CONNECT_TIMEOUT=0.5)
-    with pytest.raises(ConnectionInterrupted) as caught:
+    # A closed port means the cache is unavailable; a refused login is a misconfiguration.
+    expected = ConnectionInterrupted if where == "closed port" else CommandNotPermitted
+    with pytest.raises(expected) as caught:
         strict.get("k")
     assert_hidden(str(caught.value), secret)
     assert_hidden(repr(caught.value), secret)
@@ -261,6 +263,8 @@ def test_connection_errors_and_their_log_lines(
     assert_hidden(str(caught.value.__cause__), secret)
     assert_hidden(locals_text(caught.value), secret)
 
+    if where == "wrong password":
+        return  # never ignored: raised above, whatever IGNORE_EXCEPTIONS says (tests/test_error_policy.py)
     lenient = make(location, SOCKET_CONNECT_TIMEOUT=0.5, IGNORE_EXCEPTIONS=True, LOG_IGNORED_EXCEPTIONS=True)
     with caplog.at_level(logging.WARNING, logger="django_valkey"):
         assert lenient.get("k", "fallback") == "fallback"
@@ -393,7 +397,7 @@ def test_debug_page_of_a_view_whose_cache_location_is_bad() -> None:
 
 async def test_async_cache_with_a_wrong_password(locked_server: ValkeyProcess) -> None:
     cache = make_async(url(locked_server, f"default:{WRONG_SECRET}"), SOCKET_CONNECT_TIMEOUT=0.5)
-    with pytest.raises(ConnectionInterrupted) as caught:
+    with pytest.raises(CommandNotPermitted) as caught:
         await cache.get("k")
     assert "invalid username-password pair" in str(caught.value.__cause__)
     assert_hidden(repr(cache) + repr(cache.client), WRONG_SECRET)

@@ -6,17 +6,31 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
+from time import monotonic
 from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
-from valkey.exceptions import NoScriptError, ResponseError
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import NoScriptError, ResponseError, ValkeyError
+from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
-from django_valkey._async.io import LoopClients, encode_off_loop
-from django_valkey._core.commands import Commands, Request, as_eval, count_arg, lock_times, raise_clearer
-from django_valkey._core.guard import CONNECTION_ERRORS
+from django_valkey._async.io import CUT_AT_DEADLINE, LoopClients, deadline_scope, encode_off_loop, sleep
+from django_valkey._core.breaker import Circuit
+from django_valkey._core.commands import (
+    Commands,
+    Request,
+    as_eval,
+    count_arg,
+    describe,
+    lock_times,
+    may_resend,
+    raise_clearer,
+)
+from django_valkey._core.guard import CONNECTION_ERRORS, not_run, policy_error, unavailable
 from django_valkey._core.keys import KeyMaker
-from django_valkey.exceptions import SerializerError
+from django_valkey._core.retries import RetryPolicy
+from django_valkey.exceptions import ConnectionInterrupted, DeadlineExceeded, SerializerError
 from django_valkey.protocols import (
     AbsoluteTime,
     AsyncConnectionFactoryProtocol,
@@ -48,6 +62,11 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
     _cmd: Commands
     _keys: KeyMaker
     _scan_itersize: int
+    _circuits: list[Circuit]
+    _retry: RetryPolicy
+    _deadline: float | None
+    _attempt_time: float
+    _replica_reads: bool
     connection_factory: AsyncConnectionFactoryProtocol[Any, Any]
 
     def _read_index(self) -> int:
@@ -91,15 +110,110 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         return req.parse(reply)
 
     async def _run(self, req: Request[R]) -> R:
-        if req.write or self._single:
-            client = self._raw_clients()[0]  # the hot path: no extra call once connected
-            if client is None:
-                client = await self._client_at(0)
-            return await self._execute(client, req)
+        index = 0 if req.write or self._single else self._read_index()
+        if self._deadline is not None:
+            return await self._run_within(index, req)
+        return await self._attempt(index, req, 0.0)
+
+    async def _send(self, index: int, req: Request[R]) -> R:
+        """``req`` on server ``index``, within the deadline if there is one."""
+        if self._deadline is not None:
+            return await self._run_within(index, req)
+        return await self._attempt(index, req, 0.0)
+
+    async def _attempt(self, index: int, req: Request[R], started: float) -> R:
+        """``req`` on server ``index`` through its circuit; the hot path reads two attributes of
+        the circuit, and anything else happens in ``_recover``."""
+        circuit = self._circuits[index]
+        if circuit.open_until:
+            circuit.enter()  # CircuitOpen, unless this call is the probe
+        client = self._raw_clients()[index]  # no extra call once connected
+        if client is None:
+            client = await self._client_at(index)
         try:
-            return await self._execute(await self._client_at(self._read_index()), req)
-        except CONNECTION_ERRORS:
-            return await self._execute(await self._client_at(0), req)  # a replica is down
+            reply = await self._execute(client, req)
+        except Exception as error:
+            return await self._recover(index, req, error, started)
+        if circuit.failures:
+            circuit.succeeded()
+        return reply
+
+    async def _run_within(self, index: int, req: Request[R]) -> R:
+        """``_attempt`` cut at ``OPTIONS["DEADLINE"]``, retries and waits included."""
+        deadline = self._deadline
+        assert deadline is not None
+        started = monotonic()
+        try:
+            async with deadline_scope(deadline):
+                return await self._attempt(index, req, started)
+        except TimeoutError as error:
+            if isinstance(error, ConnectionInterrupted):
+                raise
+            self._circuits[index].failed()
+            raise DeadlineExceeded(f"{describe(req)} on {self._circuits[index].server}", deadline) from error
+
+    async def _recover(self, index: int, req: Request[R], error: Exception, started: float) -> R:
+        """After ``error``: count it against the server's circuit, send ``req`` again when that
+        is safe and time is left (a replica's read on the primary; a request the server did not
+        run; after a lost connection, one whose second run changes nothing), else raise the
+        error the policy names (see ``_core.guard.policy_error``)."""
+        policy = self._retry
+        attempt = 0
+        while True:
+            circuit = self._circuits[index]
+            if unavailable(error):
+                circuit.failed()
+            elif circuit.failures or circuit.probing:
+                if isinstance(error, ValkeyError):
+                    circuit.succeeded()  # the server answered
+                else:
+                    circuit.released()
+            if index and self._replica_reads and unavailable(error):
+                index = 0  # a replica is down: the primary answers its reads
+            elif attempt < policy.attempts and self._may_retry(req, error):
+                pause = policy.pause(attempt)
+                if not self._time_left(started, pause):
+                    break
+                attempt += 1
+                await sleep(pause)
+                await self._reconnect(index, error)
+            else:
+                break
+            circuit = self._circuits[index]
+            if circuit.open_until:
+                circuit.enter()
+            try:
+                reply = await self._execute(await self._client_at(index), req)
+            except Exception as again:
+                error = again
+                continue
+            if circuit.failures or circuit.probing:
+                circuit.succeeded()
+            return reply
+        better = policy_error(error, describe(req), self._circuits[index].server)
+        if better is None:
+            raise error
+        raise better from error
+
+    def _may_retry(self, req: Request[Any], error: Exception) -> bool:
+        if not_run(error):
+            return True
+        # A lost connection (not a timeout: the server may be running the command): only a
+        # request whose second run changes nothing.
+        return (
+            isinstance(error, ValkeyConnectionError) and not isinstance(error, ValkeyTimeoutError) and may_resend(req)
+        )
+
+    def _time_left(self, started: float, pause: float) -> bool:
+        """Whether a retry after ``pause`` seconds still fits within the call's deadline."""
+        if self._deadline is None:
+            return True
+        worst = 0.0 if CUT_AT_DEADLINE else self._attempt_time
+        return monotonic() + pause + worst < started + self._deadline
+
+    async def _reconnect(self, index: int, error: Exception) -> None:
+        """Before sending again to server ``index`` after ``error``: nothing by default (valkey-py
+        reconnects a closed connection itself); the Sentinel client asks where the primary is."""
 
     # ---------------------------------------------------------------- Django's API
 

@@ -4,7 +4,9 @@ command source uses (``django_valkey/_sync/io.py`` has the sync twins)."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import weakref
+from asyncio import sleep
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -13,7 +15,15 @@ from django.core.exceptions import SynchronousOnlyOperation
 
 from django_valkey.exceptions import SerializerError
 
-__all__ = ["LoopClients", "encode_off_loop"]
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as deadline_scope
+else:  # pragma: no cover - Python 3.10 (valkey-py depends on async-timeout there)
+    from async_timeout import timeout as deadline_scope
+
+__all__ = ["CUT_AT_DEADLINE", "LoopClients", "deadline_scope", "encode_off_loop", "sleep"]
+
+#: ``deadline_scope`` cancels a call at its deadline, wherever it is (connect, send, read, wait).
+CUT_AT_DEADLINE = True
 
 P = ParamSpec("P")
 R = TypeVar("R")

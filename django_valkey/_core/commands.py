@@ -22,7 +22,7 @@ from django_valkey._core.keys import KeyMaker
 from django_valkey.exceptions import SerializerError, WriteRefused
 from django_valkey.protocols import AbsoluteTime, ExpiryTime
 
-__all__ = ["Commands", "Request", "key_list", "set_all", "short_repr"]
+__all__ = ["Commands", "Request", "describe", "key_list", "may_resend", "set_all", "short_repr"]
 
 R = TypeVar("R")
 Args = tuple[Any, ...]
@@ -101,6 +101,55 @@ SET_ALL_SHA = script_sha(SET_ALL_SCRIPT)
 # ZADD reply callback would read as an int.
 ZADD_INCR_SCRIPT = "return redis.call('ZADD', KEYS[1], unpack(ARGV))"
 ZADD_INCR_SHA = script_sha(ZADD_INCR_SCRIPT)
+
+
+# What a script is called in error messages, and whether running it twice is harmless.
+SCRIPT_NAMES = {INCR_SHA: "incr", PERSIST_SHA: "touch", SET_ALL_SHA: "set_many", ZADD_INCR_SHA: "zadd"}
+_SAFE_SCRIPTS = {PERSIST_SHA, SET_ALL_SHA}
+
+# Commands whose second run does something the first did not (or answers differently in a way
+# that changes the caller's result): never sent again once they may have reached the server.
+_ONCE = frozenset(
+    "INCR INCRBY DECR DECRBY INCRBYFLOAT RENAME LPUSH RPUSH LPOP RPOP BLPOP BRPOP LMOVE BLMOVE LREM "
+    "LTRIM LINSERT SPOP SMOVE HINCRBY HINCRBYFLOAT HSETNX ZINCRBY ZPOPMIN ZPOPMAX BZPOPMIN BZPOPMAX "
+    "ZREMRANGEBYRANK GETDEL GETSET RESTORE".split()
+)
+
+
+def _resendable(args: Args) -> bool:
+    name = str(args[0]).upper()
+    if name in ("EVALSHA", "EVAL"):
+        return args[1] in _SAFE_SCRIPTS
+    if name in _ONCE:
+        return False
+    # SET ... NX (add) would answer "not stored" the second time; ZADD ... INCR adds again.
+    return not (name in ("SET", "ZADD") and any(isinstance(arg, str) and arg.upper() in ("NX", "INCR") for arg in args))
+
+
+def may_resend(req: Request[Any]) -> bool:
+    """Whether ``req`` may be sent again after a failure that may have let it reach the server
+    (its second run would leave the same data and the same answer); a request the server
+    refused before running it (READONLY, LOADING...) may always be sent again."""
+    if req.batch is not None:
+        return all(_resendable(args) for args in req.batch)
+    return req.args is None or _resendable(req.args)
+
+
+def describe(req: Request[Any]) -> str:
+    """The operation and first key of ``req`` for an error message (``GET ':1:k'``), never values."""
+    args = req.args if req.args is not None else (req.batch[0] if req.batch else None)
+    if args is None:
+        return "nothing"
+    name = str(args[0]).upper()
+    key_at = 1
+    if name in ("EVALSHA", "EVAL"):
+        name, key_at = SCRIPT_NAMES.get(str(args[1]), "script"), 3
+    elif name in ("FLUSHDB", "SCAN", "KEYS", "PING", "INFO"):
+        return name
+    more = f" (a pipeline of {len(req.batch)} commands)" if req.batch is not None and len(req.batch) > 1 else ""
+    if len(args) > key_at:
+        return f"{name} {short_repr(args[key_at])}{more}"
+    return f"{name}{more}"
 
 
 def as_eval(args: Args) -> Args:

@@ -8,10 +8,15 @@ from types import TracebackType
 from django.core.cache.backends.base import InvalidCacheKey
 from django.core.exceptions import ImproperlyConfigured
 from valkey.exceptions import (
+    AuthenticationError,
+    AuthorizationError,
+    BusyLoadingError,
     ClusterDownError,
+    NoPermissionError,
     OutOfMemoryError,
     ReadOnlyError,
     ResponseError,
+    TryAgainError,
     ValkeyClusterException,
     ValkeyError,
 )
@@ -19,9 +24,24 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._redact import drop_secret_frames
-from django_valkey.exceptions import ConnectionInterrupted, WriteRefused
+from django_valkey.exceptions import (
+    CircuitOpen,
+    CommandError,
+    CommandNotPermitted,
+    ConnectionInterrupted,
+    WriteRefused,
+    describe_error,
+)
 
-__all__ = ["CONNECTION_ERRORS", "REFUSALS", "ErrorGuard", "is_refusal"]
+__all__ = [
+    "CONNECTION_ERRORS",
+    "REFUSALS",
+    "ErrorGuard",
+    "is_refusal",
+    "not_run",
+    "policy_error",
+    "unavailable",
+]
 
 #: Errors that mean "the server could not be reached or did not answer".
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (
@@ -46,6 +66,64 @@ def is_refusal(error: BaseException) -> bool:
     if isinstance(error, REFUSALS):
         return True
     return isinstance(error, ResponseError) and str(error).startswith(("OOM ", "READONLY "))
+
+
+# Error replies that say the server did not run the command (so sending it again is safe):
+# a demoted primary, a server loading its data, a cluster slot moving or a cluster that is down.
+_NOT_RUN_REPLIES = ("READONLY ", "LOADING ", "TRYAGAIN ", "CLUSTERDOWN ", "MASTERDOWN ")
+# Replies that mean the server is not serving at all: they count against its circuit.
+_DOWN_REPLIES = ("LOADING ", "CLUSTERDOWN ", "MASTERDOWN ")
+# valkey-py's messages for a connection that failed before the command was sent, and for the
+# Sentinel-managed connection that met a demoted primary (its READONLY, rewritten).
+_NOT_SENT_TEXT = (" connecting to ", "The previous master is now a slave")
+# Authentication and ACL failures: a misconfiguration, never ignored.
+_NOT_PERMITTED = (NoPermissionError, AuthenticationError, AuthorizationError)
+
+
+def not_run(error: BaseException) -> bool:
+    """Whether the server certainly did not run the command that failed with ``error``: it
+    refused it before running it (READONLY, LOADING, TRYAGAIN, CLUSTERDOWN, MASTERDOWN), or the
+    connection failed before the command was sent. A timeout is never one (the command may be
+    running)."""
+    if isinstance(error, (ReadOnlyError, BusyLoadingError, TryAgainError, ClusterDownError)):
+        return True
+    if isinstance(error, ValkeyTimeoutError) or isinstance(error, _NOT_PERMITTED):
+        return False
+    text = str(error)
+    if isinstance(error, ValkeyConnectionError):
+        return any(part in text for part in _NOT_SENT_TEXT)
+    return isinstance(error, ResponseError) and text.startswith(_NOT_RUN_REPLIES)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the server is unavailable (unreachable, not answering in time,
+    loading, cluster down): such errors count against the server's circuit and fail open under
+    ``IGNORE_EXCEPTIONS``. An open circuit is not counted again; a refused login is not one."""
+    if isinstance(error, (CircuitOpen, *_NOT_PERMITTED)):
+        return False
+    if isinstance(error, CONNECTION_ERRORS) or isinstance(error, TimeoutError):
+        return True
+    return isinstance(error, ResponseError) and str(error).startswith(_DOWN_REPLIES)
+
+
+def policy_error(error: BaseException, what: str, server: str) -> Exception | None:
+    """The django-valkey exception that ``error`` (from ``what`` on ``server``) becomes, naming
+    both (the cause is chained by the caller); ``None`` when ``error`` stands as it is (already
+    ours, or an error in the caller's data such as a ``TypeError``)."""
+    where = f"{what} on {server}"
+    if isinstance(error, ConnectionInterrupted):
+        return None
+    if isinstance(error, _NOT_PERMITTED):
+        return CommandNotPermitted(f"{where} was not permitted: {describe_error(error)}")
+    if isinstance(error, Exception) and is_refusal(error):
+        return WriteRefused(f"{where} was refused by the server")
+    if isinstance(error, (ValkeyTimeoutError, TimeoutError)):
+        return ConnectionInterrupted(f"{where} timed out")
+    if unavailable(error):
+        return ConnectionInterrupted(f"{where} failed: the server is unavailable")
+    if isinstance(error, ResponseError) and not isinstance(error, CommandError):
+        return CommandError(f"{where} failed: {describe_error(error)}")
+    return None
 
 
 class ErrorGuard:
@@ -75,13 +153,19 @@ class ErrorGuard:
     ) -> bool:
         if exc is None:
             return False
+        if isinstance(exc, CircuitOpen):  # raised before any I/O: no frame to clean
+            return self._swallowed(exc)
         if isinstance(exc, (ValkeyError, ImproperlyConfigured, *CONNECTION_ERRORS)):
             # Errors from the wire may have passed through valkey-py's AUTH frame, whose locals
             # hold the password, and configuration errors through frames holding LOCATION.
             # (Errors in the caller's data, e.g. incr's ValueError for a missing key, often used
             # for control flow, are not walked: they cost nothing extra.)
             drop_secret_frames(exc)
-        if not isinstance(exc, CONNECTION_ERRORS):
+        if isinstance(exc, _NOT_PERMITTED):  # a misconfiguration: never ignored
+            if isinstance(exc, CommandError):
+                return False
+            raise CommandNotPermitted(f"the server refused: {describe_error(exc)}") from exc
+        if not (isinstance(exc, CONNECTION_ERRORS) or unavailable(exc)):
             if isinstance(exc, UnicodeEncodeError):
                 # A key (or hash field, or pattern) that is not valid text: a lone surrogate.
                 raise InvalidCacheKey(
@@ -91,10 +175,12 @@ class ErrorGuard:
                 return False
             if not self.ignore:
                 raise WriteRefused("the server refused the write") from exc
-        if self.ignore:
-            if self.log:
-                self.logger.warning("django-valkey ignored a connection error: %s", exc, exc_info=exc)
-            return True
-        if isinstance(exc, ConnectionInterrupted):
-            return False
+        if self._swallowed(exc) or isinstance(exc, ConnectionInterrupted):
+            return self.ignore
         raise ConnectionInterrupted("the cache server could not be reached") from exc
+
+    def _swallowed(self, exc: BaseException) -> bool:
+        """Whether the unavailability error ``exc`` is ignored (and logged, if asked)."""
+        if self.ignore and self.log:
+            self.logger.warning("django-valkey ignored a connection error: %s", exc, exc_info=exc)
+        return self.ignore

@@ -3,14 +3,27 @@ command source uses (hand-written twin of ``django_valkey/_async/io.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Generator
+from time import sleep
 from typing import Any, NoReturn, ParamSpec
 
 from django_valkey.exceptions import SerializerError
 
-__all__ = ["ProcessClients", "encode_off_loop"]
+__all__ = ["CUT_AT_DEADLINE", "ProcessClients", "deadline_scope", "encode_off_loop", "sleep"]
+
+#: A sync call cannot be cancelled: a retry is made only when a whole attempt still fits.
+CUT_AT_DEADLINE = False
 
 P = ParamSpec("P")
+
+
+@contextlib.contextmanager
+def deadline_scope(seconds: float) -> Generator[None]:
+    """Sync code cannot cut a call short: a sync call keeps within ``OPTIONS["DEADLINE"]``
+    because its socket timeouts are capped by it and a retry is only made when a whole attempt
+    still fits (see ``ClientCommands._time_left``)."""
+    yield
 
 
 def encode_off_loop(error: SerializerError, build: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> NoReturn:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from valkey import Valkey
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import ReadOnlyError
 
-from django_valkey._core.commands import Request
 from django_valkey._sentinel import primary_and_replica
 from django_valkey.base_client import BaseClient, ClientCommands, split_servers
 from django_valkey.protocols import CacheContext
 
 __all__ = ["SentinelClient"]
-
-R = TypeVar("R")
 
 
 class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
@@ -26,8 +23,9 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
     fall back to the primary when no replica answers). A list of URLs is used as given, the first
     being the primary. When a command meets a demoted primary (READONLY after a failover) or a
     connection that the failover closed, the idle connections of the primary pool are closed, so
-    new ones ask the sentinels for the new primary, and the command is retried once (an INCR whose
-    reply was lost with its connection could then apply twice).
+    new ones ask the sentinels for the new primary, and the command is retried under the retry
+    policy (``OPTIONS["RETRY"]``: a command that may have run, such as an INCR whose reply was
+    lost with its connection, is not sent again).
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.SentinelConnectionFactory"
@@ -35,14 +33,11 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(primary_and_replica(split_servers(server)), params, backend)
 
-    def _run(self, req: Request[R]) -> R:
-        try:
-            return super()._run(req)
-        except (ReadOnlyError, ValkeyConnectionError):
-            # A demoted primary (READONLY), or a connection the sentinels' failover closed: drop the
-            # idle connections (new ones ask the sentinels where the primary is) and retry once.
+    def _reconnect(self, index: int, error: Exception) -> None:
+        # Before a retry on the primary after a demoted primary (READONLY) or a connection the
+        # failover closed: drop the idle connections, so new ones ask the sentinels where it is.
+        if index == 0 and isinstance(error, (ReadOnlyError, ValkeyConnectionError)):
             self.reset_primary()
-            return super()._run(req)
 
     def reset_primary(self) -> None:
         """Close the idle connections of the primary pool; new ones ask the sentinels where the

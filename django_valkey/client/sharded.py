@@ -35,6 +35,7 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)
         self._router = ShardRouter(self._server, self._cmd)
+        self._replica_reads = False  # every server is a shard: none answers for another
 
     @property
     def ring(self) -> HashRing[str]:
@@ -51,10 +52,12 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
 
     def _run(self, req: Request[R]) -> R:
         index = self._router.route(req)
-        return req.parse(None) if index is None else self._execute(self._client_at(index), req)
+        return req.parse(None) if index is None else self._send(index, req)
 
     def _run_grouped(self, grouped: Grouped[int, R]) -> R:
-        return grouped.merge([self._execute(self._client_at(index), req) for index, req in grouped.parts.items()])
+        """One request per server, each through that server's circuit (and deadline)."""
+        results = [self._send(index, req) for index, req in grouped.parts.items()]
+        return grouped.merge(results)
 
     def _each_server(self) -> Iterator[Valkey]:
         for index in range(len(self._server)):
@@ -79,9 +82,9 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
         if source == target:
             return super().incr_version(key, delta, version)
         # The new key lives on another server: copy the value (with its TTL), then drop the old one.
-        dumped = self._execute(self._client_at(source), move.dump)
-        new_version = self._execute(self._client_at(target), move.restore(dumped))
-        self._execute(self._client_at(source), move.delete)
+        dumped = self._send(source, move.dump)
+        new_version = self._send(target, move.restore(dumped))
+        self._send(source, move.delete)
         return new_version
 
     # ---------------------------------------------------------------- every server

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from valkey.asyncio import Valkey as AsyncValkey
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import ReadOnlyError
 
-from django_valkey._core.commands import Request
 from django_valkey._sentinel import primary_and_replica
 from django_valkey.base_client import AsyncClientCommands, BaseClient, split_servers
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, CacheContext
 
 __all__ = ["AsyncSentinelClient"]
-
-R = TypeVar("R")
 
 
 class AsyncSentinelClient(
@@ -25,7 +22,7 @@ class AsyncSentinelClient(
     """Same LOCATION and OPTIONS as ``SentinelClient`` (``valkey://<service>/<db>``,
     ``OPTIONS["SENTINELS"]``), on ``valkey.asyncio`` with pools per event loop. A command that meets
     a demoted primary (READONLY) or a closed connection resets the loop's idle primary connections
-    and is retried once."""
+    and is retried under the same policy."""
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.async_cache.pool.AsyncSentinelConnectionFactory"
     FACTORY_PROTOCOL: ClassVar[type] = AsyncConnectionFactoryProtocol
@@ -33,14 +30,11 @@ class AsyncSentinelClient(
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(primary_and_replica(split_servers(server)), params, backend)
 
-    async def _run(self, req: Request[R]) -> R:
-        try:
-            return await super()._run(req)
-        except (ReadOnlyError, ValkeyConnectionError):
-            # A demoted primary (READONLY), or a connection the sentinels' failover closed: drop the
-            # idle connections (new ones ask the sentinels where the primary is) and retry once.
+    async def _reconnect(self, index: int, error: Exception) -> None:
+        # Before a retry on the primary after a demoted primary (READONLY) or a connection the
+        # failover closed: drop the idle connections, so new ones ask the sentinels where it is.
+        if index == 0 and isinstance(error, (ReadOnlyError, ValkeyConnectionError)):
             await self.reset_primary()
-            return await super()._run(req)
 
     async def reset_primary(self) -> None:
         """Close the idle connections of this loop's primary pool; new ones ask the sentinels."""

@@ -32,6 +32,7 @@ class AsyncShardClient(
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)
         self._router = ShardRouter(self._server, self._cmd)
+        self._replica_reads = False  # every server is a shard: none answers for another
 
     async def get_server_for_key(self, key: str, version: int | None = None) -> AsyncValkey:
         """The running loop's raw client of the server that owns ``key``."""
@@ -43,10 +44,11 @@ class AsyncShardClient(
 
     async def _run(self, req: Request[R]) -> R:
         index = self._router.route(req)
-        return req.parse(None) if index is None else await self._execute(await self._client_at(index), req)
+        return req.parse(None) if index is None else await self._send(index, req)
 
     async def _run_grouped(self, grouped: Grouped[int, R]) -> R:
-        results = [await self._execute(await self._client_at(index), req) for index, req in grouped.parts.items()]
+        """One request per server, each through that server's circuit (and deadline)."""
+        results = [await self._send(index, req) for index, req in grouped.parts.items()]
         return grouped.merge(results)
 
     async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
@@ -69,14 +71,14 @@ class AsyncShardClient(
         source, target = self._router.node_of(move.old), self._router.node_of(move.new)
         if source == target:
             return await super().incr_version(key, delta, version)
-        dumped = await self._execute(await self._client_at(source), move.dump)
-        new_version = await self._execute(await self._client_at(target), move.restore(dumped))
-        await self._execute(await self._client_at(source), move.delete)
+        dumped = await self._send(source, move.dump)
+        new_version = await self._send(target, move.restore(dumped))
+        await self._send(source, move.delete)
         return new_version
 
     async def clear(self) -> None:
         for index in range(len(self._server)):
-            await self._execute(await self._client_at(index), self._cmd.clear())
+            await self._send(index, self._cmd.clear())
 
     async def keys(self, search: str, version: int | None = None) -> list[str]:
         request = self._cmd.keys_matching(search, version)

@@ -1,0 +1,347 @@
+"""Failing fast and recovering fast on real, sick servers: the circuit breaker, the deadline and
+the retries, sync and async (SIGSTOP hangs a server, kill -9 crashes one)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from django_valkey.async_cache.cache import AsyncValkeyCache
+from django_valkey.cache import ValkeyCache
+from django_valkey.exceptions import CircuitOpen, CommandError, ConnectionInterrupted, DeadlineExceeded
+from tests.helpers import cache_params
+from tests.servers import ValkeyProcess, wait_for
+
+# A server that hangs costs each call a socket timeout until the circuit opens.
+SICK = {"SOCKET_TIMEOUT": 0.2, "SOCKET_CONNECT_TIMEOUT": 0.2}
+
+
+def make(location: str | list[str], **options: Any) -> ValkeyCache:
+    params = cache_params(location, **options)
+    return ValkeyCache(params["LOCATION"], params)
+
+
+def make_async(location: str | list[str], **options: Any) -> AsyncValkeyCache:
+    params = cache_params(location, **options)
+    params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    return AsyncValkeyCache(params["LOCATION"], params)
+
+
+@pytest.fixture
+def server() -> Iterator[ValkeyProcess]:
+    """A server of the test's own, which it may pause or kill."""
+    process = ValkeyProcess().start()
+    yield process
+    if process.process is not None:
+        os.kill(process.process.pid, signal.SIGCONT)
+    process.cleanup()
+
+
+def pid_of(server: ValkeyProcess) -> int:
+    assert server.process is not None
+    return server.process.pid
+
+
+@contextmanager
+def paused(server: ValkeyProcess) -> Iterator[None]:
+    """The server hung (SIGSTOP): connections stay open, nothing answers."""
+    os.kill(pid_of(server), signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid_of(server), signal.SIGCONT)
+
+
+def p99(durations: list[float]) -> float:
+    ordered = sorted(durations)
+    return ordered[int(len(ordered) * 0.99) - 1]
+
+
+# ------------------------------------------------------------------ the breaker, sync
+
+
+@pytest.mark.parametrize("ignore", [True, False], ids=["ignore", "raise"])
+def test_hung_server_opens_the_circuit_then_calls_fail_at_once(server: ValkeyProcess, ignore: bool) -> None:
+    cache = make(f"{server.url}/0", IGNORE_EXCEPTIONS=ignore, **SICK)
+    cache.set("k", 1)
+    durations: list[float] = []
+    errors: list[BaseException] = []
+    with paused(server):
+        started = time.monotonic()
+        for _ in range(100):
+            before = time.monotonic()
+            try:
+                assert cache.get("k", "fallback") == "fallback"
+            except ConnectionInterrupted as error:
+                errors.append(error)
+            durations.append(time.monotonic() - before)
+        total = time.monotonic() - started
+    slow = [d for d in durations if d > 0.05]
+    assert 1 <= len(slow) <= 5, slow  # at most 5 timeouts before the circuit opens
+    assert durations.index(slow[-1]) == len(slow) - 1  # the slow ones come first, then none
+    after = durations[len(slow) :]
+    assert p99(after) < 0.001, p99(after)
+    assert total < 1.5
+    if ignore:
+        assert errors == []
+    else:
+        assert len(errors) == 100
+        assert all(isinstance(e, CircuitOpen) for e in errors[len(slow) :])
+        assert not any(isinstance(e, CircuitOpen) for e in errors[: len(slow)])
+        assert "timed out" in str(errors[0]) and f"127.0.0.1:{server.port}" in str(errors[0])
+
+
+def test_circuit_open_names_the_server_and_since_when(server: ValkeyProcess) -> None:
+    cache = make(f"valkey://:s3cret@127.0.0.1:{server.port}/0", **SICK)
+    with paused(server):
+        opened_before = time.time()
+        for _ in range(5):
+            with pytest.raises(ConnectionInterrupted):
+                cache.get("k")
+        with pytest.raises(CircuitOpen) as caught:
+            cache.get("k")
+    error = caught.value
+    assert error.server == f"valkey://:***@127.0.0.1:{server.port}/0"
+    assert opened_before <= error.since <= time.time()
+    assert f"circuit open for valkey://:***@127.0.0.1:{server.port}/0 since" in str(error)
+    assert "s3cret" not in str(error) and "s3cret" not in repr(error)
+    assert error.__cause__ is None  # nothing touched the network
+
+
+def test_first_success_within_a_second_of_the_server_answering(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", IGNORE_EXCEPTIONS=True, **SICK)
+    cache.set("k", 1)
+    with paused(server):
+        for _ in range(10):
+            cache.get("k")
+        assert cache.client._circuits[0].state == "open"
+    resumed = time.monotonic()
+    assert wait_for(lambda: cache.get("k") == 1, timeout=2.0, interval=0.005)
+    assert time.monotonic() - resumed < 1.0
+    assert cache.client._circuits[0].state == "closed"
+
+
+def test_one_probe_at_a_time_while_half_open(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", IGNORE_EXCEPTIONS=True, CIRCUIT_BREAKER={"FAILURES": 2}, **SICK)
+    with paused(server):
+        cache.get("k")
+        cache.get("k")
+        circuit = cache.client._circuits[0]
+        assert circuit.state == "open"
+        time.sleep(0.55)  # OPEN_SECONDS (0.5) passed: the next call probes
+        durations: list[float] = []
+        go = threading.Barrier(8)
+
+        def call() -> None:
+            go.wait()
+            before = time.monotonic()
+            cache.get("k")
+            durations.append(time.monotonic() - before)
+
+        threads = [threading.Thread(target=call) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len([d for d in durations if d > 0.1]) == 1  # the probe; the others failed at once
+    assert circuit.state == "open"  # the probe failed: open again
+
+
+def test_circuits_are_shared_by_the_cache_objects_of_a_process(server: ValkeyProcess) -> None:
+    one = make(f"{server.url}/0", **SICK)
+    two = make(f"{server.url}/0", KEY_PREFIX="other", **SICK)  # another cache, same server
+    with paused(server):
+        for _ in range(5):
+            with pytest.raises(ConnectionInterrupted):
+                one.get("k")
+        before = time.monotonic()
+        with pytest.raises(CircuitOpen):
+            two.get("k")
+        assert time.monotonic() - before < 0.01
+
+
+def test_the_breaker_can_be_turned_off(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", IGNORE_EXCEPTIONS=True, CIRCUIT_BREAKER=False, **SICK)
+    with paused(server):
+        before = time.monotonic()
+        for _ in range(7):
+            cache.get("k")
+        assert time.monotonic() - before > 7 * 0.2 - 0.05  # every call waited its timeout
+
+
+def test_an_error_reply_is_not_a_sick_server(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", **SICK)
+    with server.client() as conn:
+        conn.rpush(cache.make_key("list"), "x")
+    for _ in range(10):
+        with pytest.raises(CommandError):  # WRONGTYPE (see test_error_policy)
+            cache.get("list")
+    assert cache.client._circuits[0].state == "closed"
+    assert cache.client._circuits[0].failures == 0
+
+
+# ------------------------------------------------------------------ the breaker, async
+
+
+@pytest.mark.parametrize("ignore", [True, False], ids=["ignore", "raise"])
+async def test_async_hung_server_fails_at_once_once_open(server: ValkeyProcess, ignore: bool) -> None:
+    cache = make_async(f"{server.url}/0", IGNORE_EXCEPTIONS=ignore, **SICK)
+    await cache.aset("k", 1)
+    durations: list[float] = []
+    with paused(server):
+        started = time.monotonic()
+        for _ in range(100):
+            before = time.monotonic()
+            try:
+                assert await cache.aget("k", "fallback") == "fallback"
+            except ConnectionInterrupted:
+                assert not ignore
+            durations.append(time.monotonic() - before)
+        total = time.monotonic() - started
+    slow = [d for d in durations if d > 0.05]
+    assert 1 <= len(slow) <= 5
+    assert p99(durations[len(slow) :]) < 0.001
+    assert total < 1.5
+    resumed = time.monotonic()
+    while True:
+        try:
+            if await cache.aget("k", "fallback") == 1:
+                break
+        except CircuitOpen:
+            pass
+        assert time.monotonic() - resumed < 1.0
+    await cache.aclose()
+
+
+async def test_async_concurrent_calls_on_a_hung_server(server: ValkeyProcess) -> None:
+    import asyncio
+
+    cache = make_async(f"{server.url}/0", IGNORE_EXCEPTIONS=True, **SICK)
+    await cache.aset("k", 1)
+    with paused(server):
+        before = time.monotonic()
+        results = await asyncio.gather(*(cache.aget("k", "fallback") for _ in range(200)))
+        first = time.monotonic() - before
+        before = time.monotonic()
+        again = await asyncio.gather(*(cache.aget("k", "fallback") for _ in range(200)))
+        second = time.monotonic() - before
+    assert results == again == ["fallback"] * 200
+    assert first < 0.5  # 200 calls wait one timeout together, not one after the other
+    assert second < 0.15  # circuit open: 200 calls in less than one socket timeout, none on the network
+    await cache.aclose()
+
+
+# ------------------------------------------------------------------ replicas
+
+
+@pytest.fixture
+def replicated() -> Iterator[tuple[ValkeyProcess, list[ValkeyProcess]]]:
+    primary = ValkeyProcess().start()
+    with primary.client() as conn:
+        conn.config_set("repl-diskless-sync-delay", 0)
+    replicas = [ValkeyProcess("--replicaof", "127.0.0.1", str(primary.port)).start() for _ in range(2)]
+    yield primary, replicas
+    for process in (primary, *replicas):
+        if process.process is not None:
+            os.kill(process.process.pid, signal.SIGCONT)
+        process.cleanup()
+
+
+def test_reads_skip_a_hung_replica(replicated: tuple[ValkeyProcess, list[ValkeyProcess]]) -> None:
+    primary, replicas = replicated
+    cache = make([f"{p.url}/0" for p in (primary, *replicas)], **SICK)
+    cache.set("k", "v")
+    stored = cache.make_key("k")
+    for replica in replicas:
+        assert wait_for(lambda: replica.client().get(stored) is not None)
+    durations: list[float] = []
+    with paused(replicas[0]):
+        for _ in range(200):
+            before = time.monotonic()
+            assert cache.get("k") == "v"  # never an error: the primary answers a hung replica's reads
+            durations.append(time.monotonic() - before)
+    slow = [d for d in durations if d > 0.05]
+    assert 1 <= len(slow) <= 5
+    assert p99(durations[durations.index(slow[-1]) + 1 :]) < 0.002
+    assert cache.client._circuits[1].state == "open"
+    assert cache.client._circuits[2].state == "closed"
+
+
+# ------------------------------------------------------------------ the deadline
+
+
+async def test_async_deadline_cuts_the_call(server: ValkeyProcess) -> None:
+    cache = make_async(f"{server.url}/0", DEADLINE=0.15, SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
+    await cache.aset("k", 1)
+    with paused(server):
+        before = time.monotonic()
+        with pytest.raises(ConnectionInterrupted) as caught:
+            await cache.aget("k")
+        elapsed = time.monotonic() - before
+    assert elapsed < 0.15 + 0.05
+    assert isinstance(caught.value, DeadlineExceeded) or "timed out" in str(caught.value)
+    await cache.aclose()
+
+
+def test_sync_deadline_bounds_the_call(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", DEADLINE=0.2, SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
+    cache.set("k", 1)
+    with paused(server):
+        before = time.monotonic()
+        with pytest.raises(ConnectionInterrupted, match="timed out"):
+            cache.get("k")
+        assert time.monotonic() - before < 0.2 + 0.05
+
+
+# ------------------------------------------------------------------ retries
+
+
+def test_a_restarted_server_is_retried_within_the_budget(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", RETRY={"ATTEMPTS": 8, "BASE": 0.05, "CAP": 0.2}, **SICK)
+    cache.set("k", 1)
+    port = server.port
+    server.kill()  # kill -9: every pooled connection is dead, the port refuses
+    restart = threading.Timer(0.2, lambda: server.start(port=port))
+    restart.start()
+    try:
+        before = time.monotonic()
+        cache.set("k", 2)  # no error: the refused connections were retried until the restart
+        assert time.monotonic() - before >= 0.15  # it did wait for the restart
+    finally:
+        restart.join()
+    assert cache.get("k") == 2
+
+
+def test_no_retry_when_told_so(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", RETRY=False, **SICK)
+    cache.set("k", 1)
+    server.kill()
+    with pytest.raises(ConnectionInterrupted, match="Connection refused|connecting"):
+        cache.set("k", 2)
+
+
+def test_retries_stop_at_the_deadline(server: ValkeyProcess) -> None:
+    cache = make(f"{server.url}/0", DEADLINE=0.3, RETRY={"ATTEMPTS": 50, "BASE": 0.05, "CAP": 0.1}, **SICK)
+    cache.set("k", 1)
+    server.kill()
+    before = time.monotonic()
+    with pytest.raises(ConnectionInterrupted):
+        cache.set("k", 2)
+    assert time.monotonic() - before < 0.3
+
+
+async def test_async_retries_stop_at_the_deadline(server: ValkeyProcess) -> None:
+    cache = make_async(f"{server.url}/0", DEADLINE=0.3, RETRY={"ATTEMPTS": 50, "BASE": 0.05, "CAP": 0.1}, **SICK)
+    await cache.aset("k", 1)
+    server.kill()
+    before = time.monotonic()
+    with pytest.raises(ConnectionInterrupted):
+        await cache.aset("k", 2)
+    assert time.monotonic() - before < 0.3 + 0.05
