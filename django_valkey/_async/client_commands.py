@@ -161,7 +161,7 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         attempt = 0
         while True:
             circuit = self._circuits[index]
-            if unavailable(error):
+            if self._counts_against_circuit(error):
                 circuit.failed()
             elif circuit.failures or circuit.probing:
                 if isinstance(error, ValkeyError):
@@ -194,6 +194,10 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         if better is None:
             raise error
         raise better from error
+
+    def _counts_against_circuit(self, error: Exception) -> bool:
+        """Whether ``error`` is a failure of the server behind the circuit (see ``unavailable``)."""
+        return unavailable(error)
 
     def _may_retry(self, req: Request[Any], error: Exception) -> bool:
         if not_run(error):

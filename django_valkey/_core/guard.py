@@ -37,6 +37,7 @@ __all__ = [
     "CONNECTION_ERRORS",
     "REFUSALS",
     "ErrorGuard",
+    "cluster_unavailable",
     "is_refusal",
     "not_run",
     "policy_error",
@@ -104,6 +105,14 @@ def unavailable(error: BaseException) -> bool:
     if isinstance(error, CONNECTION_ERRORS) or isinstance(error, TimeoutError):
         return True
     return isinstance(error, ResponseError) and str(error).startswith(_DOWN_REPLIES)
+
+
+def cluster_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says a whole cluster is unavailable (no node reachable, CLUSTERDOWN),
+    rather than one of its nodes: what opens the one circuit of a cluster client."""
+    if isinstance(error, (ClusterDownError, ValkeyClusterException)):
+        return True
+    return isinstance(error, ResponseError) and str(error).startswith(("CLUSTERDOWN ", "MASTERDOWN "))
 
 
 def policy_error(error: BaseException, what: str, server: str) -> Exception | None:

@@ -34,7 +34,7 @@ def cluster() -> Iterator[ClusterTopology]:
 
 def make_cluster_cache(topo: ClusterTopology, **options: Any) -> ClusterValkeyCache:
     location = [node.url for node in topo.nodes[:3]]
-    params = cache_params(location, SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=0.5, **options)
+    params = cache_params(location, **{"SOCKET_TIMEOUT": 2, "SOCKET_CONNECT_TIMEOUT": 0.5, **options})
     params["BACKEND"] = BACKEND
     return ClusterValkeyCache(params["LOCATION"], params)
 
@@ -280,6 +280,32 @@ def _migrate_slot(cluster: ClusterTopology, slot: int, source: ValkeyProcess, ta
             with node.client() as conn:
                 conn.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
     return moved
+
+
+def test_a_hung_node_fails_only_its_own_keys(cluster: ClusterTopology) -> None:
+    import os
+    import signal
+
+    cache = make_cluster_cache(cluster, IGNORE_EXCEPTIONS=True, SOCKET_TIMEOUT=0.2, SOCKET_CONNECT_TIMEOUT=0.2)
+    keys = [f"spread{i}" for i in range(30)]
+    for key in keys:
+        cache.set(key, key)
+    victim = cluster.primary_for_slot(slot_of(cache.make_key(keys[0])))
+    healthy = [key for key in keys if cluster.primary_for_slot(slot_of(cache.make_key(key))) is not victim]
+    assert victim.process is not None and healthy
+    os.kill(victim.process.pid, signal.SIGSTOP)
+    try:
+        # The hung node's key: its fallback (until the cluster promotes the node's replica,
+        # after its node timeout of 1 s).
+        assert cache.get(keys[0], "fallback") == "fallback"
+        # One circuit stands for the cluster: a node's timeouts do not open it, so the keys of
+        # the other nodes keep their values.
+        assert [cache.get(key) for key in healthy] == healthy
+        assert cache.client._circuits[0].state == "closed"
+    finally:
+        os.kill(victim.process.pid, signal.SIGCONT)
+    assert cache.get(keys[0]) == keys[0]
+    cache.client.close()
 
 
 def test_resharding_under_traffic(cluster: ClusterTopology, ccache: ClusterValkeyCache) -> None:

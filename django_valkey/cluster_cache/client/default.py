@@ -10,6 +10,7 @@ from valkey.cluster import ValkeyCluster
 
 from django_valkey._core.commands import Request
 from django_valkey._core.grouping import GroupedCommands, Move, gather
+from django_valkey._core.guard import cluster_unavailable
 from django_valkey.base_client import BaseClient, ClientCommands, split_servers
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.protocols import CacheContext, RawClient, Timeout
@@ -32,6 +33,11 @@ class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyClust
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__([",".join(split_servers(server))], params, backend)
         self._grouped = GroupedCommands(self._cmd, slot_of)
+
+    def _counts_against_circuit(self, error: Exception) -> bool:
+        # One circuit stands for the whole cluster: only the cluster's own unavailability opens
+        # it. A hung or dead node fails the calls for its slots; the other nodes' keep working.
+        return cluster_unavailable(error)
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
         return self._run(gather(self._grouped.get_many(keys, version), write=False))
