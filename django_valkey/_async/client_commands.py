@@ -27,7 +27,7 @@ from django_valkey._core.commands import (
     may_resend,
     raise_clearer,
 )
-from django_valkey._core.guard import CONNECTION_ERRORS, not_run, policy_error, unavailable
+from django_valkey._core.guard import CONNECTION_ERRORS, is_refusal, not_run, policy_error, unavailable
 from django_valkey._core.keys import KeyMaker
 from django_valkey._core.retries import RetryPolicy
 from django_valkey.exceptions import ConnectionInterrupted, DeadlineExceeded, SerializerError
@@ -47,6 +47,11 @@ __all__ = ["AsyncClientCommands"]
 
 Backend = DefaultTypeVar("Backend", default=Any)
 R = TypeVar("R")
+T = TypeVar("T")
+
+
+def _swap(items: list[T], index: int) -> None:
+    items[0], items[index] = items[index], items[0]
 
 
 class AsyncClientCommands(LoopClients, Generic[Backend]):
@@ -215,9 +220,33 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         worst = 0.0 if CUT_AT_DEADLINE else self._attempt_time
         return monotonic() + pause + worst < started + self._deadline
 
+    def _promote(self, index: int) -> None:
+        """Make LOCATION entry ``index`` the primary (a failover promoted it) and the old primary
+        a replica: servers, circuits and every list of raw clients swap places."""
+        _swap(self._server, index)
+        _swap(self._circuits, index)
+        for clients in self._client_lists():
+            _swap(clients, index)
+
     async def _reconnect(self, index: int, error: Exception) -> None:
-        """Before sending again to server ``index`` after ``error``: nothing by default (valkey-py
-        reconnects a closed connection itself); the Sentinel client asks where the primary is."""
+        """Before sending again to server ``index`` after ``error``. With a LOCATION list of a
+        primary and replicas, a primary that answers READONLY (or cannot be reached) may have
+        been replaced by a failover: the server that now says it is the primary (``ROLE``) takes
+        its place. (valkey-py reconnects a closed connection itself; the Sentinel client asks
+        the sentinels instead.)"""
+        if index or not self._replica_reads or isinstance(error, ValkeyTimeoutError):
+            return
+        if not (isinstance(error, ValkeyConnectionError) or is_refusal(error)):
+            return
+        for other in range(1, len(self._server)):
+            try:
+                raw = cast(AsyncRawClient, await self._client_at(other))
+                role = await raw.execute_command("ROLE")
+            except Exception:  # a replica that cannot answer is not the new primary
+                continue
+            if role and role[0] in (b"master", "master"):
+                self._promote(other)
+                return
 
     # ---------------------------------------------------------------- Django's API
 

@@ -64,6 +64,10 @@ class LoopClients:
         self._loop_current = (weakref.ref(loop), clients)
         return clients
 
+    def _client_lists(self) -> list[list[Any]]:
+        """Every list of raw clients: one per live event loop."""
+        return [] if self._loop_clients is None else list(self._loop_clients.values())
+
     def _release_clients(self) -> list[Any]:
         """Forget the running loop's raw clients and return them, for ``close``."""
         by_loop = self._loop_clients

@@ -41,6 +41,10 @@ class ProcessClients:
         """The raw clients, one slot per LOCATION entry (``None``: not yet made)."""
         return self._clients
 
+    def _client_lists(self) -> list[list[Any]]:
+        """Every list of raw clients (one: the process's)."""
+        return [self._clients]
+
     def _release_clients(self) -> list[Any]:
         """Forget the raw clients and return them, for ``close``."""
         released = list(self._clients)
