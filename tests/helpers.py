@@ -6,6 +6,7 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
+from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
 
 MakeCache = Callable[..., ValkeyCache]
@@ -20,6 +21,19 @@ def cache_params(location: str | list[str], **options: Any) -> dict[str, Any]:
             params[top] = options.pop(top)
     params["OPTIONS"] = options
     return params
+
+
+def make(location: str | list[str], **options: Any) -> ValkeyCache:
+    """A ``ValkeyCache`` built directly (not through Django's ``caches``)."""
+    params = cache_params(location, **options)
+    return ValkeyCache(params["LOCATION"], params)
+
+
+def make_async(location: str | list[str], **options: Any) -> AsyncValkeyCache:
+    """An ``AsyncValkeyCache`` built directly."""
+    params = cache_params(location, **options)
+    params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    return AsyncValkeyCache(params["LOCATION"], params)
 
 
 class RefusesPickle:

@@ -17,10 +17,8 @@ from django.test import RequestFactory, override_settings
 from django.views.debug import technical_500_response
 from valkey.credentials import UsernamePasswordCredentialProvider
 
-from django_valkey.async_cache.cache import AsyncValkeyCache
-from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import CommandNotPermitted, ConnectionInterrupted
-from tests.helpers import cache_params
+from tests.helpers import cache_params, make, make_async
 from tests.servers import ValkeyProcess, free_port
 
 SECRET = "s3cret"  # the server's password
@@ -52,17 +50,6 @@ def url(server: ValkeyProcess, userinfo: str = f":{SECRET}", db: int = 0) -> str
 
 def dead_url(userinfo: str = f":{SECRET}") -> str:
     return f"valkey://{userinfo}@127.0.0.1:{free_port()}/0"
-
-
-def make(location: str | list[str], **options: Any) -> ValkeyCache:
-    params = cache_params(location, **options)
-    return ValkeyCache(params["LOCATION"], params)
-
-
-def make_async(location: str | list[str], **options: Any) -> AsyncValkeyCache:
-    params = cache_params(location, **options)
-    params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
-    return AsyncValkeyCache(params["LOCATION"], params)
 
 
 def assert_hidden(text: str, *secrets: str) -> None:

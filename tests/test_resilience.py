@@ -9,29 +9,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 
-from django_valkey.async_cache.cache import AsyncValkeyCache
-from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import CircuitOpen, CommandError, ConnectionInterrupted, DeadlineExceeded
-from tests.helpers import cache_params
+from tests.helpers import make, make_async
 from tests.servers import ValkeyProcess, wait_for
 
 # A server that hangs costs each call a socket timeout until the circuit opens.
 SICK = {"SOCKET_TIMEOUT": 0.2, "SOCKET_CONNECT_TIMEOUT": 0.2}
-
-
-def make(location: str | list[str], **options: Any) -> ValkeyCache:
-    params = cache_params(location, **options)
-    return ValkeyCache(params["LOCATION"], params)
-
-
-def make_async(location: str | list[str], **options: Any) -> AsyncValkeyCache:
-    params = cache_params(location, **options)
-    params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
-    return AsyncValkeyCache(params["LOCATION"], params)
 
 
 @pytest.fixture
