@@ -257,7 +257,7 @@ def test_reads_skip_a_hung_replica(replicated: tuple[ValkeyProcess, list[ValkeyP
             durations.append(time.monotonic() - before)
     slow = [d for d in durations if d > 0.05]
     assert 1 <= len(slow) <= 5
-    assert p99(durations[durations.index(slow[-1]) + 1 :]) < 0.002
+    assert p99(durations[durations.index(slow[-1]) + 1 :]) < 0.01  # far below one timeout (0.2 s)
     assert cache.client._circuits[1].state == "open"
     assert cache.client._circuits[2].state == "closed"
 
