@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -95,8 +96,11 @@ class ValkeyProcess:
         return False
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and wait for it."""
+        """Stop the server (SIGTERM, then SIGKILL) and wait for it; one stopped by SIGSTOP (a
+        fault test that failed before resuming it) is continued first, or SIGTERM would wait."""
         proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
         stop_process(proc)
 
     def kill(self) -> None:

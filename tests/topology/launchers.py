@@ -121,7 +121,7 @@ class SentinelTopology:
         """Where the sentinels say the primary is now."""
         with self.sentinels[0].client(socket_timeout=1) as conn:
             host, port = conn.sentinel_get_master_addr_by_name(SERVICE)
-        return str(host), int(port)
+        return host.decode() if isinstance(host, bytes) else str(host), int(port)
 
     def role(self, node: ValkeyProcess) -> str:
         return role(node)
