@@ -767,22 +767,21 @@ def acl_user(
 
 
 @contextmanager
-def loading(server: ValkeyProcess, seconds: float = 1.0, keys: int = 10_000) -> Generator[ValkeyProcess, None, None]:
+def loading(server: ValkeyProcess, seconds: float = 1.0) -> Generator[ValkeyProcess, None, None]:
     """The server is loading its dataset (commands get ``LOADING``, INFO says ``loading:1``) from
-    the start of the block, for about ``seconds``.
+    the start of the block, for roughly ``seconds`` (a half to one times that here).
 
-    How: the server is given ``keys`` small keys (``DEBUG POPULATE``, prefix ``faults:load``),
-    a ``key-load-delay`` (microseconds per key loaded) that makes loading them take roughly
-    ``seconds``, events processed every KB loaded (so the server answers LOADING meanwhile
-    instead of nothing), and ``DEBUG RELOAD`` (save, flush, load the RDB) runs from a thread;
-    the block starts once INFO reports ``loading:1``. The end of the block waits until the load is over and puts the delay
-    back; the keys stay (the data is as before the reload). Needs ``DEBUG_ARGS``.
+    How: ``key-load-delay`` (microseconds of sleep per key loaded) is set to 100, so each key
+    takes 100 us plus the timer's slack and event processing (about 200 us in all, measured);
+    ``DEBUG POPULATE`` gives db 0 enough small keys (prefix ``faults:load``) for the load to last
+    ``seconds``; events are processed every KB loaded, so the server answers LOADING meanwhile
+    instead of nothing; and ``DEBUG RELOAD`` (save, flush, load the RDB back) runs from a thread.
+    The block starts once INFO reports ``loading:1``. Its end waits until the load is over and
+    puts the settings back; the data is as before, ballast included. Needs ``DEBUG_ARGS``.
     """
     with _connect(server, socket_timeout=5) as conn:
-        conn.execute_command("DEBUG", "POPULATE", keys, "faults:load", 8)
-        # Each delayed key costs the delay plus the timer's slack and the event processing
-        # (measured: about twice the delay at these figures), hence the half.
-        conn.config_set("key-load-delay", max(1, int(seconds * 1e6 / keys / 2)))
+        conn.execute_command("DEBUG", "POPULATE", max(100, int(seconds / 200e-6)), "faults:load", 8)
+        conn.config_set("key-load-delay", 100)
         conn.config_set("loading-process-events-interval-bytes", 1024)
     errors: list[BaseException] = []
 
