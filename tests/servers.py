@@ -12,7 +12,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -129,7 +129,7 @@ def running(*extra: str, config: str | None = None, sentinel: bool = False) -> I
         server.cleanup()
 
 
-def wait_for(condition: callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:  # type: ignore[valid-type]
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
     """Poll ``condition`` until it is true or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

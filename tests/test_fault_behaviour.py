@@ -239,8 +239,8 @@ async def test_write_pause_still_serves_reads(make_api: MakeApi, server: ValkeyP
     strict, lenient = make_api(), make_api(IGNORE_EXCEPTIONS=True)
     await strict.set("k", "v")
     with faults.client_paused(server, 5, write_only=True):
-        elapsed, result, error = await timed(strict.get("k"))
-        assert error is None and result == "v" and elapsed < TIMEOUT
+        _, result, error = await timed(strict.get("k"))
+        assert error is None and result == "v"  # not held by the pause
         _, _, error = await timed(strict.set("k", "new"))
         assert isinstance(error, ConnectionInterrupted) and faults.caused_by(error, ValkeyTimeoutError)
         elapsed, _, error = await timed(lenient.set("k", "new"))

@@ -103,7 +103,7 @@ class SentinelTopology:
         assert self.replica is not None
         with self.replica.client(socket_timeout=1) as conn:
             info = conn.info("replication")
-        return info.get("master_link_status") == "up"
+        return bool(info.get("master_link_status") == "up")
 
     def _sentinels_ready(self) -> bool:
         for sentinel in self.sentinels:
@@ -221,7 +221,7 @@ class ClusterTopology:
 
     def _link_up(self, node: ValkeyProcess) -> bool:
         with node.client(socket_timeout=1) as conn:
-            return conn.info("replication").get("master_link_status") == "up"
+            return bool(conn.info("replication").get("master_link_status") == "up")
 
     def role(self, node: ValkeyProcess) -> str:
         return role(node)
