@@ -197,9 +197,11 @@ async def test_kill_and_restart_on_the_same_port(make_api: MakeApi) -> None:
         with proc.client() as conn:
             conn.save()
         faults.kill9(proc)
-        for _ in range(3):
+        for attempt in range(3):
             elapsed, _, error = await timed(strict.get("k"))
-            assert isinstance(error, ConnectionInterrupted) and faults.caused_by(error, ValkeyConnectionError)
+            assert isinstance(error, ConnectionInterrupted)
+            if attempt == 0:  # (later ones may be a circuit breaker's, which has no wire error)
+                assert faults.caused_by(error, ValkeyConnectionError)
             assert elapsed < TIMEOUT + SLACK
             elapsed, result, error = await timed(lenient.get("k", "fallback"))
             assert error is None and result == "fallback" and elapsed < TIMEOUT + SLACK
