@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -95,8 +96,11 @@ class ValkeyProcess:
         return False
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and wait for it."""
+        """Stop the server (SIGTERM, then SIGKILL) and wait for it; one stopped by SIGSTOP (a
+        fault test that failed before resuming it) is continued first, or SIGTERM would wait."""
         proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
         stop_process(proc)
 
     def kill(self) -> None:
@@ -125,7 +129,7 @@ def running(*extra: str, config: str | None = None, sentinel: bool = False) -> I
         server.cleanup()
 
 
-def wait_for(condition: callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:  # type: ignore[valid-type]
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
     """Poll ``condition`` until it is true or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -103,7 +103,7 @@ class SentinelTopology:
         assert self.replica is not None
         with self.replica.client(socket_timeout=1) as conn:
             info = conn.info("replication")
-        return info.get("master_link_status") == "up"
+        return bool(info.get("master_link_status") == "up")
 
     def _sentinels_ready(self) -> bool:
         for sentinel in self.sentinels:
@@ -121,7 +121,7 @@ class SentinelTopology:
         """Where the sentinels say the primary is now."""
         with self.sentinels[0].client(socket_timeout=1) as conn:
             host, port = conn.sentinel_get_master_addr_by_name(SERVICE)
-        return str(host), int(port)
+        return host.decode() if isinstance(host, bytes) else str(host), int(port)
 
     def role(self, node: ValkeyProcess) -> str:
         return role(node)
@@ -221,7 +221,7 @@ class ClusterTopology:
 
     def _link_up(self, node: ValkeyProcess) -> bool:
         with node.client(socket_timeout=1) as conn:
-            return conn.info("replication").get("master_link_status") == "up"
+            return bool(conn.info("replication").get("master_link_status") == "up")
 
     def role(self, node: ValkeyProcess) -> str:
         return role(node)
