@@ -166,10 +166,13 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         error the policy names (see ``_core.guard.policy_error``)."""
         policy = self._retry
         attempt = 0
+        counted = -1  # a call counts once against a server's circuit, however often it retries
         while True:
             circuit = self._circuits[index]
             if self._counts_against_circuit(error):
-                circuit.failed()
+                if counted != index:
+                    circuit.failed()
+                    counted = index
             elif circuit.failures or circuit.probing:
                 if isinstance(error, ValkeyError):
                     circuit.succeeded()  # the server answered
