@@ -126,6 +126,7 @@ class BaseClient(Generic[Backend, Factory]):
         self._circuits = [circuit_for(url, breaker) for url in self._server]
         self._retry = retry_policy(options.get("RETRY"))
         self._deadline, read, connect = call_timeouts(options)
+        self._read_timeout = read
         self._attempt_time = read + connect  # the longest one attempt can take (sync)
         self._replica_reads = count > 1  # a read whose replica is down goes to the primary
         self.connection_factory = get_connection_factory(self.CONNECTION_FACTORY_PATH, options)

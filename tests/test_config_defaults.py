@@ -223,10 +223,10 @@ def check_sentinel_kwargs(make_cache: MakeCache, _: ValkeyProcess) -> None:
 
 def check_circuit_breaker(make_cache: MakeCache, _: ValkeyProcess) -> None:
     circuit = make_cache().client._circuits[0]
-    assert circuit.settings.key() == (5, 1.0, 0.5) and circuit.state == "closed"
+    assert circuit.settings.key() == (5, 1.0, 0.1) and circuit.state == "closed"
     assert type(make_cache(CIRCUIT_BREAKER=False).client._circuits[0]).__name__ == "NoCircuit"
     tuned = make_cache(CIRCUIT_BREAKER={"FAILURES": 2}).client._circuits[0]
-    assert tuned.settings.key() == (2, 1.0, 0.5)
+    assert tuned.settings.key() == (2, 1.0, 0.1)
 
 
 def check_retry(make_cache: MakeCache, _: ValkeyProcess) -> None:

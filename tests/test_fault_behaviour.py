@@ -70,7 +70,9 @@ async def make_api(mode: str, proxy: FaultProxy) -> AsyncIterator[MakeApi]:
     made: list[AnyCache] = []
 
     def make(location: str | list[str] | None = None, **options: Any) -> Api:
-        options = {"SOCKET_TIMEOUT": TIMEOUT, "SOCKET_CONNECT_TIMEOUT": TIMEOUT, **options}
+        # Without retries: each fault is seen by the one call that meets it (what is retried,
+        # and how a retry ends, is tests/test_resilience_faults.py's subject).
+        options = {"SOCKET_TIMEOUT": TIMEOUT, "SOCKET_CONNECT_TIMEOUT": TIMEOUT, "RETRY": False, **options}
         cache = build_cache(mode, location or f"{proxy.url}/0", **options)  # type: ignore[arg-type]
         made.append(cache)
         return Api(cache, mode)

@@ -3,6 +3,7 @@ the retries, sync and async (SIGSTOP hangs a server, kill -9 crashes one)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
@@ -114,30 +115,44 @@ def test_first_success_within_a_second_of_the_server_answering(server: ValkeyPro
     assert cache.client._circuits[0].state == "closed"
 
 
-def test_one_probe_at_a_time_while_half_open(server: ValkeyProcess) -> None:
-    cache = make(f"{server.url}/0", IGNORE_EXCEPTIONS=True, CIRCUIT_BREAKER={"FAILURES": 2}, **SICK)
-    with paused(server):
-        cache.get("k")
-        cache.get("k")
-        circuit = cache.client._circuits[0]
-        assert circuit.state == "open"
-        time.sleep(0.55)  # OPEN_SECONDS (0.5) passed: the next call probes
-        durations: list[float] = []
-        go = threading.Barrier(8)
+def test_one_background_probe_at_a_time_while_half_open(server: ValkeyProcess) -> None:
+    from django_valkey._core.breaker import Circuit
 
-        def call() -> None:
-            go.wait()
-            before = time.monotonic()
+    changes: list[str] = []
+    Circuit.listeners.append(lambda circuit, state: changes.append(state))
+    try:
+        cache = make(f"{server.url}/0", IGNORE_EXCEPTIONS=True, CIRCUIT_BREAKER={"FAILURES": 2}, **SICK)
+        with paused(server):
             cache.get("k")
-            durations.append(time.monotonic() - before)
+            cache.get("k")
+            circuit = cache.client._circuits[0]
+            assert circuit.state == "open" and changes == ["open"]
+            time.sleep(0.15)  # OPEN_SECONDS (0.1) passed: the next call starts a probe
+            durations: list[float] = []
+            go = threading.Barrier(8)
 
-        threads = [threading.Thread(target=call) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert len([d for d in durations if d > 0.1]) == 1  # the probe; the others failed at once
-    assert circuit.state == "open"  # the probe failed: open again
+            def call() -> None:
+                go.wait()
+                before = time.monotonic()
+                cache.get("k")
+                durations.append(time.monotonic() - before)
+
+            threads = [threading.Thread(target=call) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert max(durations) < 0.05  # no caller waited: the probe runs beside them
+            assert circuit.state == "half-open" and changes == ["open", "half-open"]
+            assert wait_for(lambda: circuit.state == "open", timeout=1.0)  # the PING timed out
+        assert changes[:3] == ["open", "half-open", "open"]
+        # The server answers again: the next probe closes the circuit.
+        time.sleep(0.15)
+        cache.get("k")
+        assert wait_for(lambda: circuit.state == "closed", timeout=1.0)
+        assert changes[-1] == "closed"
+    finally:
+        Circuit.listeners.pop()
 
 
 def test_circuits_are_shared_by_the_cache_objects_of_a_process(server: ValkeyProcess) -> None:
@@ -203,12 +218,11 @@ async def test_async_hung_server_fails_at_once_once_open(server: ValkeyProcess, 
         except CircuitOpen:
             pass
         assert time.monotonic() - resumed < 1.0
+        await asyncio.sleep(0.001)  # an application's loop does other work too: the probe runs
     await cache.aclose()
 
 
 async def test_async_concurrent_calls_on_a_hung_server(server: ValkeyProcess) -> None:
-    import asyncio
-
     cache = make_async(f"{server.url}/0", IGNORE_EXCEPTIONS=True, **SICK)
     await cache.aset("k", 1)
     with paused(server):

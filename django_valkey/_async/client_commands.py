@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Iterable, Mapping
 from time import monotonic
-from typing import Any, Generic, Literal, TypeVar, cast, overload
+from typing import Any, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -15,7 +15,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import NoScriptError, ResponseError, ValkeyError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
-from django_valkey._async.io import CUT_AT_DEADLINE, LoopClients, deadline_scope, encode_off_loop, sleep
+from django_valkey._async.io import CUT_AT_DEADLINE, LoopClients, deadline_scope, encode_off_loop, sleep, spawn
 from django_valkey._core.breaker import Circuit
 from django_valkey._core.commands import (
     Commands,
@@ -71,6 +71,7 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
     _retry: RetryPolicy
     _deadline: float | None
     _attempt_time: float
+    _read_timeout: float
     _replica_reads: bool
     connection_factory: AsyncConnectionFactoryProtocol[Any, Any]
 
@@ -130,8 +131,8 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         """``req`` on server ``index`` through its circuit; the hot path reads two attributes of
         the circuit, and anything else happens in ``_recover``."""
         circuit = self._circuits[index]
-        if circuit.open_until:
-            circuit.enter()  # CircuitOpen, unless this call is the probe
+        if circuit.open_until and circuit.enter():  # CircuitOpen while open
+            self._start_probe(index)
         client = self._raw_clients()[index]  # no extra call once connected
         if client is None:
             client = await self._client_at(index)
@@ -169,13 +170,11 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
             circuit = self._circuits[index]
             if self._counts_against_circuit(error):
                 if counted != index:
-                    circuit.failed()
+                    timed_out = isinstance(error, (ValkeyTimeoutError, TimeoutError))
+                    circuit.failed(monotonic() - self._read_timeout if timed_out else None)
                     counted = index
-            elif circuit.failures or circuit.probing:
-                if isinstance(error, ValkeyError):
-                    circuit.succeeded()  # the server answered
-                else:
-                    circuit.released()
+            elif circuit.failures and isinstance(error, ValkeyError):
+                circuit.succeeded()  # the server answered
             if index and self._replica_reads and unavailable(error):
                 index = 0  # a replica is down: the primary answers its reads
             elif attempt < policy.attempts and self._may_retry(req, error):
@@ -188,20 +187,39 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
             else:
                 break
             circuit = self._circuits[index]
-            if circuit.open_until:
-                circuit.enter()
+            if circuit.open_until and circuit.enter():
+                self._start_probe(index)
             try:
                 reply = await self._execute(await self._client_at(index), req)
             except Exception as again:
                 error = again
                 continue
-            if circuit.failures or circuit.probing:
+            if circuit.failures:
                 circuit.succeeded()
             return reply
         better = policy_error(error, describe(req), self._circuits[index].server)
         if better is None:
             raise error
         raise better from error
+
+    def _start_probe(self, index: int) -> NoReturn:
+        """Start the probe of server ``index``'s open circuit beside this call, which fails."""
+        spawn(self._probe, index)
+        raise self._circuits[index].rejection()
+
+    async def _probe(self, index: int) -> None:
+        """PING server ``index``: its circuit closes if it answers, stays open if not."""
+        circuit = self._circuits[index]
+        try:
+            raw = cast(AsyncRawClient, await self._client_at(index))
+            await raw.execute_command("PING")
+        except Exception as error:
+            if not self._counts_against_circuit(error):
+                circuit.succeeded()  # it answered, if only with an error
+                return
+            circuit.failed()  # open for another OPEN_SECONDS
+            return
+        circuit.succeeded()
 
     def _counts_against_circuit(self, error: Exception) -> bool:
         """Whether ``error`` is a failure of the server behind the circuit (see ``unavailable``)."""

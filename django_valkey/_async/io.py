@@ -7,7 +7,7 @@ import asyncio
 import sys
 import weakref
 from asyncio import sleep
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10 (valkey-py depends on async-timeout there)
     from async_timeout import timeout as deadline_scope
 
-__all__ = ["CUT_AT_DEADLINE", "LoopClients", "deadline_scope", "encode_off_loop", "sleep"]
+__all__ = ["CUT_AT_DEADLINE", "LoopClients", "deadline_scope", "encode_off_loop", "sleep", "spawn"]
 
 #: ``deadline_scope`` cancels a call at its deadline, wherever it is (connect, send, read, wait).
 CUT_AT_DEADLINE = True
@@ -37,6 +37,16 @@ async def encode_off_loop(error: SerializerError, build: Callable[P, R], *args: 
     if not isinstance(error.__cause__, SynchronousOnlyOperation):
         raise error
     return await sync_to_async(build)(*args, **kwargs)
+
+
+_RUNNING: set[asyncio.Task[None]] = set()  # tasks started by spawn, kept until they end
+
+
+def spawn(function: Callable[P, Coroutine[Any, Any, None]], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Run ``function(*args, **kwargs)`` as a task of the running loop, beside the caller."""
+    task = asyncio.get_running_loop().create_task(function(*args, **kwargs))
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
 
 
 class LoopClients:

@@ -2,9 +2,11 @@
 
 A server's ``Circuit`` counts the calls that failed in a row because the server could not be
 reached or did not answer. When ``failures`` of them have failed, or they have gone on failing
-for ``window`` seconds, the circuit opens: for ``open_seconds`` every call to that server fails at
-once with ``CircuitOpen``, without touching the network. Then one call (the probe) is let through;
-if it succeeds the circuit closes, if it fails the circuit opens again. Nothing here does I/O.
+for ``window`` seconds, the circuit opens: every call to that server fails at once with
+``CircuitOpen``, without touching the network. ``open_seconds`` later, the next call starts a
+probe (a PING, run by the client beside the calls, which keep failing at once): if it succeeds
+the circuit closes, if it fails the circuit stays open for another ``open_seconds``. Nothing here
+does I/O.
 
 Circuits are shared by every client in the process that talks to the same server with the same
 settings (Django builds a cache object per thread and, under ASGI, per request), through
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 #: ``OPTIONS["CIRCUIT_BREAKER"]`` keys and their defaults.
-DEFAULTS: Final[Mapping[str, float]] = {"FAILURES": 5, "WINDOW": 1.0, "OPEN_SECONDS": 0.5}
+DEFAULTS: Final[Mapping[str, float]] = {"FAILURES": 5, "WINDOW": 1.0, "OPEN_SECONDS": 0.1}
 
 StateListener = Callable[["Circuit", str], None]
 """Called as ``listener(circuit, state)`` when a circuit changes state: ``"open"``,
@@ -125,18 +127,25 @@ class Circuit:
             return "closed"
         return "half-open" if self.probing else "open"
 
-    def enter(self) -> None:
-        """Let a call through or raise ``CircuitOpen``: while open, every call fails; once
-        ``open_seconds`` have passed, one call (the probe) goes through at a time."""
+    def enter(self) -> bool:
+        """Whether a call that found ``open_until`` set may go on: ``False`` when the circuit has
+        closed meanwhile; ``True`` when the caller must start the probe (it is due, and no
+        other is running), after which it raises ``rejection()`` all the same; otherwise raise
+        ``CircuitOpen``. Callers never wait for a probe: it runs beside them."""
         if not self.open_until:
-            return
+            return False
         with self._lock:
             if not self.open_until:
-                return
+                return False
             if self.probing or time.monotonic() < self.open_until:
-                raise CircuitOpen(self.server, self.opened_at)
+                raise self.rejection()
             self.probing = True
         self._changed("half-open")
+        return True
+
+    def rejection(self) -> CircuitOpen:
+        """The error of a call that the open circuit refused."""
+        return CircuitOpen(self.server, self.opened_at)
 
     def blocked(self) -> bool:
         """Whether a call would now fail at once (open, and no probe due): for choosing a replica."""
@@ -153,14 +162,15 @@ class Circuit:
         if was_open:
             self._changed("closed")
 
-    def failed(self) -> None:
+    def failed(self, began: float | None = None) -> None:
         """A call found the server unavailable: count it, and open the circuit at the threshold
-        (or again, when the probe failed)."""
+        (or again, when the probe failed). ``began`` is when the call started waiting, if it
+        waited (a timeout), so that ``window`` counts the time the server has been failing."""
         now = time.monotonic()
         settings = self.settings
         with self._lock:
             if self.failures == 0:
-                self.first_failure = now
+                self.first_failure = now if began is None else began
             self.failures += 1
             if self.open_until and not self.probing:
                 return  # already open: a call that started before it opened
@@ -175,13 +185,6 @@ class Circuit:
             self.open_until = now + settings.open_seconds
         self._changed("open")
 
-    def released(self) -> None:
-        """The probe ended with neither verdict (e.g. a bug in the caller's data): let the next
-        call probe."""
-        if self.probing:
-            with self._lock:
-                self.probing = False
-
     def _changed(self, state: str) -> None:
         for listener in Circuit.listeners:
             listener(self, state)
@@ -192,7 +195,7 @@ class NoCircuit(Circuit):
 
     __slots__ = ()
 
-    def failed(self) -> None:
+    def failed(self, began: float | None = None) -> None:
         return None
 
 

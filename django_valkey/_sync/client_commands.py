@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
 from time import monotonic
-from typing import Any, Generic, Literal, TypeVar, cast, overload
+from typing import Any, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -31,7 +31,7 @@ from django_valkey._core.commands import (
 from django_valkey._core.guard import CONNECTION_ERRORS, is_refusal, not_run, policy_error, unavailable
 from django_valkey._core.keys import KeyMaker
 from django_valkey._core.retries import RetryPolicy
-from django_valkey._sync.io import CUT_AT_DEADLINE, ProcessClients, deadline_scope, encode_off_loop, sleep
+from django_valkey._sync.io import CUT_AT_DEADLINE, ProcessClients, deadline_scope, encode_off_loop, sleep, spawn
 from django_valkey.exceptions import ConnectionInterrupted, DeadlineExceeded, SerializerError
 from django_valkey.protocols import (
     AbsoluteTime,
@@ -73,6 +73,7 @@ class ClientCommands(ProcessClients, Generic[Backend]):
     _retry: RetryPolicy
     _deadline: float | None
     _attempt_time: float
+    _read_timeout: float
     _replica_reads: bool
     connection_factory: ConnectionFactoryProtocol[Any, Any]
 
@@ -132,8 +133,8 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         """``req`` on server ``index`` through its circuit; the hot path reads two attributes of
         the circuit, and anything else happens in ``_recover``."""
         circuit = self._circuits[index]
-        if circuit.open_until:
-            circuit.enter()  # CircuitOpen, unless this call is the probe
+        if circuit.open_until and circuit.enter():  # CircuitOpen while open
+            self._start_probe(index)
         client = self._raw_clients()[index]  # no extra call once connected
         if client is None:
             client = self._client_at(index)
@@ -171,13 +172,11 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             circuit = self._circuits[index]
             if self._counts_against_circuit(error):
                 if counted != index:
-                    circuit.failed()
+                    timed_out = isinstance(error, (ValkeyTimeoutError, TimeoutError))
+                    circuit.failed(monotonic() - self._read_timeout if timed_out else None)
                     counted = index
-            elif circuit.failures or circuit.probing:
-                if isinstance(error, ValkeyError):
-                    circuit.succeeded()  # the server answered
-                else:
-                    circuit.released()
+            elif circuit.failures and isinstance(error, ValkeyError):
+                circuit.succeeded()  # the server answered
             if index and self._replica_reads and unavailable(error):
                 index = 0  # a replica is down: the primary answers its reads
             elif attempt < policy.attempts and self._may_retry(req, error):
@@ -190,20 +189,39 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             else:
                 break
             circuit = self._circuits[index]
-            if circuit.open_until:
-                circuit.enter()
+            if circuit.open_until and circuit.enter():
+                self._start_probe(index)
             try:
                 reply = self._execute(self._client_at(index), req)
             except Exception as again:
                 error = again
                 continue
-            if circuit.failures or circuit.probing:
+            if circuit.failures:
                 circuit.succeeded()
             return reply
         better = policy_error(error, describe(req), self._circuits[index].server)
         if better is None:
             raise error
         raise better from error
+
+    def _start_probe(self, index: int) -> NoReturn:
+        """Start the probe of server ``index``'s open circuit beside this call, which fails."""
+        spawn(self._probe, index)
+        raise self._circuits[index].rejection()
+
+    def _probe(self, index: int) -> None:
+        """PING server ``index``: its circuit closes if it answers, stays open if not."""
+        circuit = self._circuits[index]
+        try:
+            raw = cast(RawClient, self._client_at(index))
+            raw.execute_command("PING")
+        except Exception as error:
+            if not self._counts_against_circuit(error):
+                circuit.succeeded()  # it answered, if only with an error
+                return
+            circuit.failed()  # open for another OPEN_SECONDS
+            return
+        circuit.succeeded()
 
     def _counts_against_circuit(self, error: Exception) -> bool:
         """Whether ``error`` is a failure of the server behind the circuit (see ``unavailable``)."""

@@ -4,13 +4,14 @@ command source uses (hand-written twin of ``django_valkey/_async/io.py``)."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Generator
 from time import sleep
 from typing import Any, NoReturn, ParamSpec
 
 from django_valkey.exceptions import SerializerError
 
-__all__ = ["CUT_AT_DEADLINE", "ProcessClients", "deadline_scope", "encode_off_loop", "sleep"]
+__all__ = ["CUT_AT_DEADLINE", "ProcessClients", "deadline_scope", "encode_off_loop", "sleep", "spawn"]
 
 #: A sync call cannot be cancelled: a retry is made only when a whole attempt still fits.
 CUT_AT_DEADLINE = False
@@ -29,6 +30,11 @@ def deadline_scope(seconds: float) -> Generator[None]:
 def encode_off_loop(error: SerializerError, build: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
     """Sync code has no event loop to leave: a value that failed to encode stays an error."""
     raise error
+
+
+def spawn(function: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Run ``function(*args, **kwargs)`` in a daemon thread, beside the caller."""
+    threading.Thread(target=function, args=args, kwargs=kwargs, daemon=True, name="django-valkey-probe").start()
 
 
 class ProcessClients:
