@@ -495,17 +495,36 @@ def _seen(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "-"
 
 
-def hang_table(timelines: Sequence[Timeline]) -> list[str]:
-    header = f"{'backend':<14} {'calls':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'100 calls s':>11} {'first ok ms':>11}  seen while hung"
+def fails_fast_after(during: Sequence[Call], slow: float) -> float | None:
+    """Seconds into the hang after which no call took ``slow`` seconds or more (a circuit
+    breaker opened); ``None`` when the last call was still slow."""
+    slow_ends = [call.end for call in during if call.latency >= slow]
+    if not slow_ends:
+        return 0.0
+    later = [call for call in during if call.start >= max(slow_ends)]
+    return max(slow_ends) if later else None
+
+
+def hang_table(timelines: Sequence[Timeline], timeout: float) -> list[str]:
+    header = (
+        f"{'backend':<14} {'calls':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'100 calls s':>11} "
+        f"{'fast after s':>12} {'p99 then ms':>11} {'first ok ms':>11}  seen while hung"
+    )
     lines = [header, "-" * len(header)]
     for timeline in timelines:
         during = timeline.during()
         latencies = [call.latency for call in during]
-        hundred = 100 * statistics.fmean(latencies) if latencies else math.nan
+        # 100 calls in a row from the start of the hang: the calls made, then more at the pace
+        # of the last one (the fast ones, once a breaker has opened).
+        hundred = sum(latencies[:100]) + max(0, 100 - len(latencies)) * (latencies[-1] if latencies else math.nan)
+        fast = fails_fast_after(during, timeout / 2)
+        then = [call.latency for call in during if fast is not None and call.start >= fast]
         lines.append(
             f"{timeline.label:<14} {len(during):>5} {_ms(percentile(latencies, 0.5)):>8} "
             f"{_ms(percentile(latencies, 0.99)):>8} {_ms(max(latencies, default=math.nan)):>8} "
-            f"{hundred:>11.2f} {_ms(timeline.first_success_after_recovery()):>11}  {_seen(timeline.outcomes(during))}"
+            f"{hundred:>11.2f} {'never' if fast is None else f'{fast:.2f}':>12} "
+            f"{_ms(percentile(then, 0.99)) if then else '-':>11} "
+            f"{_ms(timeline.first_success_after_recovery()):>11}  {_seen(timeline.outcomes(during))}"
         )
     return lines
 
@@ -554,7 +573,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             else:
                 hung.append(latency_timeline(backend.label, backend.call(), server, hang=hang, interval=args.interval))
-        print("\n".join(hang_table(hung)))
+        print("\n".join(hang_table(hung, args.timeout)))
         print(f"\nServer killed (SIGKILL), restarted on its port {downtime} s later with its saved data")
         for backend in made:
             if backend.is_async:
@@ -570,6 +589,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(restart_table(crashed)))
         if args.svg:
             path = Path(args.svg)
+            path.parent.mkdir(parents=True, exist_ok=True)
             restarted = path.with_name(f"{path.stem}-restart{path.suffix or '.svg'}")
             write_svg(path, hung, f"Latency of each get while the server hangs {hang} s (SIGSTOP) and comes back")
             write_svg(
