@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import importlib.util
 import math
-import statistics
 import sys
 import threading
 import time
