@@ -245,7 +245,7 @@ def check_caches(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> lis
     found: list[CheckMessage] = []
     for target in targets:
         found += target.messages
-        if not target.errors():
+        if target.imported:
             found += _CacheChecker(target).run()
     found += _shared_databases(targets)
     return found
@@ -255,7 +255,7 @@ def check_caches_deploy(app_configs: Sequence[Any] | None = None, **kwargs: Any)
     """The deploy-only ``caches`` checks (``manage.py check --deploy``): security and limits."""
     found: list[CheckMessage] = []
     for target in _our_caches():
-        if not target.errors():
+        if target.imported:
             _CacheChecker(target).run()  # its messages are check_caches' to report
         if not target.errors():
             found += _DeployChecker(target).run()
@@ -274,6 +274,7 @@ class _Target:
     alias: str
     config: Mapping[str, Any]
     backend: type
+    imported: bool = True
     options: Mapping[str, Any] = field(default_factory=dict[str, Any])
     servers: list[str] = field(default_factory=list[str])
     messages: list[CheckMessage] = field(default_factory=list[CheckMessage])
@@ -330,7 +331,7 @@ def _target(alias: str, config: Mapping[str, Any]) -> _Target | None:
     except Exception as exc:
         if not backend.startswith("django_valkey."):
             return None  # not ours (Django reports an unknown backend on first use)
-        target = _Target(alias, config, cast(type, BaseValkeyCache))
+        target = _Target(alias, config, cast(type, BaseValkeyCache), imported=False)
         target.add("django_valkey.E001", f"BACKEND {backend!r} cannot be imported: {_describe(exc)}")
         return target
     if not isinstance(cls, type) or not issubclass(cls, BaseValkeyCache):
@@ -411,7 +412,7 @@ class _CacheChecker:
 
     # ---------------------------------------------------------------- classes
 
-    def load(self, value: object, setting: str, protocol: type | None = None, must_call: bool = True) -> object:
+    def load(self, value: object, setting: str, protocol: type | None = None) -> object:
         """``value`` or the object its path names, checked against ``protocol``; None (and a message)
         when it cannot be loaded."""
         target = self.target
@@ -437,7 +438,7 @@ class _CacheChecker:
             except Exception as exc:  # a module that fails while it is imported
                 target.add("django_valkey.E006", f"{setting} = {value!r} cannot be imported: {_describe(exc)}")
                 return None
-        if must_call and not callable(obj):
+        if not callable(obj):
             target.add("django_valkey.E008", f"{setting} must name a class, got {safe_repr(obj)}")
             return None
         if protocol is not None:
@@ -519,13 +520,17 @@ class _CacheChecker:
     # ---------------------------------------------------------------- values
 
     def check_values(self, options: Mapping[str, Any], where: str) -> None:
-        """Types and ranges (E009) of the options the shipped classes read."""
+        """Types and ranges (E009) of the options the shipped classes read; with ``where`` "OPTIONS",
+        the settings they default to as well (once: not again for ASYNC_OPTIONS)."""
         add = self.target.add
+        outer = where == "OPTIONS"
         for key, setting in (
             ("IGNORE_EXCEPTIONS", "DJANGO_VALKEY_IGNORE_EXCEPTIONS"),
             ("LOG_IGNORED_EXCEPTIONS", "DJANGO_VALKEY_LOG_IGNORED_EXCEPTIONS"),
             ("CLOSE_CONNECTION", "DJANGO_VALKEY_CLOSE_CONNECTION"),
         ):
+            if key not in options and not outer:
+                continue
             value = setting_or_option(options, key, setting, False)
             if not isinstance(value, bool):
                 source = f"{where}[{key!r}]" if key in options else setting
@@ -544,7 +549,7 @@ class _CacheChecker:
         if password is not None and not isinstance(password, str):
             add("django_valkey.E009", f"{where}['PASSWORD'] must be a string")  # the value is not shown
         itersize = setting_or_option(options, "SCAN_ITERSIZE", "DJANGO_VALKEY_SCAN_ITERSIZE", DEFAULT_SCAN_ITERSIZE)
-        if type(itersize) is not int or itersize < 1:
+        if (outer or "SCAN_ITERSIZE" in options) and (type(itersize) is not int or itersize < 1):
             source = f"{where}['SCAN_ITERSIZE']" if "SCAN_ITERSIZE" in options else "DJANGO_VALKEY_SCAN_ITERSIZE"
             add("django_valkey.E009", f"{source} must be a positive int, got {safe_repr(itersize)}")
         if "PICKLE_VERSION" in options:
@@ -566,7 +571,7 @@ class _CacheChecker:
                     "django_valkey.E009",
                     f"{where}['CONNECTION_POOL_KWARGS']['max_connections'] must be an int >= 1, got {safe_repr(cap)}",
                 )
-        logger: object = getattr(settings, "DJANGO_VALKEY_LOGGER", None)
+        logger: object = getattr(settings, "DJANGO_VALKEY_LOGGER", None) if outer else None
         if logger is not None and not isinstance(logger, str):
             add("django_valkey.E009", f"DJANGO_VALKEY_LOGGER must be a logger name, got {safe_repr(logger)}")
 

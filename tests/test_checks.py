@@ -607,6 +607,19 @@ def test_several_problems_at_once() -> None:
     ]
 
 
+def test_a_setting_is_reported_once() -> None:
+    default = cache(ASYNC_OPTIONS={"SOCKET_TIMEOUT": 1})
+    found = messages({"default": default}, DJANGO_VALKEY_CLOSE_CONNECTION=1, DJANGO_VALKEY_SCAN_ITERSIZE=0)
+    assert ids(found) == ["django_valkey.E009", "django_valkey.E009"]
+
+
+def test_entry_errors_do_not_hide_the_others() -> None:
+    found = messages({"default": cache("http://h/0", KEY_PREFIX=1, SOCKET_TIMEOUT="5")})
+    assert sorted(ids(found)) == ["django_valkey.E003", "django_valkey.E009", "django_valkey.E011"]
+    found = messages({"default": {"BACKEND": B, "OPTIONS": {"SOCKET_TIMEOUT": "5"}}})
+    assert sorted(ids(found)) == ["django_valkey.E002", "django_valkey.E009"]
+
+
 def test_the_cache_is_built_only_when_nothing_else_was_found() -> None:
     default = cache(SOCKET_TIMEOUT="5", COMPRESSOR="django_valkey.compressors.zlib.ZlibCompressor")
     assert ids(messages({"default": default}, CACHE_COMPRESS_LEVEL="high")) == ["django_valkey.E009"]
