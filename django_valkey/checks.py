@@ -33,8 +33,12 @@ from django.core.checks import CheckMessage, Tags
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from django_valkey._core.breaker import circuit_settings
+from django_valkey._core.retries import retry_policy
 from django_valkey._options import (
     DEFAULT_SCAN_ITERSIZE,
+    DEFAULT_SOCKET_CONNECT_TIMEOUT,
+    DEFAULT_SOCKET_TIMEOUT,
     check_members,
     check_option_keys,
     positive_or_none,
@@ -154,10 +158,11 @@ CHECKS: dict[str, CheckInfo] = {
         ),
         CheckInfo(
             "django_valkey.W001",
-            "IGNORE_EXCEPTIONS is on but SOCKET_CONNECT_TIMEOUT or SOCKET_TIMEOUT is not set: with the server "
-            "down or hung, every cache call waits valkey-py's default of 5 seconds before failing open.",
-            "Set OPTIONS['SOCKET_CONNECT_TIMEOUT'] and OPTIONS['SOCKET_TIMEOUT'] to what a request can afford "
-            "to wait, e.g. 0.25 and 0.5 seconds.",
+            "IGNORE_EXCEPTIONS is on with neither a DEADLINE nor explicit SOCKET_CONNECT_TIMEOUT and "
+            "SOCKET_TIMEOUT: with the server down or hung, a cache call waits the default timeouts (for each "
+            "attempt) before failing open.",
+            "Set OPTIONS['DEADLINE'] to what a request can afford to wait for the cache (e.g. 0.25 seconds), or "
+            "OPTIONS['SOCKET_CONNECT_TIMEOUT'] and OPTIONS['SOCKET_TIMEOUT'].",
         ),
         CheckInfo(
             "django_valkey.W002",
@@ -540,11 +545,17 @@ class _CacheChecker:
                 "django_valkey.E009",
                 f"{where}['REPLICA_READ_ONLY'] must be True or False, got {safe_repr(options['REPLICA_READ_ONLY'])}",
             )
-        for key in ("SOCKET_TIMEOUT", "SOCKET_CONNECT_TIMEOUT"):
+        for key in ("SOCKET_TIMEOUT", "SOCKET_CONNECT_TIMEOUT", "DEADLINE"):
             try:
                 positive_or_none(options.get(key), f"{where}[{key!r}]")
             except ImproperlyConfigured as exc:
                 add("django_valkey.E009", _describe(exc))
+        if outer:  # read by the clients from the outer OPTIONS (their messages name it)
+            for key, parse in (("RETRY", retry_policy), ("CIRCUIT_BREAKER", circuit_settings)):
+                try:
+                    parse(options.get(key))
+                except ImproperlyConfigured as exc:
+                    add("django_valkey.E009", _describe(exc))
         password: object = options.get("PASSWORD")
         if password is not None and not isinstance(password, str):
             add("django_valkey.E009", f"{where}['PASSWORD'] must be a string")  # the value is not shown
@@ -577,20 +588,17 @@ class _CacheChecker:
 
     def check_ignore_exceptions(self) -> None:
         ignore = setting_or_option(self.options, "IGNORE_EXCEPTIONS", "DJANGO_VALKEY_IGNORE_EXCEPTIONS", False)
-        if ignore is not True:
+        if ignore is not True or self.options.get("DEADLINE") is not None:
             return
         pool_kwargs = _mapping(self.options.get("CONNECTION_POOL_KWARGS"))
-        missing = [
-            key
-            for key in ("SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT")
-            if self.options.get(key) is None and key.lower() not in pool_kwargs
-        ]
+        defaults = {"SOCKET_CONNECT_TIMEOUT": DEFAULT_SOCKET_CONNECT_TIMEOUT, "SOCKET_TIMEOUT": DEFAULT_SOCKET_TIMEOUT}
+        missing = [key for key in defaults if self.options.get(key) is None and key.lower() not in pool_kwargs]
         if missing:
+            waits = " and ".join(f"{key} {defaults[key]:g} s" for key in missing)
             self.target.add(
                 "django_valkey.W001",
-                f"IGNORE_EXCEPTIONS is on but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
-                "with the server down or hung, each cache call waits valkey-py's default of 5 seconds before "
-                "failing open",
+                f"IGNORE_EXCEPTIONS is on with no DEADLINE and the default {waits}: with the server down or hung, "
+                "a cache call waits that long, for each attempt, before failing open",
             )
 
     # ---------------------------------------------------------------- LOCATION and topology

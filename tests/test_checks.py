@@ -254,6 +254,27 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
         {},
         "OPTIONS['ASYNC_OPTIONS']['SOCKET_TIMEOUT']",
     ),
+    (
+        "deadline",
+        "django_valkey.E009",
+        cache(DEADLINE="0.5"),
+        {},
+        "OPTIONS['DEADLINE'] must be a number of seconds or None, got '0.5'",
+    ),
+    (
+        "retry",
+        "django_valkey.E009",
+        cache(RETRY={"ATTEMPTS": -1}),
+        {},
+        "OPTIONS['RETRY']['ATTEMPTS'] must be an int >= 0",
+    ),
+    (
+        "circuit-breaker",
+        "django_valkey.E009",
+        cache(CIRCUIT_BREAKER={"FAILURE": 3}),
+        {},
+        "OPTIONS['CIRCUIT_BREAKER'] has unknown keys",
+    ),
     ("logger", "django_valkey.E009", cache(), {"DJANGO_VALKEY_LOGGER": 5}, "DJANGO_VALKEY_LOGGER"),
     (
         "unknown-key",
@@ -372,14 +393,14 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
         "django_valkey.W001",
         cache(IGNORE_EXCEPTIONS=True),
         {},
-        "SOCKET_CONNECT_TIMEOUT and SOCKET_TIMEOUT are not set",
+        "IGNORE_EXCEPTIONS is on with no DEADLINE and the default SOCKET_CONNECT_TIMEOUT 1 s and SOCKET_TIMEOUT 1 s",
     ),
     (
         "ignore-setting",
         "django_valkey.W001",
         cache(SOCKET_TIMEOUT=1),
         {"DJANGO_VALKEY_IGNORE_EXCEPTIONS": True},
-        "SOCKET_CONNECT_TIMEOUT is not set",
+        "the default SOCKET_CONNECT_TIMEOUT 1 s:",
     ),
     (
         "sentinels-ignored",
@@ -555,6 +576,19 @@ def test_each_deploy_message(check_id: str, default: dict[str, Any], text: str) 
 )
 def test_safe_deploy_settings_are_silent(default: dict[str, Any]) -> None:
     assert messages({"default": default}, deploy=True) == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"IGNORE_EXCEPTIONS": True, "DEADLINE": 0.3},
+        {"IGNORE_EXCEPTIONS": True, "SOCKET_TIMEOUT": 0.5, "SOCKET_CONNECT_TIMEOUT": 0.2},
+        {"IGNORE_EXCEPTIONS": True, "CONNECTION_POOL_KWARGS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.2}},
+        {"IGNORE_EXCEPTIONS": False},
+    ],
+)
+def test_failing_open_with_bounded_calls_is_silent(options: dict[str, Any]) -> None:
+    assert messages({"default": cache(**options)}) == []
 
 
 def test_good_settings_are_silent() -> None:
