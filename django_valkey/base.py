@@ -23,6 +23,7 @@ from django_valkey._options import CacheOptions, load_class, validate_timeout_pa
 from django_valkey._redact import safe_repr
 from django_valkey._sync.cache_commands import CacheCommands
 from django_valkey._twins import DEFAULT_ASYNC_CLIENT, async_twin
+from django_valkey.checks import register as register_checks
 from django_valkey.protocols import (
     AsyncClientProtocol,
     ClientProtocol,
@@ -95,6 +96,10 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
                 if isinstance(keys, KeyMaker):
                     keys.reload(self)
 
+
+# manage.py check: the system checks are registered when a backend is imported (and by the
+# django_valkey app); see django_valkey.checks.
+register_checks()
 
 DEFAULT_ASYNC_CLIENT_CLASS = DEFAULT_ASYNC_CLIENT  # the name 0.5.0.dev code imported
 

@@ -1,0 +1,1 @@
+"""``manage.py valkey``: see ``django_valkey.management.commands.valkey``."""
