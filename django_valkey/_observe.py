@@ -294,7 +294,7 @@ _READS: Final[Mapping[str, str]] = {"get": "default", "hget": "default", "get_ma
 class _Spec:
     """How one method is reported: its operation name, and where its keys are."""
 
-    __slots__ = ("method", "operation", "is_async", "single", "spread", "star", "read", "default_at")
+    __slots__ = ("method", "operation", "is_async", "single", "spread", "star", "read", "default_at", "fixed")
 
     def __init__(self, method: str, operation: str, is_async: bool, signature: inspect.Signature) -> None:
         self.method = method
@@ -319,6 +319,7 @@ class _Spec:
                 self.star = len(positional)
         self.read = _READS.get(operation)
         self.default_at: tuple[int | None, str] = _where(positional, "default")
+        self.fixed = self.spread is None and self.star is None  # the key count does not depend on the call
 
     def prepare(self, event: OperationEvent) -> None:
         """Count the keys (a one-shot iterable of keys is made a list first)."""
@@ -400,14 +401,28 @@ class _Event(OperationEvent):
     __slots__ = ("_spec", "_observation", "_routed", "_counted")
 
     def __init__(self, spec: _Spec, observation: Observation, cache: BaseCache, args: Any, kwargs: Any) -> None:
-        super().__init__(
-            spec.operation, spec.method, spec.is_async, observation.alias, cache, observation.location, args, kwargs
-        )
+        # OperationEvent.__init__ inlined: this runs on every observed call.
+        self.operation = spec.operation
+        self.method = spec.method
+        self.is_async = spec.is_async
+        self.alias = observation.alias
+        self.cache = cache
+        self.server = observation.location
+        self.args = args
+        self.kwargs = kwargs
+        self.hits = self.misses = 0
+        self.duration = 0.0
+        self.outcome = "ok"
+        self.error = None
+        self.result = None
         self._spec = spec
         self._observation = observation
         self._routed = False  # a client named the server
         self._counted = False  # hits and misses are known
-        spec.prepare(self)
+        if spec.fixed:
+            self.key_count = len(spec.single)
+        else:
+            spec.prepare(self)
 
     def key_names(self) -> tuple[str, ...]:
         return self._spec.names(self.args, self.kwargs)
@@ -437,6 +452,8 @@ class _Event(OperationEvent):
         self.result = result
         if self.outcome != "ok":
             self.hits = self.misses = 0
+            return
+        if self._spec.read is None:
             return
         counts = self._spec.count(self.args, self.kwargs, self.key_count, result)
         if counts is not None:
