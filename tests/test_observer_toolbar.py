@@ -60,9 +60,12 @@ def panel(response: Any) -> str:
 
 
 def rows(content: str) -> list[tuple[str, str, str, str]]:
-    """The Calls table: (name, args, kwargs, backend) per call."""
+    """The Calls table: (name, args, kwargs, backend) per call (the toolbar's 6.x and 8.x
+    templates differ in the time cell only)."""
     found = re.findall(
-        r"<td>[\d.]+ms</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", content, re.S
+        r'djdt-toggle">.*?</td>\s*<td>[\d.]+(?:ms)?</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>',
+        content,
+        re.S,
     )
     return [tuple(html.unescape(cell).strip() for cell in row) for row in found]  # type: ignore[misc]
 
