@@ -133,7 +133,10 @@ def find_alias(backend: type, server: object, params: Mapping[str, Any]) -> str:
         return given
     from django.core.cache import caches
 
-    entries: Mapping[str, Mapping[str, Any]] = caches.settings
+    try:
+        entries: Mapping[str, Mapping[str, Any]] = caches.settings
+    except ImproperlyConfigured:  # CACHES without a "default": Django refuses it on first use
+        return ""
     same_options = [alias for alias, entry in entries.items() if entry.get("OPTIONS") is options]
     rest = _rest(params)
     matches = [
