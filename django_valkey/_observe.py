@@ -10,9 +10,10 @@ the original). Three small hooks fill in what the wrapper cannot see:
   ``IGNORE_EXCEPTIONS`` swallowed (outcome ``"ignored"`` or ``"circuit-open"``);
 - the clients get a subclass whose ``_attempt`` names the server the call was sent to, and puts
   the observers on that server's circuit breaker (``Circuit.listeners``);
-- calls made inside an operation (``get_or_set`` calling ``get`` and ``add``) find the current
-  event in a context variable and are not reported apart; a nested read tells the outer
-  operation its hits and misses.
+- calls an operation makes on the same cache (``get_or_set`` calling ``get`` and ``add``, or
+  the ``default`` callable of ``get_or_set`` reading the cache) find the current event in a
+  context variable and are not reported apart; a nested read tells the outer operation its hits
+  and misses. A call on another cache is an operation of its own.
 """
 
 from __future__ import annotations
@@ -56,8 +57,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 C = TypeVar("C")
-
-logger = logging.getLogger("django_valkey")
 
 CURRENT: ContextVar[_Event | None] = ContextVar("django_valkey_operation", default=None)
 """The operation in progress in this thread or task, if it is observed."""
@@ -489,7 +488,7 @@ def wrap_sync(func: Callable[Concatenate[S, P], R], spec: _Spec) -> Callable[Con
     @functools.wraps(func)
     def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         outer = CURRENT.get()
-        if outer is not None:  # inside another operation: part of it
+        if outer is not None and outer.cache is self:  # inside another operation of this cache: part of it
             result = func(self, *args, **kwargs)
             outer.counted(spec, args, kwargs, result)
             return result
@@ -525,7 +524,7 @@ def wrap_async(
     @functools.wraps(func)
     async def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         outer = CURRENT.get()
-        if outer is not None:
+        if outer is not None and outer.cache is self:
             result = await func(self, *args, **kwargs)
             outer.counted(spec, args, kwargs, result)
             return result
@@ -558,7 +557,8 @@ def wrap_iter(func: Callable[Concatenate[S, P], Iterator[T]], spec: _Spec) -> Ca
 
     @functools.wraps(func)
     def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
-        if CURRENT.get() is not None:
+        outer = CURRENT.get()
+        if outer is not None and outer.cache is self:
             yield from func(self, *args, **kwargs)
             return
         observation = self._observation  # pyright: ignore[reportPrivateUsage]  # the cache's own, set by observe()
@@ -599,7 +599,8 @@ def wrap_async_iter(
 
     @functools.wraps(func)
     async def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[T]:
-        if CURRENT.get() is not None:
+        outer = CURRENT.get()
+        if outer is not None and outer.cache is self:
             async for item in func(self, *args, **kwargs):
                 yield item
             return

@@ -243,6 +243,23 @@ async def test_reads_count_hits_and_misses(observed: Callable[..., Api], recorde
     ]
 
 
+def test_calls_inside_get_or_set(make_cache: MakeCache, recorder: Recorder) -> None:
+    """The default callable of get_or_set runs inside it: a read of the same cache there is part
+    of the get_or_set (as the debug toolbar counts it), a read of another cache is its own."""
+    cache, other = make_cache(OBSERVER=recorder), make_cache(OBSERVER=recorder, KEY_PREFIX="other")
+    other.set("source", 41)
+    cache.set("base", 1)
+    recorder.take()
+
+    def compute() -> int:
+        return int(other.get("source")) + int(cache.get("base"))
+
+    assert cache.get_or_set("made", compute) == 42
+    events = recorder.take()
+    assert [(e.operation, e.cache) for e in events] == [("get", other), ("get_or_set", cache)]
+    assert (events[0].hits, events[1].hits, events[1].misses) == (1, 0, 1)
+
+
 async def test_key_names(observed: Callable[..., Api], recorder: Recorder) -> None:
     api = observed()
     await api.set_many({"a": 1, "b": 2})
