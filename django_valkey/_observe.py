@@ -487,13 +487,13 @@ def wrap_sync(func: Callable[Concatenate[S, P], R], spec: _Spec) -> Callable[Con
 
     @functools.wraps(func)
     def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        outer = CURRENT.get()
-        if outer is not None and outer.cache is self:  # inside another operation of this cache: part of it
+        outer, cache = CURRENT.get(), cast("BaseCache", self)
+        if outer is not None and outer.cache is cache:  # inside another operation of this cache: part of it
             result = func(self, *args, **kwargs)
             outer.counted(spec, args, kwargs, result)
             return result
         observation = self._observation  # pyright: ignore[reportPrivateUsage]  # the cache's own, set by observe()
-        event = _Event(spec, observation, cast("BaseCache", self), args, kwargs)
+        event = _Event(spec, observation, cache, args, kwargs)
         token = CURRENT.set(event)
         start = perf_counter()
         try:
@@ -523,13 +523,13 @@ def wrap_async(
 
     @functools.wraps(func)
     async def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        outer = CURRENT.get()
-        if outer is not None and outer.cache is self:
+        outer, cache = CURRENT.get(), cast("BaseCache", self)
+        if outer is not None and outer.cache is cache:
             result = await func(self, *args, **kwargs)
             outer.counted(spec, args, kwargs, result)
             return result
         observation = self._observation  # pyright: ignore[reportPrivateUsage]  # the cache's own, set by observe()
-        event = _Event(spec, observation, cast("BaseCache", self), args, kwargs)
+        event = _Event(spec, observation, cache, args, kwargs)
         token = CURRENT.set(event)
         start = perf_counter()
         try:
@@ -557,12 +557,12 @@ def wrap_iter(func: Callable[Concatenate[S, P], Iterator[T]], spec: _Spec) -> Ca
 
     @functools.wraps(func)
     def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
-        outer = CURRENT.get()
-        if outer is not None and outer.cache is self:
+        outer, cache = CURRENT.get(), cast("BaseCache", self)
+        if outer is not None and outer.cache is cache:
             yield from func(self, *args, **kwargs)
             return
         observation = self._observation  # pyright: ignore[reportPrivateUsage]  # the cache's own, set by observe()
-        event = _Event(spec, observation, cast("BaseCache", self), args, kwargs)
+        event = _Event(spec, observation, cache, args, kwargs)
         if event.args is args and event.kwargs is kwargs:
             items = func(self, *args, **kwargs)
         else:
@@ -599,13 +599,13 @@ def wrap_async_iter(
 
     @functools.wraps(func)
     async def observed(self: S, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[T]:
-        outer = CURRENT.get()
-        if outer is not None and outer.cache is self:
+        outer, cache = CURRENT.get(), cast("BaseCache", self)
+        if outer is not None and outer.cache is cache:
             async for item in func(self, *args, **kwargs):
                 yield item
             return
         observation = self._observation  # pyright: ignore[reportPrivateUsage]  # the cache's own, set by observe()
-        event = _Event(spec, observation, cast("BaseCache", self), args, kwargs)
+        event = _Event(spec, observation, cache, args, kwargs)
         if event.args is args and event.kwargs is kwargs:
             items = func(self, *args, **kwargs)
         else:
