@@ -14,6 +14,9 @@ class and parser as the cache: ``pickle.dumps`` + ``SET key value EX 300``, ``GE
 ``DEL``; keys are precomputed strings (no prefix/version work). Django's ``RedisCache`` and
 django-redis are measured too when they are installed.
 
+``--observer`` adds a contender: the same ValkeyCache with a do-nothing ``OPTIONS["OBSERVER"]``
+(what the operation hooks cost when they are on; off, the cache runs no extra code).
+
 Targets (issue 2): every workload >= 0.90 of raw, geometric mean >= 0.95. ``--check`` exits 1
 when a target is missed; otherwise the exit code only reports errors.
 """
@@ -73,7 +76,7 @@ def timed_loop(op: Op, setup: Callable[[], object] | None = None) -> Callable[[i
     return run
 
 
-def configure_django(location: str) -> None:
+def configure_django(location: str, observer: bool = False) -> None:
     from django.conf import settings
 
     caches: dict[str, Any] = {
@@ -84,6 +87,9 @@ def configure_django(location: str) -> None:
             "KEY_PREFIX": PREFIX,
         }
     }
+    if observer:
+        # The same cache with an observer that does nothing: what the operation hooks cost.
+        caches["observed"] = {**caches["ours"], "OPTIONS": {"OBSERVER": "django_valkey.observers.Observer"}}
     if importlib.util.find_spec("redis") is not None:
         redis_url = location.replace("valkey://", "redis://", 1)
         caches["django"] = {
@@ -108,7 +114,7 @@ def configure_django(location: str) -> None:
 def build_workloads(location: str) -> tuple[list[Workload], list[str]]:
     from django.core.cache import caches
 
-    names = ["ours", "raw"] + [alias for alias in ("django", "django-redis") if alias in caches]
+    names = ["ours", "raw"] + [alias for alias in ("observed", "django", "django-redis") if alias in caches]
     raw = valkey.Valkey(connection_pool=ConnectionPool.from_url(location, parser_class=DefaultParser))
     ours = caches["ours"]
     others = {alias: caches[alias] for alias in names if alias not in ("ours", "raw")}
@@ -281,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=float, help="seconds per timed batch (default 0.03, quick 0.02)")
     parser.add_argument("--location", help="use this server (its current database is FLUSHED)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--observer", action="store_true", help="also measure ValkeyCache with a do-nothing OPTIONS['OBSERVER']"
+    )
     args = parser.parse_args(argv)
     reps: int = args.reps or (15 if args.quick else 41)
     batch: float = args.batch or (0.02 if args.quick else 0.03)
@@ -292,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         location = server.url
     try:
         started = time.perf_counter()
-        configure_django(location)
+        configure_django(location, args.observer)
         parser_name = DefaultParser.__name__
         print(
             f"django-valkey sync benchmark: valkey-py {valkey.__version__}, parser {parser_name}, "

@@ -49,6 +49,8 @@ KNOWN_OPTIONS: frozenset[str] = frozenset(
         "DEADLINE",
         "IGNORE_EXCEPTIONS",
         "LOG_IGNORED_EXCEPTIONS",
+        "OBSERVER",
+        "OBSERVER_ALIAS",
         "PARSER_CLASS",
         "PASSWORD",
         "PICKLE_VERSION",
@@ -63,8 +65,9 @@ KNOWN_OPTIONS: frozenset[str] = frozenset(
         "SOCKET_TIMEOUT",
     }
 )
-# Inside ASYNC_OPTIONS: the same keys, except ASYNC_OPTIONS itself.
-_KNOWN_ASYNC_OPTIONS = KNOWN_OPTIONS - {"ASYNC_OPTIONS"}
+# Inside ASYNC_OPTIONS: the same keys, except ASYNC_OPTIONS itself and the observers (they observe
+# the cache, whichever client its methods use).
+_KNOWN_ASYNC_OPTIONS = KNOWN_OPTIONS - {"ASYNC_OPTIONS", "OBSERVER", "OBSERVER_ALIAS"}
 
 # Names from Django's RedisCache, redis-py / valkey-py and django-redis, with where they go here.
 _FOREIGN_KEYS: dict[str, str] = {

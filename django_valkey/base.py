@@ -19,6 +19,7 @@ from django_valkey._async.cache_commands import AsyncCacheCommands
 from django_valkey._async.plain_cache_commands import AsyncPlainCacheCommands
 from django_valkey._core.guard import ErrorGuard
 from django_valkey._core.keys import KeyMaker
+from django_valkey._observe import Observation, load_observers, observe
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey._redact import safe_repr
 from django_valkey._sync.cache_commands import CacheCommands
@@ -69,6 +70,17 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
         self._close_connection = options.close_connection
         self._client: ClientT | None = None
         self._client_lock = threading.Lock()
+        observer: object = self._options.get("OBSERVER")
+        if observer is not None:
+            observers = load_observers(observer)
+            if observers:
+                # This object becomes one of a subclass whose operations are reported; a cache
+                # without observers keeps its plain class, and its calls run no extra code.
+                observed = observe(type(self), self._guard, self._client_cls, observers, server, params)
+                self._guard = observed.guard
+                self._client_cls = observed.client_class
+                self._observation: Observation = observed.observation
+                self.__class__ = observed.cache_class
 
     @property
     def client(self) -> ClientT:

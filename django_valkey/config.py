@@ -13,16 +13,19 @@ settings module, before anything runs::
         }
     }
 
-A sync client must come with a sync factory and an async client with an async one. Other
+A sync client must come with a sync factory and an async client with an async one.
+``observer`` takes an observer (``ObserverProtocol``), its class, or a list of them. Other
 ``OPTIONS`` keys are passed through as upper-case keyword arguments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, overload
 
 from typing_extensions import TypeVar
 
+from django_valkey._observe import load_observers
 from django_valkey._options import check_members
 from django_valkey.protocols import (
     AsyncClientClass,
@@ -34,12 +37,16 @@ from django_valkey.protocols import (
     CompressorProtocol,
     ConnectionFactoryClass,
     ConnectionFactoryProtocol,
+    ObserverProtocol,
     RawClient,
     SerializerClass,
     SerializerProtocol,
 )
 
-__all__ = ["cache_options"]
+__all__ = ["ObserverSetting", "cache_options"]
+
+ObserverSetting = ObserverProtocol | type[ObserverProtocol] | Sequence[ObserverProtocol | type[ObserverProtocol]]
+"""What ``cache_options(observer=...)`` takes: an observer, its class, or a list of them."""
 
 _Raw = TypeVar("_Raw", bound=RawClient)
 _AsyncRaw = TypeVar("_AsyncRaw", bound=AsyncRawClient)
@@ -49,6 +56,7 @@ _TYPED = {
     "connection_factory": "CONNECTION_FACTORY",
     "serializer": "SERIALIZER",
     "compressor": "COMPRESSOR",
+    "observer": "OBSERVER",
 }
 
 
@@ -59,6 +67,7 @@ def cache_options(
     connection_factory: ConnectionFactoryClass[_Raw] | None = None,
     serializer: SerializerClass | None = None,
     compressor: CompressorClass | None = None,
+    observer: ObserverSetting | None = None,
     **options: Any,
 ) -> dict[str, Any]: ...
 @overload
@@ -68,6 +77,7 @@ def cache_options(
     connection_factory: AsyncConnectionFactoryClass[_AsyncRaw] | None = None,
     serializer: SerializerClass | None = None,
     compressor: CompressorClass | None = None,
+    observer: ObserverSetting | None = None,
     **options: Any,
 ) -> dict[str, Any]: ...
 @overload
@@ -77,6 +87,7 @@ def cache_options(
     connection_factory: ConnectionFactoryClass[RawClient] | AsyncConnectionFactoryClass[AsyncRawClient] | None = None,
     serializer: SerializerClass | None = None,
     compressor: CompressorClass | None = None,
+    observer: ObserverSetting | None = None,
     **options: Any,
 ) -> dict[str, Any]: ...
 def cache_options(
@@ -85,6 +96,7 @@ def cache_options(
     connection_factory: object = None,
     serializer: object = None,
     compressor: object = None,
+    observer: object = None,
     **options: Any,
 ) -> dict[str, Any]:
     """The ``OPTIONS`` mapping for a django-valkey cache, from typed classes.
@@ -95,7 +107,7 @@ def cache_options(
     result: dict[str, Any] = {}
     for name, value in options.items():
         if name in _TYPED.values():
-            raise TypeError(f"cache_options: pass {name} as {_key_arg(name)}= (a class), not as {name}=")
+            raise TypeError(f"cache_options: pass {name} as {_key_arg(name)}=, not as {name}=")
         if not name.isupper():
             raise TypeError(f"cache_options: unknown argument {name!r} (OPTIONS keys are upper case)")
         result[name] = value
@@ -109,6 +121,9 @@ def cache_options(
         if cls is not None:
             check_members(cls, protocol, f"OPTIONS[{key!r}]")
             result[key] = cls
+    if observer is not None:
+        load_observers(observer)  # checked now, as the classes above
+        result["OBSERVER"] = observer
     return result
 
 

@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 from typing_extensions import TypeVar
 
+from django_valkey.observers import CircuitEvent, OperationEvent
 from django_valkey.util import CacheKey
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "InsertWhere",
     "ListEnd",
     "LockProtocol",
+    "ObserverProtocol",
     "PoolT_co",
     "RawClient",
     "RawPipeline",
@@ -367,6 +369,36 @@ the cache's ``OPTIONS``."""
 
 AsyncConnectionFactoryClass = Callable[[Mapping[str, Any]], AsyncConnectionFactoryProtocol[AsyncRawT_co, Any]]
 """What ``OPTIONS["CONNECTION_FACTORY"]`` names for an async client."""
+
+
+# --------------------------------------------------------------------------------------------
+# Observers: metrics, tracing, the debug toolbar
+# --------------------------------------------------------------------------------------------
+
+
+class ObserverProtocol(Protocol):
+    """What ``OPTIONS["OBSERVER"]`` names (an object, a class built once per process with no
+    arguments, or the dotted path of either; or a list of them): told of every operation of the
+    cache and of every state change of its servers' circuit breakers.
+
+    Both methods are plain methods, called in the thread (or the task) that made the call, after
+    it ended: keep them quick, and hand slow work (a network export) to a background worker, as
+    OpenTelemetry's and Prometheus's clients do. An exception raised by an observer never reaches
+    the cache call: it is logged once per observer, then ignored.
+
+    ``django_valkey.observers`` has the events and an ``Observer`` base class whose methods do
+    nothing; ``django_valkey.observers.otel``, ``.prometheus`` and ``.debug_toolbar`` are shipped.
+    """
+
+    def on_operation(self, event: OperationEvent) -> None:
+        """One cache operation has ended: its name, alias, server, keys, hits and misses,
+        duration, outcome and error (see ``OperationEvent``)."""
+        ...
+
+    def on_circuit_change(self, event: CircuitEvent) -> None:
+        """A circuit breaker of a server this cache uses changed state; also called once with the
+        current state the first time an operation of this cache goes through that circuit."""
+        ...
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,3 +41,24 @@ class RefusesPickle:
 
     def __getstate__(self) -> Any:
         raise pickle.PickleError("refused")
+
+
+class Recorder:
+    """An observer that keeps what it is told (``OPTIONS["OBSERVER"]`` in the observer tests)."""
+
+    def __init__(self) -> None:
+        from django_valkey.observers import CircuitEvent, OperationEvent
+
+        self.events: list[OperationEvent] = []
+        self.circuits: list[CircuitEvent] = []
+
+    def on_operation(self, event: Any) -> None:
+        self.events.append(event)
+
+    def on_circuit_change(self, event: Any) -> None:
+        self.circuits.append(event)
+
+    def take(self) -> list[Any]:
+        """The events so far, forgotten."""
+        events, self.events = self.events, []
+        return events

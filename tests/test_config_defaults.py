@@ -188,6 +188,18 @@ def check_close_connection(make_cache: MakeCache, _: ValkeyProcess) -> None:
     assert make_cache()._close_connection is False
 
 
+def check_observer(make_cache: MakeCache, _: ValkeyProcess) -> None:
+    cache = make_cache()
+    assert type(cache) is ValkeyCache and "_observation" not in vars(cache)  # none: the plain class
+
+
+def check_observer_alias(make_cache: MakeCache, _: ValkeyProcess) -> None:
+    from django_valkey.observers import Observer
+
+    assert make_cache(OBSERVER=Observer())._observation.alias == ""  # built by hand: no alias
+    assert make_cache(OBSERVER=Observer(), OBSERVER_ALIAS="x")._observation.alias == "x"
+
+
 def check_replica_read_only(make_cache: MakeCache, valkey_server: ValkeyProcess) -> None:
     url = f"{valkey_server.url}/0"
     assert make_cache([url, url, url]).client._read_choices == (1, 2)  # replicas only
@@ -397,6 +409,8 @@ CHECKS: dict[str, Check] = {
     "REVERSE_KEY_FUNCTION": check_reverse_key_function,
     "SENTINELS": check_sentinels,
     "SENTINEL_KWARGS": check_sentinel_kwargs,
+    "OBSERVER": check_observer,
+    "OBSERVER_ALIAS": check_observer_alias,
     "ASYNC_OPTIONS": check_async_options,
     # Django settings
     "DJANGO_VALKEY_CONNECTION_FACTORY": check_setting_connection_factory,

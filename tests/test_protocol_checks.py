@@ -191,3 +191,17 @@ def test_cache_built_from_cache_options(valkey_server: Any) -> None:
     finally:
         cache.delete("k")
         cache.client.close()
+
+
+def test_cache_options_takes_observers(make_cache: MakeCache) -> None:
+    from django_valkey.observers import Observer
+
+    options = cache_options(observer=[Observer(), Observer])
+    cache = make_cache(**options)
+    assert len(cache._observation.observers) == 2
+    with pytest.raises(
+        ImproperlyConfigured, match=r"OPTIONS\['OBSERVER'\]: NoLoads does not implement ObserverProtocol"
+    ):
+        cache_options(observer=NoLoads)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="pass OBSERVER as observer="):
+        cache_options(OBSERVER=Observer())

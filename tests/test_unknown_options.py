@@ -103,6 +103,8 @@ def test_a_correct_config_with_every_known_key_builds() -> None:
         "IGNORE_EXCEPTIONS": False,
         "LOG_IGNORED_EXCEPTIONS": False,
         "CLOSE_CONNECTION": False,
+        "OBSERVER": "django_valkey.observers.Observer",
+        "OBSERVER_ALIAS": "default",
         "REPLICA_READ_ONLY": True,
         "SENTINELS": [("127.0.0.1", 26379)],
         "SENTINEL_KWARGS": {},

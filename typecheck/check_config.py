@@ -14,6 +14,7 @@ from django_valkey.cluster_cache.client import DefaultClusterClient
 from django_valkey.cluster_cache.pool import ClusterConnectionFactory
 from django_valkey.compressors.lz4 import Lz4Compressor
 from django_valkey.config import cache_options
+from django_valkey.observers import CircuitEvent, Observer, OperationEvent
 from django_valkey.pool import ConnectionFactory, SentinelConnectionFactory
 from django_valkey.protocols import AsyncClientProtocol
 from django_valkey.serializers.msgpack import MSGPackSerializer
@@ -43,6 +44,29 @@ def async_client_is_async(client: AsyncDefaultClient) -> AsyncClientProtocol[Asy
     return client
 
 
+class Timings:
+    """An observer that does not inherit from anything."""
+
+    def on_operation(self, event: OperationEvent) -> None:
+        print(event.operation, event.duration)
+
+    def on_circuit_change(self, event: CircuitEvent) -> None:
+        print(event.server, event.state)
+
+
+class OnlyOperations:
+    def on_operation(self, event: OperationEvent) -> None:
+        pass
+
+
+def observer_options() -> dict[str, Any]:
+    return cache_options(observer=[Timings(), Observer, Timings])
+
+
+def one_observer_options() -> dict[str, Any]:
+    return cache_options(client_class=DefaultClient, observer=Timings())
+
+
 # ---------------------------------------------------------------- negative: mismatched pairs
 # (The raw client types of client and factory are joined, not matched exactly: the Protocols are
 # covariant in them, so a cluster factory with a plain client is accepted as Valkey | ValkeyCluster.)
@@ -58,3 +82,7 @@ def async_client_with_sync_factory() -> None:
 
 def a_serializer_as_compressor() -> None:
     cache_options(compressor=MSGPackSerializer)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+def an_observer_without_on_circuit_change() -> None:
+    cache_options(observer=OnlyOperations())  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]

@@ -1,4 +1,5 @@
-"""The code examples of docs/index.md, README.md and docs/typing.md, as checked code.
+"""The code examples of docs/index.md, README.md, docs/typing.md and docs/observability.md, as
+checked code.
 
 Django's ``django.core.cache.cache`` is typed as ``BaseCache``: the extended API is not on it, and
 both checkers say so (the ignores below are required: an unused one is an error).
@@ -6,12 +7,16 @@ both checkers say so (the ignores below are required: an unused one is an error)
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from typing_extensions import assert_type
 
 import django_valkey
 from django_valkey.cache import ValkeyCache
+from django_valkey.config import cache_options
+from django_valkey.observers import CircuitEvent, Observer, OperationEvent
+from django_valkey.protocols import ObserverProtocol
 
 
 def home_page() -> None:
@@ -38,3 +43,29 @@ def django_cache_is_a_base_cache() -> None:
     cache.set("greeting", "hello", timeout=60)  # Django's API: fine
     cache.ttl("greeting")  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
     cache.lock("nightly-report")  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+
+log = logging.getLogger("cache.slow")
+
+
+class SlowCalls(Observer):
+    """docs/observability.md, "Writing an observer"."""
+
+    def on_operation(self, event: OperationEvent) -> None:
+        if event.duration > 0.05:
+            log.warning(
+                "%s on %s (%s) took %.0f ms: %s",
+                event.operation,
+                event.alias,
+                event.server,
+                event.duration * 1000,
+                event.outcome,
+            )
+
+    def on_circuit_change(self, event: CircuitEvent) -> None:
+        log.warning("circuit of %s is now %s", event.server, event.state)
+
+
+def slow_calls_is_an_observer() -> ObserverProtocol:
+    cache_options(observer=SlowCalls())
+    return SlowCalls()

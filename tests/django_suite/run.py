@@ -113,6 +113,8 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("zlib", BACKEND, {"COMPRESSOR": "django_valkey.compressors.zlib.ZlibCompressor"}, "one"),
     # Django's sync API run through ValkeyCache's native a* methods (async_facade.py).
     ("a-methods", "tests.django_suite.async_facade.AsyncFacadeCache", {}, "one"),
+    # The operation hooks on (a do-nothing observer): the wrapped methods behave the same.
+    ("observed", BACKEND, {"OBSERVER": "django_valkey.observers.Observer"}, "one"),
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
 ]
 

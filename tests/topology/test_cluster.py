@@ -18,7 +18,8 @@ from valkey.connection import Connection
 from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.exceptions import ConnectionInterrupted
-from tests.helpers import cache_params
+from tests.api_modes import Api
+from tests.helpers import Recorder, cache_params
 from tests.servers import ValkeyProcess
 from tests.topology.launchers import ClusterTopology, check_queryset_set_many, poll
 
@@ -207,9 +208,9 @@ async def test_huge_ints_on_an_async_cluster(cluster: ClusterTopology) -> None:
     await cache.aclose()
 
 
-def make_async_cluster_cache(topo: ClusterTopology) -> AsyncClusterValkeyCache:
+def make_async_cluster_cache(topo: ClusterTopology, **options: Any) -> AsyncClusterValkeyCache:
     location = [node.url for node in topo.nodes[:3]]
-    params = cache_params(location, SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=0.5)
+    params = cache_params(location, SOCKET_TIMEOUT=2, SOCKET_CONNECT_TIMEOUT=0.5, **options)
     params["BACKEND"] = "django_valkey.cluster_cache.cache.AsyncClusterValkeyCache"
     return AsyncClusterValkeyCache(params["LOCATION"], params)
 
@@ -256,6 +257,47 @@ async def test_sync_cluster_cache_async_methods(cluster: ClusterTopology) -> Non
     assert type(cache.async_client).__name__ == "AsyncDefaultClusterClient"
     cache.delete_many([f"both{i}" for i in range(30)])
     cache.client.close()
+
+
+@pytest.mark.parametrize("mode", ["sync", "sync.a", "async", "async.a"])
+async def test_an_observer_sees_each_cluster_operation_once(cluster: ClusterTopology, mode: str) -> None:
+    recorder = Recorder()
+    options = {"OBSERVER": recorder, "OBSERVER_ALIAS": "cluster"}
+    cache = (
+        make_cluster_cache(cluster, **options)
+        if mode.startswith("sync")
+        else make_async_cluster_cache(cluster, **options)
+    )
+    api = Api(cache, mode)
+    data = {f"obs{i}": i for i in range(40)}
+    assert await api.set_many(data, timeout=60) == []
+    assert await api.get_many([*data, "absent"]) == data
+    assert await api.get("obs1") == 1 and await api.get("absent") is None
+    assert await api.get_or_set("obs-made", 5) == 5
+    assert sorted(await api.collect("iter_keys", "obs*", itersize=9)) == sorted([*data, "obs-made"])
+    assert await api.hset(f"{{h}}{mode}", "f", 1) == 1
+    with pytest.raises(ValueError):
+        await api.incr("absent")
+    assert await api.delete_pattern("obs*") == 41
+    events = recorder.take()
+    assert [(e.operation, e.outcome, e.key_count, e.hits, e.misses) for e in events] == [
+        ("set_many", "ok", 40, 0, 0),
+        ("get_many", "ok", 41, 40, 1),
+        ("get", "ok", 1, 1, 0),
+        ("get", "ok", 1, 0, 1),
+        ("get_or_set", "ok", 1, 0, 1),
+        ("iter_keys", "ok", 0, 0, 0),
+        ("hset", "ok", 1, 0, 0),
+        ("incr", "error", 1, 0, 0),
+        ("delete_pattern", "ok", 0, 0, 0),
+    ]
+    startup = ",".join(node.url for node in cluster.nodes[:3])
+    assert all(e.alias == "cluster" and e.server == startup and e.is_async is (mode != "sync") for e in events)
+    assert [c.state for c in recorder.circuits] == ["closed"]  # told once, when first used
+    if isinstance(cache, ClusterValkeyCache):
+        cache.client.close()
+    else:
+        await cache.aclose()
 
 
 def _migrate_slot(cluster: ClusterTopology, slot: int, source: ValkeyProcess, target: ValkeyProcess) -> int:

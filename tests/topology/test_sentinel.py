@@ -17,7 +17,7 @@ from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import ConnectionInterrupted
 from django_valkey.pool import SentinelConnectionFactory
-from tests.helpers import cache_params
+from tests.helpers import Recorder, cache_params
 from tests.topology.launchers import SERVICE, SentinelTopology, poll
 
 
@@ -38,6 +38,28 @@ def sentinel_cache(topo: SentinelTopology, location: str | list[str] | None = No
         **options,
     )
     return ValkeyCache(params["LOCATION"], params)
+
+
+def test_an_observer_sees_sentinel_calls(topology: SentinelTopology) -> None:
+    recorder = Recorder()
+    cache = sentinel_cache(topology, OBSERVER=recorder)
+    try:
+        cache.set("obs:k", 1)
+        assert poll(lambda: cache.get("obs:k") == 1, 5)
+
+        async def native() -> None:
+            assert await cache.aget("obs:k") == 1
+
+        asyncio.run(native())
+    finally:
+        cache.client.close()
+    events = recorder.take()
+    assert events[0].operation == "set" and events[-1].method == "aget"
+    # the service's URL, and which side of it: the primary for the write, a replica for the reads
+    assert events[0].server == f"valkey://{SERVICE}/0?is_master=1"
+    assert {e.server for e in events[1:]} == {f"valkey://{SERVICE}/0?is_master=0"}
+    assert all(e.outcome == "ok" for e in events)
+    assert {c.server for c in recorder.circuits} == {f"valkey://{SERVICE}/0?is_master={i}" for i in (0, 1)}
 
 
 def _port(conn: Any) -> int:
