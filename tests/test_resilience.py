@@ -70,11 +70,12 @@ def test_hung_server_opens_the_circuit_then_calls_fail_at_once(server: ValkeyPro
                 errors.append(error)
             durations.append(time.monotonic() - before)
         total = time.monotonic() - started
-    slow = [d for d in durations if d > 0.05]
+    slow = [d for d in durations if d > 0.15]  # a timeout is 0.2 s
     assert 1 <= len(slow) <= 5, slow  # at most 5 timeouts before the circuit opens
     assert durations.index(slow[-1]) == len(slow) - 1  # the slow ones come first, then none
     after = durations[len(slow) :]
-    assert p99(after) < 0.001, p99(after)
+    # Far below a timeout (benchmarks/faults.py measures it: under 1 ms on an idle machine).
+    assert p99(after) < 0.02, p99(after)
     assert total < 1.5
     if ignore:
         assert errors == []
@@ -142,7 +143,7 @@ def test_one_background_probe_at_a_time_while_half_open(server: ValkeyProcess) -
                 thread.start()
             for thread in threads:
                 thread.join()
-            assert max(durations) < 0.05  # no caller waited: the probe runs beside them
+            assert max(durations) < 0.1  # no caller waited for the probe's 0.2 s timeout
             assert circuit.state == "half-open" and changes == ["open", "half-open"]
             assert wait_for(lambda: circuit.state == "open", timeout=1.0)  # the PING timed out
         assert changes[:3] == ["open", "half-open", "open"]
@@ -165,7 +166,7 @@ def test_circuits_are_shared_by_the_cache_objects_of_a_process(server: ValkeyPro
         before = time.monotonic()
         with pytest.raises(CircuitOpen):
             two.get("k")
-        assert time.monotonic() - before < 0.01
+        assert time.monotonic() - before < 0.05
 
 
 def test_the_breaker_can_be_turned_off(server: ValkeyProcess) -> None:
@@ -206,9 +207,9 @@ async def test_async_hung_server_fails_at_once_once_open(server: ValkeyProcess, 
                 assert not ignore
             durations.append(time.monotonic() - before)
         total = time.monotonic() - started
-    slow = [d for d in durations if d > 0.05]
+    slow = [d for d in durations if d > 0.15]  # a timeout is 0.2 s
     assert 1 <= len(slow) <= 5
-    assert p99(durations[len(slow) :]) < 0.001
+    assert p99(durations[len(slow) :]) < 0.02
     assert total < 1.5
     resumed = time.monotonic()
     while True:
@@ -235,8 +236,8 @@ async def test_async_concurrent_calls_on_a_hung_server(server: ValkeyProcess) ->
     assert results == again == ["fallback"] * 200
     # 200 calls wait about one timeout together, not 200 timeouts (40 s) one after the other.
     assert first < 2.0
-    # The circuit is open: 200 calls in less than one socket timeout, none on the network.
-    assert second < 0.2
+    # The circuit is open: none of the 200 calls touches the network (each would wait 0.2 s).
+    assert second < 0.5
     await cache.aclose()
 
 
@@ -269,9 +270,9 @@ def test_reads_skip_a_hung_replica(replicated: tuple[ValkeyProcess, list[ValkeyP
             before = time.monotonic()
             assert cache.get("k") == "v"  # never an error: the primary answers a hung replica's reads
             durations.append(time.monotonic() - before)
-    slow = [d for d in durations if d > 0.05]
+    slow = [d for d in durations if d > 0.15]  # a timeout is 0.2 s
     assert 1 <= len(slow) <= 5
-    assert p99(durations[durations.index(slow[-1]) + 1 :]) < 0.01  # far below one timeout (0.2 s)
+    assert p99(durations[durations.index(slow[-1]) + 1 :]) < 0.02  # far below one timeout (0.2 s)
     assert cache.client._circuits[1].state == "open"
     assert cache.client._circuits[2].state == "closed"
 
