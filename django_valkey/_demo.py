@@ -43,6 +43,9 @@ def _configure_django(location: str, offline_location: str) -> None:
     from django.conf import settings
 
     common: dict[str, Any] = {"BACKEND": "django_valkey.cache.ValkeyCache", "KEY_PREFIX": DEMO_PREFIX}
+    # The offline caches share one server's circuit: after 3 calls that found it down (the
+    # default is 5), calls to it fail at once.
+    breaker: dict[str, Any] = {"CIRCUIT_BREAKER": {"FAILURES": 3}}
     settings.configure(
         CACHES={
             "default": {**common, "LOCATION": location, "TIMEOUT": 300},
@@ -58,9 +61,13 @@ def _configure_django(location: str, offline_location: str) -> None:
             "offline": {
                 **common,
                 "LOCATION": offline_location,
-                "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5},
+                "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, **breaker},
             },
-            "strict": {**common, "LOCATION": offline_location, "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5}},
+            "strict": {
+                **common,
+                "LOCATION": offline_location,
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, **breaker},
+            },
         },
         USE_TZ=True,
     )
@@ -207,7 +214,7 @@ def _tour(out: TextIO, location: str) -> None:
     tour.show('caches["offline"].get("k", "fallback")   # IGNORE_EXCEPTIONS=True', lambda: offline.get("k", "fallback"))
     tour.show('caches["offline"].set("k", 1)', lambda: offline.set("k", 1))
     tour.show(
-        'caches["strict"].get("k")                # the circuit has opened: fails at once',
+        'caches["strict"].get("k")                # 3 failures: the circuit is open, fails at once',
         lambda: strict.get("k"),
     )
 
