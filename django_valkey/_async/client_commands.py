@@ -152,11 +152,14 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
     async def has_key(self, key: str, version: int | None = None) -> bool:
         return await self._run(self._cmd.has_key(key, version))
 
-    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self._run(self._cmd.incr(key, delta, version))
+    async def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing, unless
+        ``ignore_key_check`` (django-valkey 0.4's): then a missing key is created holding ``delta``."""
+        return await self._run(self._cmd.incr(key, delta, version, ignore_key_check))
 
-    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return await self._run(self._cmd.decr(key, delta, version))
+    async def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """``incr`` by ``-delta`` (with ``ignore_key_check``, a missing key is created holding ``-delta``)."""
+        return await self._run(self._cmd.decr(key, delta, version, ignore_key_check))
 
     async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
         return await self._run(self._cmd.incr_version(key, delta, version))

@@ -28,12 +28,18 @@ R = TypeVar("R")
 Args = tuple[Any, ...]
 
 # Django's incr: fail on a missing key, never create one; keeps the TTL. One round trip, atomic.
-# The new value is read back with GET: an integer that passes through Lua becomes a double and
-# loses precision above 2**53, the digits do not. When INCRBY refuses because the stored value or
-# the result leaves the signed 64-bit range, the sum is done on the decimal digits (as strings)
-# and stored with KEEPTTL, so the result is exact at any size, as Python's ints are.
+# With ARGV[2] = '1' (django-valkey 0.4's ignore_key_check) a missing key is created holding the
+# delta, with no expiry, as INCRBY would. The new value is read back with GET: an integer that
+# passes through Lua becomes a double and loses precision above 2**53, the digits do not. When
+# INCRBY refuses because the stored value or the result leaves the signed 64-bit range, the sum is
+# done on the decimal digits (as strings) and stored with KEEPTTL, so the result is exact at any
+# size, as Python's ints are.
 INCR_SCRIPT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if ARGV[2] ~= '1' then return false end
+  redis.call('SET', KEYS[1], ARGV[1])
+  return ARGV[1]
+end
 local done = redis.pcall('INCRBY', KEYS[1], ARGV[1])
 if type(done) ~= 'table' or not done.err then return redis.call('GET', KEYS[1]) end
 local x, y = redis.call('GET', KEYS[1]), ARGV[1]
@@ -539,12 +545,15 @@ class Commands:
     def has_key(self, key: str, version: int | None) -> Request[bool]:
         return Request(("EXISTS", self.keys.make_key(key, version)), _bool)
 
-    def incr(self, key: str, delta: int, version: int | None) -> Request[int]:
-        """Django's ``incr``: atomic, TTL kept, ValueError on a missing key, never creates it;
-        exact beyond the server's 64-bit range (see ``INCR_SCRIPT``)."""
+    def incr(self, key: str, delta: int, version: int | None, create: bool = False) -> Request[int]:
+        """Django's ``incr``: atomic, TTL kept, ValueError on a missing key, never creates it
+        (unless ``create``: then a missing key starts at ``delta``, with no expiry); exact beyond
+        the server's 64-bit range (see ``INCR_SCRIPT``)."""
         check_delta(delta)
         if not -_DELTA_LIMIT < delta < _DELTA_LIMIT:
             raise OverflowError(f"delta has {len(str(abs(delta)))} digits, more than the 600 incr takes")
+        if type(create) is not bool:
+            raise TypeError(f"ignore_key_check must be True or False, got {create!r}")
         made = self.keys.make_key(key, version)
 
         def parse(reply: int | None) -> int:
@@ -552,11 +561,12 @@ class Commands:
                 raise ValueError(f"Key {key!r} not found.")
             return int(reply)
 
-        return Request(("EVALSHA", INCR_SHA, 1, made, delta), parse, write=True, on_error=_not_integer(key))
+        args: Args = ("EVALSHA", INCR_SHA, 1, made, delta, "1") if create else ("EVALSHA", INCR_SHA, 1, made, delta)
+        return Request(args, parse, write=True, on_error=_not_integer(key))
 
-    def decr(self, key: str, delta: int, version: int | None) -> Request[int]:
+    def decr(self, key: str, delta: int, version: int | None, create: bool = False) -> Request[int]:
         """``incr`` by ``-delta`` (``delta`` checked first, so errors name what the caller gave)."""
-        return self.incr(key, -check_delta(delta), version)
+        return self.incr(key, -check_delta(delta), version, create)
 
     def incr_version(self, key: str, delta: int, version: int | None) -> Request[int]:
         check_delta(delta)

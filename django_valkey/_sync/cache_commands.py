@@ -126,14 +126,22 @@ class CacheCommands:
             return self.client.has_key(key, version)
         return False
 
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
+    def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing, unless
+        ``ignore_key_check`` (django-valkey 0.4's): then a missing key is created holding ``delta``,
+        with no expiry."""
         with self._guard:
+            if ignore_key_check:
+                return self.client.incr(key, delta, version, ignore_key_check=ignore_key_check)
+            # A client written before ignore_key_check (0.4's ClientProtocol) is still called as it was.
             return self.client.incr(key, delta, version)
         raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
 
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+    def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """``incr`` by ``-delta`` (with ``ignore_key_check``, a missing key is created holding ``-delta``)."""
         with self._guard:
+            if ignore_key_check:
+                return self.client.decr(key, delta, version, ignore_key_check=ignore_key_check)
             return self.client.decr(key, delta, version)
         raise ValueError(f"Key {key!r} not found.")
 

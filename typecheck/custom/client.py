@@ -99,13 +99,13 @@ class CountingClient:
         self.calls["has_key"] += 1
         return self._inner.has_key(key, version)
 
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+    def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
         self.calls["incr"] += 1
-        return self._inner.incr(key, delta, version)
+        return self._inner.incr(key, delta, version, ignore_key_check)
 
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+    def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
         self.calls["decr"] += 1
-        return self._inner.decr(key, delta, version)
+        return self._inner.decr(key, delta, version, ignore_key_check)
 
     def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
         self.calls["incr_version"] += 1

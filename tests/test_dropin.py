@@ -1,0 +1,77 @@
+"""Call sites written for django-valkey 0.4 keep working (issue 11's drop-in list), on the session
+server, through the sync API and both async APIs (``tests/api_modes.py``).
+
+The topology items (cluster methods, Sentinel ports, shard placement) are tested with their
+topologies under ``tests/topology/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from django_valkey.cache import ValkeyCache
+from tests.api_modes import MODES, AnyCache, Api, build_cache
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def make_api(mode: str, valkey_server: Any) -> AsyncIterator[Callable[..., Api]]:
+    """``Api`` objects on db 0 of the session server (flushed first), in this test's mode."""
+    made: list[AnyCache] = []
+
+    def make(**options: Any) -> Api:
+        cache = build_cache(mode, f"{valkey_server.url}/0", **options)
+        made.append(cache)
+        return Api(cache, mode)
+
+    with valkey_server.client() as conn:
+        conn.flushall()
+    yield make
+    for cache in made:
+        if cache._client is not None and isinstance(cache, ValkeyCache):
+            cache._client.close()
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    return make_api()
+
+
+# ------------------------------------------------------------------ 1. incr(..., ignore_key_check=True)
+
+
+async def test_incr_with_ignore_key_check_creates_a_missing_key(api: Api, raw: Any) -> None:
+    assert await api.incr("made", 5, None, True) == 5  # positional, as 0.4 call sites pass it
+    assert await api.get("made") == 5
+    assert raw.get(":1:made") == b"5" and raw.ttl(":1:made") == -1  # digits, no expiry
+    assert await api.incr("made", 2, ignore_key_check=True) == 7  # an existing key: a plain incr
+    assert await api.decr("down", 3, ignore_key_check=True) == -3
+    assert await api.decr("down", 1, ignore_key_check=True) == -4
+    assert await api.incr("v2", version=2, ignore_key_check=True) == 1
+    assert await api.get("v2", version=2) == 1 and await api.get("v2") is None
+    # Exact beyond 64 bits, as a plain incr is.
+    assert await api.incr("big", 2**70, ignore_key_check=True) == 2**70
+    assert await api.incr("big", 1) == 2**70 + 1
+
+
+async def test_incr_with_ignore_key_check_keeps_ttl_and_refuses_bad_input(api: Api) -> None:
+    await api.set("ttl", 10, timeout=100)
+    assert await api.incr("ttl", 1, ignore_key_check=True) == 11
+    assert 0 < (await api.ttl("ttl") or 0) <= 100
+    with pytest.raises(ValueError, match="not found"):
+        await api.incr("absent")  # without the flag a missing key is still an error
+    with pytest.raises(ValueError, match="not found"):
+        await api.decr("absent", ignore_key_check=False)
+    assert await api.get("absent") is None
+    await api.set("text", "abc")
+    with pytest.raises(TypeError, match="not an integer"):
+        await api.incr("text", ignore_key_check=True)
+    with pytest.raises(TypeError, match="ignore_key_check must be True or False"):
+        await api.incr("ttl", 1, None, "yes")
