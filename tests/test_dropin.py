@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey.cache import ValkeyCache
 from tests.api_modes import MODES, AnyCache, Api, build_cache
@@ -75,3 +76,33 @@ async def test_incr_with_ignore_key_check_keeps_ttl_and_refuses_bad_input(api: A
         await api.incr("text", ignore_key_check=True)
     with pytest.raises(TypeError, match="ignore_key_check must be True or False"):
         await api.incr("ttl", 1, None, "yes")
+
+
+# ------------------------------------------------------------------ 2. expire / pexpire(key, DEFAULT_TIMEOUT)
+
+
+@pytest.mark.parametrize("name", ["expire", "pexpire"])
+async def test_expire_with_default_timeout_uses_the_cache_timeout(make_api: Callable[..., Api], name: str) -> None:
+    api = make_api(TIMEOUT=120)
+    await api.set("k", 1, timeout=None)
+    assert await api.ttl("k") is None
+    assert await getattr(api, name)("k", DEFAULT_TIMEOUT) is True
+    # The cache's TIMEOUT in seconds for both (0.4's pexpire read it as milliseconds).
+    assert 118_000 < (await api.pttl("k") or 0) <= 120_000
+    assert await getattr(api, name)("missing", DEFAULT_TIMEOUT) is False
+    assert await getattr(api, name)("k", timeout=DEFAULT_TIMEOUT, version=None) is True
+
+
+@pytest.mark.parametrize("name", ["expire", "pexpire"])
+async def test_expire_with_default_timeout_and_no_cache_timeout(make_api: Callable[..., Api], name: str) -> None:
+    forever = make_api(TIMEOUT=None)
+    await forever.set("k", 1, timeout=50)
+    assert await getattr(forever, name)("k", DEFAULT_TIMEOUT) is True
+    assert await forever.ttl("k") is None  # TIMEOUT: None, so the key stops expiring
+    assert await getattr(forever, name)("missing", DEFAULT_TIMEOUT) is False
+    at_once = make_api(TIMEOUT=0)
+    await at_once.set("gone", 1, timeout=50)
+    assert await getattr(at_once, name)("gone", DEFAULT_TIMEOUT) is True
+    assert await at_once.get("gone") is None  # TIMEOUT: 0 expires at once
+    with pytest.raises(TypeError, match="must be a number"):
+        await getattr(at_once, name)("gone", object())

@@ -183,9 +183,13 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         return await self._run(self._cmd.pttl(key, version))
 
     async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in seconds (or a timedelta); Django's ``DEFAULT_TIMEOUT`` means the cache's
+        ``TIMEOUT`` (``None``: the key stops expiring)."""
         return await self._run(self._cmd.expire(key, timeout, version))
 
     async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in milliseconds (or a timedelta); ``DEFAULT_TIMEOUT`` means the cache's
+        ``TIMEOUT``, which is in seconds."""
         return await self._run(self._cmd.pexpire(key, timeout, version))
 
     async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:

@@ -589,11 +589,24 @@ class Commands:
 
     def expire(self, key: str, timeout: ExpiryTime, version: int | None) -> Request[bool]:
         made = self.keys.make_key(key, version)
+        if timeout is DEFAULT_TIMEOUT:
+            return self._expire_default(made)
         return Request(("PEXPIRE", made, seconds_to_ms(timeout)), _bool, write=True)
 
     def pexpire(self, key: str, timeout: ExpiryTime, version: int | None) -> Request[bool]:
         made = self.keys.make_key(key, version)
+        if timeout is DEFAULT_TIMEOUT:
+            return self._expire_default(made)
         return Request(("PEXPIRE", made, _ms_as_given(timeout)), _bool, write=True)
+
+    def _expire_default(self, made: str) -> Request[bool]:
+        """``expire``/``pexpire`` with Django's ``DEFAULT_TIMEOUT`` (as django-valkey 0.4 took it):
+        the cache's ``TIMEOUT`` from now, in seconds whichever of the two is called; with
+        ``TIMEOUT: None`` the key stops expiring (``True`` if it exists, as ``touch`` does)."""
+        ms = self.timeout_ms(DEFAULT_TIMEOUT)
+        if ms is None:
+            return Request(("EVALSHA", PERSIST_SHA, 1, made), _bool, write=True)
+        return Request(("PEXPIRE", made, ms), _bool, write=True)
 
     def expire_at(self, key: str, when: AbsoluteTime, version: int | None) -> Request[bool]:
         made = self.keys.make_key(key, version)

@@ -185,9 +185,13 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         return self._run(self._cmd.pttl(key, version))
 
     def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in seconds (or a timedelta); Django's ``DEFAULT_TIMEOUT`` means the cache's
+        ``TIMEOUT`` (``None``: the key stops expiring)."""
         return self._run(self._cmd.expire(key, timeout, version))
 
     def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in milliseconds (or a timedelta); ``DEFAULT_TIMEOUT`` means the cache's
+        ``TIMEOUT``, which is in seconds."""
         return self._run(self._cmd.pexpire(key, timeout, version))
 
     def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
