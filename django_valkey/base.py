@@ -192,8 +192,9 @@ class BackendCommands(NativeAsyncMethods, CacheCommands, BaseCache, Generic[Back
     _guard: ErrorGuard
     _close_connection: bool
 
-    def make_key(self, key: str, version: int | None = None) -> CacheKey:
-        return self.client.make_key(key, version)
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        """The stored key for ``key``; ``prefix`` replaces ``KEY_PREFIX`` for this call (as in 0.4)."""
+        return self.client.make_key(key, version, prefix)
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
         return self.client.make_pattern(pattern, version, prefix)
@@ -240,8 +241,9 @@ class AsyncBackendCommands(NativeAsyncMethods, AsyncPlainCacheCommands):
         """The running loop's raw ``valkey.asyncio`` client: the primary, or a replica for reads."""
         return await self.async_client.get_client(write)
 
-    def make_key(self, key: str, version: int | None = None) -> CacheKey:
-        return self.async_client.make_key(key, version)
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        """The stored key for ``key``; ``prefix`` replaces ``KEY_PREFIX`` for this call (as in 0.4)."""
+        return self.async_client.make_key(key, version, prefix)
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
         return self.async_client.make_pattern(pattern, version, prefix)

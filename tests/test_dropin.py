@@ -106,3 +106,22 @@ async def test_expire_with_default_timeout_and_no_cache_timeout(make_api: Callab
     assert await at_once.get("gone") is None  # TIMEOUT: 0 expires at once
     with pytest.raises(TypeError, match="must be a number"):
         await getattr(at_once, name)("gone", object())
+
+
+# ------------------------------------------------------------------ 3. make_key(key, version=None, prefix=None)
+
+
+async def test_make_key_takes_a_prefix(make_api: Callable[..., Api], raw: Any) -> None:
+    api = make_api(KEY_PREFIX="site")
+    cache = api.cache
+    assert cache.make_key("k") == "site:1:k"
+    assert cache.make_key("k", prefix="other") == "other:1:k"
+    assert cache.make_key("k", 3, "other") == "other:3:k"  # positional, as 0.4 call sites pass it
+    assert cache.make_key("k", version=None, prefix=None) == "site:1:k"
+    assert cache.make_key("k", prefix="") == ":1:k"  # an empty prefix, not KEY_PREFIX
+    # The made key is used as it is by every method.
+    made = cache.make_key("shared", prefix="other")
+    await api.set(made, {"a": 1})
+    assert raw.exists("other:1:shared") and not raw.exists("site:1:shared")
+    assert await api.get(made) == {"a": 1}
+    assert await api.get("shared") is None
