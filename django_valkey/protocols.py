@@ -538,11 +538,32 @@ class CommandsProtocol(Protocol[RawT_co]):
 
     def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
 
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
     def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None
@@ -966,11 +987,32 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
 
     async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
 
-    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    async def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    async def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    async def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
     async def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None

@@ -125,3 +125,28 @@ async def test_make_key_takes_a_prefix(make_api: Callable[..., Api], raw: Any) -
     assert raw.exists("other:1:shared") and not raw.exists("site:1:shared")
     assert await api.get(made) == {"a": 1}
     assert await api.get("shared") is None
+
+
+# ------------------------------------------------------------------ 4. *store(dest, *keys, version_dest=, version_keys=)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("sdiffstore", {1}), ("sinterstore", {2, 3}), ("sunionstore", {1, 2, 3, 4})]
+)
+async def test_set_store_commands_take_a_version_per_side(api: Api, raw: Any, name: str, expected: set[int]) -> None:
+    await api.sadd("a", 1, 2, 3, version=2)
+    await api.sadd("b", 2, 3, 4, version=2)
+    await api.sadd("a", 99)  # version 1: must not be read
+    store = getattr(api, name)
+    assert await store("dest", "a", "b", version_dest=5, version_keys=2) == len(expected)
+    assert await api.smembers("dest", version=5) == expected
+    assert not raw.exists(":1:dest") and not raw.exists(":2:dest")
+    # Each side defaults to ``version``, which defaults to the cache's VERSION.
+    assert await store("d2", "a", "b", version=2) == len(expected)
+    assert await api.smembers("d2", version=2) == expected
+    assert await store("d3", "a", "b", version=2, version_dest=7) == len(expected)
+    assert await api.smembers("d3", version=7) == expected
+    assert await store("d4", "a", version_keys=None) == 1  # version 1's "a": {99}
+    assert await api.smembers("d4") == {99}
+    assert await store("d5", "a", version=1, version_keys=2) == 3
+    assert await api.smembers("d5", version=1) == {1, 2, 3}

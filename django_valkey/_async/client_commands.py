@@ -338,14 +338,41 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
     async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         return await self._run(self._cmd.set_algebra("SUNION", keys, version))
 
-    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return await self._run(self._cmd.set_algebra_store("SDIFFSTORE", destination, keys, version))
+    async def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
+        return await self._run(
+            self._cmd.set_algebra_store("SDIFFSTORE", destination, keys, version, version_dest, version_keys)
+        )
 
-    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return await self._run(self._cmd.set_algebra_store("SINTERSTORE", destination, keys, version))
+    async def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
+        return await self._run(
+            self._cmd.set_algebra_store("SINTERSTORE", destination, keys, version, version_dest, version_keys)
+        )
 
-    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return await self._run(self._cmd.set_algebra_store("SUNIONSTORE", destination, keys, version))
+    async def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
+        return await self._run(
+            self._cmd.set_algebra_store("SUNIONSTORE", destination, keys, version, version_dest, version_keys)
+        )
 
     async def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None

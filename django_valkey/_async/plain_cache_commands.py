@@ -323,19 +323,52 @@ class AsyncPlainCacheCommands:
             return await self.async_client.sunion(*keys, version=version)
         return builtins.set[Any]()
 
-    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    async def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return await self.async_client.sdiffstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return await self.async_client.sdiffstore(destination, *keys, version=version)
+            return await self.async_client.sdiffstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    async def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return await self.async_client.sinterstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return await self.async_client.sinterstore(destination, *keys, version=version)
+            return await self.async_client.sinterstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    async def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return await self.async_client.sunionstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return await self.async_client.sunionstore(destination, *keys, version=version)
+            return await self.async_client.sunionstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
     async def sscan(

@@ -699,10 +699,21 @@ class Commands:
         return Request((command, *made), self._decode_set(made[0] if made else ""))
 
     def set_algebra_store(
-        self, command: str, destination: str, keys: tuple[str, ...], version: int | None
+        self,
+        command: str,
+        destination: str,
+        keys: tuple[str, ...],
+        version: int | None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
     ) -> Request[int]:
-        """SDIFFSTORE / SINTERSTORE / SUNIONSTORE."""
-        made = self.keys.make_keys([destination, *keys], version)
+        """SDIFFSTORE / SINTERSTORE / SUNIONSTORE; ``version_dest`` / ``version_keys`` (django-valkey
+        0.4's) give the destination's and the source keys' versions, each defaulting to ``version``."""
+        if version_dest is None and version_keys is None:
+            made = self.keys.make_keys([destination, *keys], version)
+        else:
+            dest = self.keys.make_key(destination, version if version_dest is None else version_dest)
+            made = [dest, *self.keys.make_keys(list(keys), version if version_keys is None else version_keys)]
         return Request((command, *made), _int, write=True)
 
     def sscan_page(

@@ -319,19 +319,52 @@ class CacheCommands:
             return self.client.sunion(*keys, version=version)
         return builtins.set[Any]()
 
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return self.client.sdiffstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return self.client.sdiffstore(destination, *keys, version=version)
+            return self.client.sdiffstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return self.client.sinterstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return self.client.sinterstore(destination, *keys, version=version)
+            return self.client.sinterstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return self.client.sunionstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return self.client.sunionstore(destination, *keys, version=version)
+            return self.client.sunionstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
     def sscan(

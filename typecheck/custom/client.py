@@ -232,17 +232,44 @@ class CountingClient:
         self.calls["sunion"] += 1
         return self._inner.sunion(*keys, version=version)
 
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         self.calls["sdiffstore"] += 1
-        return self._inner.sdiffstore(destination, *keys, version=version)
+        return self._inner.sdiffstore(
+            destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+        )
 
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         self.calls["sinterstore"] += 1
-        return self._inner.sinterstore(destination, *keys, version=version)
+        return self._inner.sinterstore(
+            destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+        )
 
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         self.calls["sunionstore"] += 1
-        return self._inner.sunionstore(destination, *keys, version=version)
+        return self._inner.sunionstore(
+            destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+        )
 
     def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None
