@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, cast
 
+from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
@@ -36,6 +37,7 @@ __all__ = [
     "BaseValkeyCache",
     "NativeAsyncMethods",
     "async_twin_options",
+    "close_async_caches",
 ]
 
 ClientT = TypeVar("ClientT", default=ClientProtocol[Any])
@@ -253,3 +255,17 @@ class AsyncBackendCommands(NativeAsyncMethods, AsyncPlainCacheCommands):
 
         Connections are already back in their loop's pool; ``await aclose()`` closes them.
         """
+
+
+async def close_async_caches(**kwargs: object) -> None:
+    """Close every cache this thread (or task) has built: ``close()``, then ``await aclose()``.
+
+    django-valkey 0.4 connected it to ``request_finished`` in place of Django's ``close_caches``;
+    here nothing is connected, since ``close()`` never touches an event loop and Django's own
+    receiver is enough. Call it (or connect it yourself, on Django 5.0 or later, whose signals
+    await async receivers) to also close, with ``CLOSE_CONNECTION``, the idle connections of the
+    running loop's async pools. Other backends get their own ``close()`` and ``aclose()``.
+    """
+    for cache in caches.all(initialized_only=True):
+        cache.close()
+        await cache.aclose()

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import django
 import pytest
+from django.core import signals
+from django.core.cache import caches, close_caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.test import override_settings
 
+from django_valkey.base import close_async_caches
 from django_valkey.cache import ValkeyCache
 from tests.api_modes import MODES, AnyCache, Api, build_cache
+from tests.helpers import cache_params
+from tests.servers import ValkeyProcess, wait_for
 
 
 @pytest.fixture(params=MODES)
@@ -150,3 +157,66 @@ async def test_set_store_commands_take_a_version_per_side(api: Api, raw: Any, na
     assert await api.smembers("d4") == {99}
     assert await store("d5", "a", version=1, version_keys=2) == 3
     assert await api.smembers("d5", version=1) == {1, 2, 3}
+
+
+# ------------------------------------------------------------------ 5. django_valkey.base.close_async_caches
+
+
+def closing_caches(server: ValkeyProcess) -> dict[str, dict[str, Any]]:
+    """A sync and an async cache with CLOSE_CONNECTION, their connections named for CLIENT LIST."""
+    sync = cache_params(f"{server.url}/0", CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"})
+    asyn = cache_params(f"{server.url}/0", CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"})
+    asyn["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    return {"sync": sync, "async": asyn, "other": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def named_connections(server: ValkeyProcess) -> int:
+    with server.client() as conn:
+        return sum(1 for client in conn.client_list() if client.get("name") == "dv-close")
+
+
+async def use_every_pool() -> None:
+    caches["sync"].set("a", 1)
+    await caches["sync"].aset("b", 2)
+    await caches["async"].set("c", 3)  # AsyncValkeyCache: the plain names are coroutines
+    caches["other"].set("d", 4)
+
+
+async def test_close_async_caches_closes_sync_and_async_pools(valkey_server: ValkeyProcess) -> None:
+    with override_settings(CACHES=closing_caches(valkey_server)):
+        await use_every_pool()
+        # The sync pool's connection, and one of this loop's async pool (both async sides share it).
+        assert named_connections(valkey_server) == 2
+        assert await close_async_caches() is None
+        assert wait_for(lambda: named_connections(valkey_server) == 0)
+        await use_every_pool()  # the next call reconnects
+        assert await caches["async"].get("c") == 3 and caches["sync"].get("a") == 1
+        await close_async_caches(signal=signals.request_finished, sender=None)  # as a receiver is called
+        assert wait_for(lambda: named_connections(valkey_server) == 0)
+
+
+async def test_close_async_caches_in_0_4s_test_layout(valkey_server: ValkeyProcess) -> None:
+    """0.4's tests swap the receivers around a test; here close_async_caches is not connected at
+    first, so the swap is a no-op that leaves Django's own receiver in place."""
+    assert signals.request_finished.disconnect(close_async_caches) is False
+    signals.request_finished.connect(close_caches)
+    try:
+        with override_settings(CACHES=closing_caches(valkey_server)):
+            await use_every_pool()
+            signals.request_finished.send(sender=None)  # Django's close_caches: the sync pool only
+            assert wait_for(lambda: named_connections(valkey_server) == 1)
+    finally:
+        assert signals.request_finished.disconnect(close_caches) is True
+        signals.request_finished.connect(close_caches)  # as Django connects it
+
+
+@pytest.mark.skipif(django.VERSION < (5, 0), reason="Django 5.0's signals are the first to await async receivers")
+async def test_close_async_caches_as_a_request_finished_receiver(valkey_server: ValkeyProcess) -> None:
+    signals.request_finished.connect(close_async_caches)
+    try:
+        with override_settings(CACHES=closing_caches(valkey_server)):
+            await use_every_pool()
+            await signals.request_finished.asend(sender=None)  # what an ASGI handler does
+            assert wait_for(lambda: named_connections(valkey_server) == 0)
+    finally:
+        assert signals.request_finished.disconnect(close_async_caches) is True
