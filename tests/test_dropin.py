@@ -7,11 +7,13 @@ topologies under ``tests/topology/``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import django
 import pytest
+import valkey
 from django.core import signals
 from django.core.cache import caches, close_caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -19,6 +21,7 @@ from django.test import override_settings
 
 from django_valkey.base import close_async_caches
 from django_valkey.cache import ValkeyCache
+from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted, WriteRefused
 from tests.api_modes import MODES, AnyCache, Api, build_cache
 from tests.helpers import cache_params
 from tests.servers import ValkeyProcess, wait_for
@@ -34,8 +37,8 @@ async def make_api(mode: str, valkey_server: Any) -> AsyncIterator[Callable[...,
     """``Api`` objects on db 0 of the session server (flushed first), in this test's mode."""
     made: list[AnyCache] = []
 
-    def make(**options: Any) -> Api:
-        cache = build_cache(mode, f"{valkey_server.url}/0", **options)
+    def make(location: str | None = None, **options: Any) -> Api:
+        cache = build_cache(mode, location or f"{valkey_server.url}/0", **options)
         made.append(cache)
         return Api(cache, mode)
 
@@ -220,3 +223,70 @@ async def test_close_async_caches_as_a_request_finished_receiver(valkey_server: 
             assert wait_for(lambda: named_connections(valkey_server) == 0)
     finally:
         assert signals.request_finished.disconnect(close_async_caches) is True
+
+
+# ------------------------------------------------------------------ 7. except valkey.exceptions.ConnectionError
+
+
+@pytest.fixture(scope="module")
+def dead_url() -> Iterator[str]:
+    """A server that was started, then stopped: nothing listens there now."""
+    server = ValkeyProcess().start()
+    url = f"{server.url}/0"
+    server.cleanup()
+    yield url
+
+
+@pytest.fixture(scope="module")
+def silent_url() -> Iterator[str]:
+    """A port that accepts connections (the kernel's backlog) and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    yield f"valkey://127.0.0.1:{listener.getsockname()[1]}/0"
+    listener.close()
+
+
+FAST = {"SOCKET_CONNECT_TIMEOUT": 0.3, "SOCKET_TIMEOUT": 0.3}
+
+
+async def test_valkey_connection_error_catches_a_dead_server(make_api: Callable[..., Api], dead_url: str) -> None:
+    api = make_api(dead_url, **FAST)
+    try:
+        await api.get("k")
+    except valkey.exceptions.ConnectionError as exc:  # what 0.4 and django-redis code catches
+        caught: BaseException = exc
+    else:
+        pytest.fail("a call to a dead server raised nothing")
+    assert isinstance(caught, ConnectionInterrupted) and not isinstance(caught, CacheTimeout)
+    assert isinstance(caught.__cause__, valkey.exceptions.ConnectionError)
+    assert caught.connection is None  # the attribute 0.4 code may read
+    for call in (api.set("k", 1), api.incr("n", ignore_key_check=True), api.delete_many(["a"])):
+        with pytest.raises(valkey.exceptions.ConnectionError):
+            await call
+    with pytest.raises(valkey.exceptions.ValkeyError):
+        await api.ttl("k")
+
+
+async def test_valkey_timeout_error_catches_a_server_that_does_not_answer(
+    make_api: Callable[..., Api], silent_url: str
+) -> None:
+    api = make_api(silent_url, **FAST)
+    with pytest.raises(valkey.exceptions.TimeoutError) as info:
+        await api.get("k")
+    assert isinstance(info.value, CacheTimeout) and isinstance(info.value, ConnectionInterrupted)
+    assert isinstance(info.value, valkey.exceptions.ConnectionError)
+    assert isinstance(info.value.__cause__, valkey.exceptions.TimeoutError)
+    assert "did not answer in time" in str(info.value)
+    # With IGNORE_EXCEPTIONS a timeout fails open like any lost connection.
+    assert await make_api(silent_url, IGNORE_EXCEPTIONS=True, **FAST).get("k", "dflt") == "dflt"
+
+
+async def test_valkey_response_error_catches_a_refused_write(
+    make_api: Callable[..., Api], replica_server: ValkeyProcess
+) -> None:
+    api = make_api(f"{replica_server.url}/0")  # a read-only replica as the primary
+    with pytest.raises(valkey.exceptions.ResponseError) as info:
+        await api.set("k", 1)
+    assert isinstance(info.value, WriteRefused) and isinstance(info.value, valkey.exceptions.ConnectionError)
+    assert isinstance(info.value.__cause__, valkey.exceptions.ReadOnlyError)

@@ -19,7 +19,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._redact import drop_secret_frames
-from django_valkey.exceptions import ConnectionInterrupted, WriteRefused
+from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted, WriteRefused
 
 __all__ = ["CONNECTION_ERRORS", "REFUSALS", "ErrorGuard", "is_refusal"]
 
@@ -97,4 +97,6 @@ class ErrorGuard:
             return True
         if isinstance(exc, ConnectionInterrupted):
             return False
+        if isinstance(exc, (ValkeyTimeoutError, TimeoutError)):  # TimeoutError: socket.timeout too
+            raise CacheTimeout("the cache server did not answer in time") from exc
         raise ConnectionInterrupted("the cache server could not be reached") from exc
