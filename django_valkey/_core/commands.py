@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
@@ -166,6 +166,14 @@ def _true(reply: Any) -> bool:
 
 def _missing(reply: Any) -> bool:
     return not reply
+
+
+def all_ok(reply: Any) -> bool:
+    """A node's OK, or (a command sent to several cluster nodes) a dict of them: all true."""
+    if isinstance(reply, Mapping):
+        replies = cast("Mapping[object, object]", reply)
+        return all(bool(value) for value in replies.values())
+    return bool(reply)
 
 
 def _empty_dict(reply: Any) -> dict[str, Any]:
@@ -578,6 +586,20 @@ class Commands:
 
     def clear(self) -> Request[None]:
         return Request(("FLUSHDB",), _none, write=True)
+
+    def flushall(self, asynchronous: bool = False) -> Request[bool]:
+        """FLUSHALL (every database; on a cluster, every primary): ``True`` when each node said OK."""
+        args: Args = ("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",)
+        return Request(args, all_ok, write=True)
+
+    def msetnx(self, data: Mapping[str, Any], version: int | None) -> Request[bool]:
+        """MSETNX: every value stored (with no expiry), or none if any key exists; ``True`` if stored."""
+        make_key, encode = self.keys.make_key, self.codec.encode
+        items = [(make_key(key, version), encode(value)) for key, value in data.items()]
+        if not items:
+            return Request(None, _true)
+        args = ("MSETNX", *[part for item in items for part in item])
+        return Request(args, _bool, write=True, on_error=_refused("msetnx", items))
 
     # ---------------------------------------------------------------- expiry
 

@@ -47,6 +47,10 @@ def _sum(results: list[Any]) -> int:
     return sum(int(result) for result in results)
 
 
+def _stored_per_group(results: list[Any]) -> list[bool]:
+    return [not failed for failed in results]
+
+
 def _concat(results: list[Any]) -> list[str]:
     return [key for result in results for key in result]
 
@@ -128,6 +132,12 @@ class GroupedCommands(Generic[H]):
         }
         return Grouped(parts, _concat)
 
+    def set_without_expiry(self, data: Mapping[str, Any], version: int | None) -> Grouped[H, list[bool]]:
+        """One MSET per group, the values kept for ever (django-valkey 0.4's ``mset_nonatomic``):
+        ``True`` per group stored."""
+        grouped = self.set_many(data, None, version)
+        return Grouped(grouped.parts, _stored_per_group)
+
     def delete_many(self, keys: Iterable[str], version: int | None) -> Grouped[H, int]:
         """One DEL per group; the merged result is the number of keys deleted."""
         return self.delete_stored(list(self._made(keys, version)))
@@ -161,7 +171,7 @@ def routing_keys(args: Args) -> tuple[Any, ...]:
         return args[3 : 3 + int(args[2])]
     if name in _ALL_KEYS:
         return args[1:]
-    if name == "MSET":
+    if name == "MSET" or name == "MSETNX":
         return args[1::2]
     if name in _TWO_KEYS:
         return args[1:3]
