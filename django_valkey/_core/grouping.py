@@ -15,10 +15,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey._core.commands import Args, Commands, Request, as_eval
 from django_valkey._redact import safe_repr
-from django_valkey.hash_ring import HashRing
+from django_valkey.hash_ring import CompatHashRing, HashRing
 from django_valkey.util import CacheKey
 
-__all__ = ["Grouped", "GroupedCommands", "Move", "ShardRouter", "gather", "group_keys", "routing_keys"]
+__all__ = [
+    "SHARD_PLACEMENTS",
+    "Grouped",
+    "GroupedCommands",
+    "Move",
+    "ShardRouter",
+    "gather",
+    "group_keys",
+    "routing_keys",
+    "shard_placement",
+]
 
 H = TypeVar("H", bound=Hashable)
 R = TypeVar("R")
@@ -215,20 +225,35 @@ class Move:
         return Request(("RESTORE", self.new, pttl, data, "REPLACE"), lambda _: version, write=True)
 
 
+SHARD_PLACEMENTS = ("0.4", "even")
+
+
+def shard_placement(options: Mapping[str, Any]) -> str:
+    """``OPTIONS["SHARD_PLACEMENT"]``: ``"0.4"`` (django-valkey 0.4's ring, the default) or ``"even"``."""
+    value: object = options.get("SHARD_PLACEMENT", "0.4")
+    if value not in SHARD_PLACEMENTS:
+        raise ImproperlyConfigured(
+            "OPTIONS['SHARD_PLACEMENT'] must be '0.4' (django-valkey 0.4's ring: keys stay where 0.4 put "
+            f"them; the default) or 'even' (an evener spread that places keys elsewhere), got {value!r}"
+        )
+    return str(value)
+
+
 class ShardRouter:
     """Which LOCATION entry owns a stored key, for ``ShardClient`` and ``AsyncShardClient``.
 
-    Servers sit on a ``HashRing`` by their URL, so naming the same servers in another order, or
-    adding one, keeps the other keys where they were.
+    Servers sit on a ring by their URL, so naming the same servers in another order, or adding
+    one, keeps the other keys where they were: ``CompatHashRing`` (django-valkey 0.4's) for the
+    ``"0.4"`` placement, ``HashRing`` for ``"even"``.
     """
 
     __slots__ = ("ring", "_index", "grouped")
 
-    def __init__(self, servers: Sequence[str], cmd: Commands) -> None:
+    def __init__(self, servers: Sequence[str], cmd: Commands, placement: str = "0.4") -> None:
         self._index = {url: index for index, url in enumerate(servers)}
         if len(self._index) != len(servers):
             raise ImproperlyConfigured(f"ShardClient: LOCATION lists a server twice: {safe_repr(list(servers))}")
-        self.ring: HashRing[str] = HashRing(servers)
+        self.ring: HashRing[str] = HashRing(servers) if placement == "even" else CompatHashRing(servers)
         self.grouped: GroupedCommands[int] = GroupedCommands(cmd, self.node_of)
 
     def node_of(self, stored: str) -> int:

@@ -9,7 +9,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.asyncio import Valkey as AsyncValkey
 
 from django_valkey._core.commands import Request
-from django_valkey._core.grouping import Grouped, Move, ShardRouter
+from django_valkey._core.grouping import Grouped, Move, ShardRouter, shard_placement
 from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop
 from django_valkey.exceptions import SerializerError
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
@@ -31,7 +31,7 @@ class AsyncShardClient(
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)
-        self._router = ShardRouter(self._server, self._cmd)
+        self._router = ShardRouter(self._server, self._cmd, shard_placement(self._options))
 
     async def get_server_for_key(self, key: str, version: int | None = None) -> AsyncValkey:
         """The running loop's raw client of the server that owns ``key``."""
