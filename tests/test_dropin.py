@@ -290,3 +290,27 @@ async def test_valkey_response_error_catches_a_refused_write(
         await api.set("k", 1)
     assert isinstance(info.value, WriteRefused) and isinstance(info.value, valkey.exceptions.ConnectionError)
     assert isinstance(info.value.__cause__, valkey.exceptions.ReadOnlyError)
+
+
+# ------------------------------------------------------------------ 10. Django's return values, and the replacements
+
+
+async def test_delete_many_returns_none_and_the_client_gives_the_count(api: Api) -> None:
+    await api.set_many({"a": 1, "b": 2, "c": 3})
+    assert await api.delete_many(["a", "b", "missing"]) is None  # Django's contract (0.4: the count, 2)
+    # The documented replacement for the count: the client's delete_many.
+    await api.set_many({"a": 1, "b": 2})
+    if api.awaits:
+        assert await api.cache.async_client.delete_many(["a", "b", "missing"]) == 2
+    else:
+        assert isinstance(api.cache, ValkeyCache)
+        assert api.cache.client.delete_many(["a", "b", "missing"]) == 2
+    assert await api.get_many(["a", "b", "c"]) == {"c": 3}
+
+
+async def test_set_with_nx_returns_a_bool(api: Api) -> None:
+    assert await api.set("k", 1, nx=True) is True
+    assert await api.set("k", 2, nx=True) is False  # 0.4 returned None here: both are falsy
+    assert await api.set("absent", 1, xx=True) is False
+    assert await api.set("k", 3) is None  # Django's contract without the flags
+    assert await api.get("k") == 3
