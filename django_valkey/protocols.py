@@ -38,6 +38,7 @@ from django_valkey.util import CacheKey
 
 if TYPE_CHECKING:
     from django_valkey.cluster_cache.targets import AsyncClusterTarget, ClusterTarget
+    from django_valkey.pipeline import AsyncCachePipeline, CachePipeline
 
 __all__ = [
     "AbsoluteTime",
@@ -1438,6 +1439,11 @@ class CacheProtocol(CommandsProtocol[RawT_co], Protocol[RawT_co]):
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
 
+    def pipeline(self, transaction: bool = True) -> CachePipeline:
+        """Commands queued through ``make_key`` and the serializer, sent in one round trip (plain:
+        queuing does no I/O; ``execute()`` is the coroutine on the async side)."""
+        ...
+
     @overload
     def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
     @overload
@@ -1495,6 +1501,11 @@ class AsyncCacheProtocol(AsyncCommandsProtocol[AsyncRawT_co], Protocol[AsyncRawT
     def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> str: ...
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
+
+    def pipeline(self, transaction: bool = True) -> AsyncCachePipeline:
+        """Commands queued through ``make_key`` and the serializer, sent in one round trip (plain:
+        queuing does no I/O; ``execute()`` is the coroutine on the async side)."""
+        ...
 
     @overload
     async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...

@@ -198,6 +198,8 @@ async def test_close_async_caches_closes_sync_and_async_pools(valkey_server: Val
         assert wait_for(lambda: named_connections(valkey_server) == 0)
 
 
+# request_finished also runs Django's close_old_connections, which checks the database connection.
+@pytest.mark.django_db(transaction=True)
 async def test_close_async_caches_in_0_4s_test_layout(valkey_server: ValkeyProcess) -> None:
     """0.4's tests swap the receivers around a test; here close_async_caches is not connected at
     first, so the swap is a no-op that leaves Django's own receiver in place."""
@@ -213,6 +215,8 @@ async def test_close_async_caches_in_0_4s_test_layout(valkey_server: ValkeyProce
         signals.request_finished.connect(close_caches)  # as Django connects it
 
 
+# request_finished also runs Django's close_old_connections, which checks the database connection.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(django.VERSION < (5, 0), reason="Django 5.0's signals are the first to await async receivers")
 async def test_close_async_caches_as_a_request_finished_receiver(valkey_server: ValkeyProcess) -> None:
     signals.request_finished.connect(close_async_caches)

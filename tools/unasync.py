@@ -55,6 +55,7 @@ SYNC_NAMES = {
     "AsyncClusterCacheCommands": "ClusterCacheCommands",
     "AsyncClusterCommandsProtocol": "ClusterCommandsProtocol",
     "_async_cluster": "_cluster",
+    "AsyncCachePipeline": "CachePipeline",
 }
 
 
@@ -71,13 +72,15 @@ class Target:
 
 TARGETS = [
     Target("_async/client_commands.py", "_sync/client_commands.py", sync=True, strip_a=False),
-    Target("_async/cache_commands.py", "_sync/cache_commands.py", sync=True, strip_a=True),
+    Target(
+        "_async/cache_commands.py", "_sync/cache_commands.py", sync=True, strip_a=True, names={"apipeline": "pipeline"}
+    ),
     Target(
         "_async/cache_commands.py",
         "_async/plain_cache_commands.py",
         sync=False,
         strip_a=True,
-        names={"AsyncCacheCommands": "AsyncPlainCacheCommands"},
+        names={"AsyncCacheCommands": "AsyncPlainCacheCommands", "apipeline": "pipeline"},
     ),
     Target("_async/cluster_client_commands.py", "_sync/cluster_client_commands.py", sync=True, strip_a=False),
     Target("_async/cluster_cache_commands.py", "_sync/cluster_cache_commands.py", sync=True, strip_a=True),

@@ -16,6 +16,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._core.commands import check_delta
 from django_valkey._core.guard import ErrorGuard
+from django_valkey.pipeline import AsyncCachePipeline
 from django_valkey.protocols import (
     AbsoluteTime,
     AsyncClientProtocol,
@@ -246,6 +247,12 @@ class AsyncCacheCommands:
     ) -> list[str]:
         """Alias of ``aset_many``."""
         return await self.aset_many(data, timeout, version)
+
+    def apipeline(self, transaction: bool = True) -> AsyncCachePipeline:
+        """Commands queued (through ``make_key`` and the serializer) and sent in one round trip:
+        ``async with cache.apipeline() as pipe: hits = pipe.incr("hits")``, then ``hits.value``.
+        See ``django_valkey.pipeline``."""
+        return AsyncCachePipeline(self.async_client, transaction)
 
     # ---------------------------------------------------------------- sets
 

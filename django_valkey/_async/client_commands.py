@@ -13,7 +13,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 from valkey.exceptions import NoScriptError, ResponseError
 
 from django_valkey._async.io import LoopClients, encode_off_loop
-from django_valkey._core.commands import Commands, Request, as_eval, count_arg, lock_times, raise_clearer
+from django_valkey._core.commands import Args, Commands, Request, as_eval, count_arg, lock_times, raise_clearer
 from django_valkey._core.guard import CONNECTION_ERRORS
 from django_valkey._core.keys import KeyMaker
 from django_valkey.exceptions import SerializerError
@@ -89,6 +89,22 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
             raise_clearer(req, exc)
             raise
         return req.parse(reply)
+
+    async def _pipeline_client(self, commands: list[Args]) -> Backend:
+        """The raw client a pipeline of ``commands`` runs on: the primary (a sharded client: the
+        server that owns their keys)."""
+        return await self._client_at(0)
+
+    async def _send_pipeline(self, commands: list[Args], transaction: bool) -> list[Any]:
+        """``commands`` in one valkey-py pipeline (``django_valkey.pipeline``): the replies, with
+        the exception a failed command got in its place."""
+        if not commands:
+            return []
+        raw: AsyncRawClient = cast(AsyncRawClient, await self._pipeline_client(commands))
+        pipe = raw.pipeline(transaction=transaction)
+        for args in commands:
+            pipe.execute_command(*args)
+        return await pipe.execute(raise_on_error=False)
 
     async def _run(self, req: Request[R]) -> R:
         if req.write or self._single:

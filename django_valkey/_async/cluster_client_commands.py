@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from django_valkey._async.client_commands import AsyncClientCommands
 from django_valkey._async.io import encode_off_loop
-from django_valkey._core.commands import all_ok, key_list
+from django_valkey._core.commands import Args, all_ok, key_list
 from django_valkey._core.grouping import GroupedCommands, gather
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.cluster_cache.targets import AsyncClusterTarget, AsyncValkeyCluster, target_arg
@@ -24,6 +24,14 @@ class AsyncClusterClientCommands(AsyncClientCommands[AsyncValkeyCluster]):
     ``BaseClient`` subclass that sets ``_grouped`` (the multi-key operations split by slot)."""
 
     _grouped: GroupedCommands[int]
+
+    async def _send_pipeline(self, commands: list[Args], transaction: bool) -> list[Any]:
+        if transaction:
+            raise ValueError(
+                "a pipeline on a cluster cannot be a transaction (MULTI/EXEC cannot span nodes): "
+                "use cache.pipeline(transaction=False)"
+            )
+        return await super()._send_pipeline(commands, transaction)
 
     async def keys(
         self, search: str, version: int | None = None, target_nodes: AsyncClusterTarget = "primaries"

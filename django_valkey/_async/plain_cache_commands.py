@@ -18,6 +18,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._core.commands import check_delta
 from django_valkey._core.guard import ErrorGuard
+from django_valkey.pipeline import AsyncCachePipeline
 from django_valkey.protocols import (
     AbsoluteTime,
     AsyncClientProtocol,
@@ -248,6 +249,12 @@ class AsyncPlainCacheCommands:
     ) -> list[str]:
         """Alias of ``set_many``."""
         return await self.set_many(data, timeout, version)
+
+    def pipeline(self, transaction: bool = True) -> AsyncCachePipeline:
+        """Commands queued (through ``make_key`` and the serializer) and sent in one round trip:
+        ``async with cache.pipeline() as pipe: hits = pipe.incr("hits")``, then ``hits.value``.
+        See ``django_valkey.pipeline``."""
+        return AsyncCachePipeline(self.async_client, transaction)
 
     # ---------------------------------------------------------------- sets
 

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_valkey._core.commands import Args, Commands, Request, as_eval
+from django_valkey._core.commands import Args, Commands, Request, as_eval, key_list
 from django_valkey._redact import safe_repr
 from django_valkey.hash_ring import CompatHashRing, HashRing
 from django_valkey.util import CacheKey
@@ -274,3 +274,15 @@ class ShardRouter:
                 f"{[str(key) for key in keys]!r}"
             )
         return nodes.pop()
+
+    def route_pipeline(self, commands: Sequence[Args]) -> int:
+        """The server a pipeline of ``commands`` goes to; ValueError if their keys live on different
+        servers (give them a hash tag: ``{cart9}:a``, ``{cart9}:b``)."""
+        keys = [str(key.decode() if isinstance(key, bytes) else key) for args in commands for key in routing_keys(args)]
+        nodes = {self.node_of(key) for key in keys}
+        if len(nodes) > 1:
+            raise ValueError(
+                "ShardClient cannot run a pipeline over keys that live on different servers "
+                f"({key_list(keys)}): give them a hash tag, e.g. '{{cart9}}:a' and '{{cart9}}:b'"
+            )
+        return nodes.pop() if nodes else 0

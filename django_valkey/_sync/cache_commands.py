@@ -18,6 +18,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._core.commands import check_delta
 from django_valkey._core.guard import ErrorGuard
+from django_valkey.pipeline import CachePipeline
 from django_valkey.protocols import (
     AbsoluteTime,
     ClientProtocol,
@@ -244,6 +245,12 @@ class CacheCommands:
     ) -> list[str]:
         """Alias of ``set_many``."""
         return self.set_many(data, timeout, version)
+
+    def pipeline(self, transaction: bool = True) -> CachePipeline:
+        """Commands queued (through ``make_key`` and the serializer) and sent in one round trip:
+        ``with cache.pipeline() as pipe: hits = pipe.incr("hits")``, then ``hits.value``.
+        See ``django_valkey.pipeline``."""
+        return CachePipeline(self.client, transaction)
 
     # ---------------------------------------------------------------- sets
 

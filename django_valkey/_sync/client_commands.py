@@ -14,7 +14,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
 from valkey.exceptions import NoScriptError, ResponseError
 
-from django_valkey._core.commands import Commands, Request, as_eval, count_arg, lock_times, raise_clearer
+from django_valkey._core.commands import Args, Commands, Request, as_eval, count_arg, lock_times, raise_clearer
 from django_valkey._core.guard import CONNECTION_ERRORS
 from django_valkey._core.keys import KeyMaker
 from django_valkey._sync.io import ProcessClients, encode_off_loop
@@ -91,6 +91,22 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             raise_clearer(req, exc)
             raise
         return req.parse(reply)
+
+    def _pipeline_client(self, commands: list[Args]) -> Backend:
+        """The raw client a pipeline of ``commands`` runs on: the primary (a sharded client: the
+        server that owns their keys)."""
+        return self._client_at(0)
+
+    def _send_pipeline(self, commands: list[Args], transaction: bool) -> list[Any]:
+        """``commands`` in one valkey-py pipeline (``django_valkey.pipeline``): the replies, with
+        the exception a failed command got in its place."""
+        if not commands:
+            return []
+        raw: RawClient = cast(RawClient, self._pipeline_client(commands))
+        pipe = raw.pipeline(transaction=transaction)
+        for args in commands:
+            pipe.execute_command(*args)
+        return pipe.execute(raise_on_error=False)
 
     def _run(self, req: Request[R]) -> R:
         if req.write or self._single:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-from django_valkey._core.commands import all_ok, key_list
+from django_valkey._core.commands import Args, all_ok, key_list
 from django_valkey._core.grouping import GroupedCommands, gather
 from django_valkey._sync.client_commands import ClientCommands
 from django_valkey._sync.io import encode_off_loop
@@ -26,6 +26,14 @@ class ClusterClientCommands(ClientCommands[ValkeyCluster]):
     ``BaseClient`` subclass that sets ``_grouped`` (the multi-key operations split by slot)."""
 
     _grouped: GroupedCommands[int]
+
+    def _send_pipeline(self, commands: list[Args], transaction: bool) -> list[Any]:
+        if transaction:
+            raise ValueError(
+                "a pipeline on a cluster cannot be a transaction (MULTI/EXEC cannot span nodes): "
+                "use cache.pipeline(transaction=False)"
+            )
+        return super()._send_pipeline(commands, transaction)
 
     def keys(self, search: str, version: int | None = None, target_nodes: ClusterTarget = "primaries") -> list[str]:
         """User keys matching ``search`` (KEYS: prefer ``iter_keys``) on ``target_nodes``: every

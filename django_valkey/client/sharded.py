@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey import Valkey
 
-from django_valkey._core.commands import Request
+from django_valkey._core.commands import Args, Request
 from django_valkey._core.grouping import Grouped, Move, ShardRouter, shard_placement
 from django_valkey.base_client import BaseClient, ClientCommands
 from django_valkey.hash_ring import HashRing
@@ -51,6 +51,9 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     def get_client(self, write: bool = True) -> Valkey:
         """The first server's raw client (shards have no replicas); see ``get_server_for_key``."""
         return self._client_at(0)
+
+    def _pipeline_client(self, commands: list[Args]) -> Valkey:
+        return self._client_at(self._router.route_pipeline(commands))
 
     def _run(self, req: Request[R]) -> R:
         index = self._router.route(req)

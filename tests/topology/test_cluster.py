@@ -375,6 +375,38 @@ async def test_cluster_commands_of_0_4_async(cluster: ClusterTopology) -> None:
         scache.client.close()
 
 
+def test_pipelines_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    """A cluster pipeline routes each command to its slot's node; multi-key commands are split by
+    slot, as the cache's own are; MULTI/EXEC cannot span nodes, so a transaction is refused."""
+    data = {f"cp{i}": [i] for i in range(60)}
+    with ccache.pipeline(transaction=False) as pipe:
+        stored = pipe.set_many(data, timeout=60)
+        counts = [pipe.incr(f"cn{i}", i, ignore_key_check=True) for i in range(10)]
+        got = pipe.get_many([*data, "nope"])
+        gone = pipe.delete_many(list(data)[:10])
+    assert stored.value == [] and [c.value for c in counts] == list(range(10))
+    assert got.value == data and gone.value == 10
+    assert ccache.get_many(list(data)) == dict(list(data.items())[10:])
+    with pytest.raises(ValueError, match="cannot be a transaction.*transaction=False"):
+        with ccache.pipeline() as pipe:
+            pipe.set("x", 1)
+    assert ccache.get("x") is None
+
+
+async def test_async_pipelines_on_a_cluster(cluster: ClusterTopology) -> None:
+    acache = make_async_cluster_cache(cluster)
+    try:
+        async with acache.pipeline(transaction=False) as pipe:
+            pipe.set_many({f"ap{i}": i for i in range(30)})
+            many = pipe.get_many([f"ap{i}" for i in range(30)])
+        assert many.value == {f"ap{i}": i for i in range(30)}
+        with pytest.raises(ValueError, match="cannot be a transaction"):
+            async with acache.apipeline() as apipe:
+                apipe.get("ap1")
+    finally:
+        await acache.aclose()
+
+
 def test_resharding_under_traffic(cluster: ClusterTopology, ccache: ClusterValkeyCache) -> None:
     tagged = [f"{{hot}}:{i}" for i in range(40)]
     plain = [f"plain{i}" for i in range(200)]

@@ -318,3 +318,26 @@ def test_huge_ints_and_bad_keys_on_shards(shard_cache: ValkeyCache, shard_server
         shard_cache.set_many({"fine": 1, "bad\ud800": 2})
     assert shard_cache.get("fine") is None
     assert sum(_per_server(shard_servers)) == len(data)
+
+
+def test_pipeline_on_the_server_that_owns_its_keys(shard_cache: ValkeyCache) -> None:
+    with shard_cache.pipeline() as pipe:
+        stored = pipe.set("{cart9}:a", [1])
+        n = pipe.incr("{cart9}:n", ignore_key_check=True)
+        both = pipe.get_many(["{cart9}:a", "{cart9}:n"])
+    assert stored.value is True and n.value == 1 and both.value == {"{cart9}:a": [1], "{cart9}:n": 1}
+    assert shard_cache.get("{cart9}:a") == [1]
+    spread = shard_cache.pipeline()
+    for i in range(30):
+        spread.set(f"spread{i}", i)
+    with pytest.raises(ValueError, match="different servers.*hash tag"):
+        spread.execute()
+    assert shard_cache.get_many([f"spread{i}" for i in range(30)]) == {}  # nothing was sent
+
+
+async def test_async_pipeline_on_shards(shard_cache: ValkeyCache) -> None:
+    async with shard_cache.apipeline(transaction=False) as pipe:
+        first = pipe.rpush("{q}:jobs", "a", "b")
+        popped = pipe.lpop("{q}:jobs")
+    assert first.value == 2 and popped.value == "a"
+    assert shard_cache.lrange("{q}:jobs") == ["b"]

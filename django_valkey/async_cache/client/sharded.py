@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.asyncio import Valkey as AsyncValkey
 
-from django_valkey._core.commands import Request
+from django_valkey._core.commands import Args, Request
 from django_valkey._core.grouping import Grouped, Move, ShardRouter, shard_placement
 from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop
 from django_valkey.exceptions import SerializerError
@@ -40,6 +40,9 @@ class AsyncShardClient(
     async def get_client(self, write: bool = True) -> AsyncValkey:
         """The first server's raw client (shards have no replicas); see ``get_server_for_key``."""
         return await self._client_at(0)
+
+    async def _pipeline_client(self, commands: list[Args]) -> AsyncValkey:
+        return await self._client_at(self._router.route_pipeline(commands))
 
     async def _run(self, req: Request[R]) -> R:
         index = self._router.route(req)
