@@ -656,11 +656,12 @@ def _operation_methods(cls: type) -> dict[str, str]:
     from django_valkey._sync.cache_commands import CacheCommands
 
     methods: dict[str, str] = {}
+    not_operations = {"pipeline", "apipeline"}  # they build a pipeline: no I/O of their own
     for klass in cls.__mro__:
         if klass not in (AsyncCacheCommands, AsyncPlainCacheCommands, CacheCommands):
             continue
         for name, value in vars(klass).items():
-            if name.startswith("_") or not inspect.isfunction(value):
+            if name.startswith("_") or not inspect.isfunction(value) or name in not_operations:
                 continue
             methods.setdefault(name, name[1:] if klass is AsyncCacheCommands else name)
     return methods

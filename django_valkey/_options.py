@@ -61,6 +61,7 @@ KNOWN_OPTIONS: frozenset[str] = frozenset(
         "SENTINELS",
         "SENTINEL_KWARGS",
         "SERIALIZER",
+        "SHARD_PLACEMENT",
         "SOCKET_CONNECT_TIMEOUT",
         "SOCKET_TIMEOUT",
     }

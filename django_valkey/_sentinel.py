@@ -8,9 +8,10 @@ A Sentinel LOCATION names a *service* instead of a host: ``valkey://[user:passwo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -86,23 +87,44 @@ def primary_and_replica(servers: Sequence[str]) -> list[str]:
     return [_with_role(servers[0], True), _with_role(servers[0], False)]
 
 
+_PORT_DIGITS = re.compile(r"[0-9]{1,5}")
+
+
+def _port(value: object) -> int | None:
+    """A TCP port: an ``int`` or, as django-valkey 0.4 took it, its digits as a ``str``
+    (``"26379"``); ``None`` when ``value`` is neither or out of range."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if _PORT_DIGITS.fullmatch(text) else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        return None
+    return value
+
+
+def _pair(entry: object) -> Sequence[object]:
+    """``entry`` if it is a list or tuple, else ``()``."""
+    return cast("Sequence[object]", entry) if isinstance(entry, (list, tuple)) else ()
+
+
 def sentinel_nodes(options: Mapping[str, Any]) -> list[tuple[str, int]]:
-    """``OPTIONS["SENTINELS"]`` checked: a non-empty list of ``(host, port)``."""
+    """``OPTIONS["SENTINELS"]`` checked: a non-empty list of ``(host, port)``, the port an int or
+    a string of digits."""
     value = options.get("SENTINELS")
     problem = "OPTIONS['SENTINELS'] must be a non-empty list of (host, port) pairs"
     if not isinstance(value, (list, tuple)) or not value:
         raise ImproperlyConfigured(f"{problem}, got {safe_repr(value)}")  # pyright: ignore[reportUnknownArgumentType]
     nodes: list[tuple[str, int]] = []
-    for entry in value:  # pyright: ignore[reportUnknownVariableType]
-        if (
-            not isinstance(entry, (list, tuple))
-            or len(entry) != 2  # pyright: ignore[reportUnknownArgumentType]
-            or not isinstance(entry[0], str)
-            or isinstance(entry[1], bool)
-            or not isinstance(entry[1], int)
-        ):
-            raise ImproperlyConfigured(f"{problem}, got the entry {safe_repr(entry)}")  # pyright: ignore[reportUnknownArgumentType]
-        nodes.append((entry[0], entry[1]))
+    for entry in cast("Sequence[object]", value):
+        pair = _pair(entry)
+        if len(pair) != 2 or not isinstance(pair[0], str):
+            raise ImproperlyConfigured(f"{problem}, got the entry {safe_repr(entry)}")
+        port = _port(pair[1])
+        if port is None:
+            raise ImproperlyConfigured(
+                f"OPTIONS['SENTINELS']: the port of the entry {safe_repr(entry)} must be a number "
+                f"from 1 to 65535 (an int or a string of digits), got {safe_repr(pair[1])}"
+            )
+        nodes.append((pair[0], port))
     return nodes
 
 

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, cast
 
+from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
@@ -38,6 +39,7 @@ __all__ = [
     "BaseValkeyCache",
     "NativeAsyncMethods",
     "async_twin_options",
+    "close_async_caches",
 ]
 
 ClientT = TypeVar("ClientT", default=ClientProtocol[Any])
@@ -209,8 +211,9 @@ class BackendCommands(NativeAsyncMethods, CacheCommands, BaseCache, Generic[Back
     _guard: ErrorGuard
     _close_connection: bool
 
-    def make_key(self, key: str, version: int | None = None) -> CacheKey:
-        return self.client.make_key(key, version)
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        """The stored key for ``key``; ``prefix`` replaces ``KEY_PREFIX`` for this call (as in 0.4)."""
+        return self.client.make_key(key, version, prefix)
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
         return self.client.make_pattern(pattern, version, prefix)
@@ -257,8 +260,9 @@ class AsyncBackendCommands(NativeAsyncMethods, AsyncPlainCacheCommands):
         """The running loop's raw ``valkey.asyncio`` client: the primary, or a replica for reads."""
         return await self.async_client.get_client(write)
 
-    def make_key(self, key: str, version: int | None = None) -> CacheKey:
-        return self.async_client.make_key(key, version)
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
+        """The stored key for ``key``; ``prefix`` replaces ``KEY_PREFIX`` for this call (as in 0.4)."""
+        return self.async_client.make_key(key, version, prefix)
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
         return self.async_client.make_pattern(pattern, version, prefix)
@@ -268,3 +272,17 @@ class AsyncBackendCommands(NativeAsyncMethods, AsyncPlainCacheCommands):
 
         Connections are already back in their loop's pool; ``await aclose()`` closes them.
         """
+
+
+async def close_async_caches(**kwargs: object) -> None:
+    """Close every cache this thread (or task) has built: ``close()``, then ``await aclose()``.
+
+    django-valkey 0.4 connected it to ``request_finished`` in place of Django's ``close_caches``;
+    here nothing is connected, since ``close()`` never touches an event loop and Django's own
+    receiver is enough. Call it (or connect it yourself, on Django 5.0 or later, whose signals
+    await async receivers) to also close, with ``CLOSE_CONNECTION``, the idle connections of the
+    running loop's async pools. Other backends get their own ``close()`` and ``aclose()``.
+    """
+    for cache in caches.all(initialized_only=True):
+        cache.close()
+        await cache.aclose()

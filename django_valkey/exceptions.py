@@ -5,9 +5,12 @@ from __future__ import annotations
 import pickle
 import time
 
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import NoPermissionError, ResponseError
+from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 __all__ = [
+    "CacheTimeout",
     "CircuitOpen",
     "CommandError",
     "CommandNotPermitted",
@@ -22,11 +25,14 @@ __all__ = [
 ]
 
 
-class ConnectionInterrupted(Exception):
+class ConnectionInterrupted(ValkeyConnectionError):
     """The server could not be reached or stopped answering.
 
     Raised by cache methods when ``IGNORE_EXCEPTIONS`` is off; the valkey-py error is chained as
     ``__cause__``. ``connection`` is the raw client that failed, when known.
+
+    It is also a ``valkey.exceptions.ConnectionError``, so code written for django-valkey 0.4 or
+    django-redis, which let valkey-py's (redis-py's) error through, still catches it.
     """
 
     def __init__(self, message: str = "", connection: object | None = None) -> None:
@@ -58,11 +64,18 @@ def describe_error(error: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-class WriteRefused(ConnectionInterrupted):
+class CacheTimeout(ConnectionInterrupted, ValkeyTimeoutError):
+    """A ``ConnectionInterrupted`` whose cause is a timeout: the server did not accept the
+    connection or answer within ``SOCKET_CONNECT_TIMEOUT`` / ``SOCKET_TIMEOUT``. It is also a
+    ``valkey.exceptions.TimeoutError``, which valkey-py raised there."""
+
+
+class WriteRefused(ConnectionInterrupted, ResponseError):
     """The server refused a write it would otherwise have taken: out of memory (``maxmemory``
     with the ``noeviction`` policy) or a read-only replica. Like a lost connection it means the
     cache is unavailable, so ``IGNORE_EXCEPTIONS`` fails open on it; nothing was written. The
-    message names the operation and its keys, never the values; valkey-py's error is chained."""
+    message names the operation and its keys, never the values; valkey-py's error is chained.
+    It is also a ``valkey.exceptions.ResponseError``, the error valkey-py raised for the refusal."""
 
 
 class CompressorError(Exception):
@@ -113,7 +126,7 @@ class CircuitOpen(ConnectionInterrupted):
         return f"CircuitOpen({str(self)!r})"
 
 
-class DeadlineExceeded(ConnectionInterrupted):
+class DeadlineExceeded(CacheTimeout):
     """The call did not finish within ``OPTIONS["DEADLINE"]`` (connecting, waiting for a pooled
     connection, sending, reading and retrying included). ``deadline`` is that number of seconds.
     ``IGNORE_EXCEPTIONS`` fails open on it."""

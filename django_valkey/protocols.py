@@ -30,18 +30,23 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload, runtime_checkable
 
 from typing_extensions import TypeVar
 
 from django_valkey.observers import CircuitEvent, OperationEvent
 from django_valkey.util import CacheKey
 
+if TYPE_CHECKING:
+    from django_valkey.cluster_cache.targets import AsyncClusterTarget, ClusterTarget
+    from django_valkey.pipeline import AsyncCachePipeline, CachePipeline
+
 __all__ = [
     "AbsoluteTime",
     "AsyncCacheProtocol",
     "AsyncClientClass",
     "AsyncClientProtocol",
+    "AsyncClusterCommandsProtocol",
     "AsyncCommandsProtocol",
     "AsyncConnectionFactoryClass",
     "AsyncConnectionFactoryProtocol",
@@ -53,6 +58,7 @@ __all__ = [
     "CacheProtocol",
     "ClientClass",
     "ClientProtocol",
+    "ClusterCommandsProtocol",
     "CommandsProtocol",
     "CompressorClass",
     "CompressorProtocol",
@@ -464,9 +470,14 @@ class CommandsProtocol(Protocol[RawT_co]):
 
     def has_key(self, key: str, version: int | None = None) -> bool: ...
 
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+    def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing, unless
+        ``ignore_key_check`` (django-valkey 0.4's): then a missing key is created holding ``delta``."""
+        ...
 
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+    def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """``incr`` by ``-delta`` (with ``ignore_key_check``, a missing key is created holding ``-delta``)."""
+        ...
 
     def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
 
@@ -478,9 +489,15 @@ class CommandsProtocol(Protocol[RawT_co]):
 
     def pttl(self, key: str, version: int | None = None) -> int | None: ...
 
-    def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
+    def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in seconds (or a timedelta); Django's ``...`` means the cache's
+        ``TIMEOUT`` (``None``: the key stops expiring)."""
+        ...
 
-    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
+    def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in milliseconds (or a timedelta); ``...`` means the cache's
+        ``TIMEOUT``, which is in seconds."""
+        ...
 
     def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
 
@@ -559,11 +576,32 @@ class CommandsProtocol(Protocol[RawT_co]):
 
     def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
 
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
     def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None
@@ -881,9 +919,14 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
 
     async def has_key(self, key: str, version: int | None = None) -> bool: ...
 
-    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+    async def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing, unless
+        ``ignore_key_check`` (django-valkey 0.4's): then a missing key is created holding ``delta``."""
+        ...
 
-    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
+    async def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """``incr`` by ``-delta`` (with ``ignore_key_check``, a missing key is created holding ``-delta``)."""
+        ...
 
     async def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int: ...
 
@@ -895,9 +938,15 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
 
     async def pttl(self, key: str, version: int | None = None) -> int | None: ...
 
-    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
+    async def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in seconds (or a timedelta); Django's ``...`` means the cache's
+        ``TIMEOUT`` (``None``: the key stops expiring)."""
+        ...
 
-    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool: ...
+    async def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in milliseconds (or a timedelta); ``...`` means the cache's
+        ``TIMEOUT``, which is in seconds."""
+        ...
 
     async def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool: ...
 
@@ -976,11 +1025,32 @@ class AsyncCommandsProtocol(Protocol[AsyncRawT_co]):
 
     async def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]: ...
 
-    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    async def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    async def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
-    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int: ...
+    async def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int: ...
 
     async def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None
@@ -1273,6 +1343,111 @@ AsyncClientClass = Callable[[str | Sequence[str], Mapping[str, Any], CacheContex
 
 
 # --------------------------------------------------------------------------------------------
+# Cluster clients
+# --------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+# ---- generated by tools/unasync.py from AsyncClusterCommandsProtocol below: do not edit ----
+class ClusterCommandsProtocol(Protocol):
+    """What a cluster client adds to ``ClientProtocol``: django-valkey 0.4's cluster commands
+    (``keys`` gains ``target_nodes``). Written from ``ClusterClientCommands``; the cluster
+    caches call these (their ``a*`` names too) and raise ``TypeError`` for a client without them.
+    """
+
+    def keys(self, search: str, version: int | None = None, target_nodes: ClusterTarget = "primaries") -> list[str]:
+        """User keys matching ``search`` (KEYS: prefer ``iter_keys``) on ``target_nodes``: every
+        primary by default (django-valkey 0.4 asked the default node only), each key once."""
+        ...
+
+    def msetnx(self, data: Mapping[str, Any], version: int | None = None) -> bool:
+        """MSETNX: store every value (with no expiry) unless one of the keys exists; ``True`` if
+        stored. Every key must be in one hash slot (a hash tag: ``{user1}:a``, ``{user1}:b``)."""
+        ...
+
+    def mget_nonatomic(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        """``get_many``: one MGET per slot, in one cluster pipeline."""
+        ...
+
+    def mset_nonatomic(self, data: Mapping[str, Any], version: int | None = None) -> list[bool]:
+        """One MSET per slot, in one cluster pipeline, the values kept for ever (as in 0.4; use
+        ``set_many`` for the cache's TIMEOUT): ``True`` per slot stored."""
+        ...
+
+    def readonly(self, target_nodes: ClusterTarget | None = None) -> bool:
+        """valkey-py's ``readonly``: READONLY to ``target_nodes`` (the default node if ``None``);
+        with ``"replicas"`` or ``"all"`` the cluster client also starts reading from replicas.
+        That client is shared by every cache with the same options."""
+        ...
+
+    def readwrite(self, target_nodes: ClusterTarget | None = None) -> bool:
+        """valkey-py's ``readwrite``: READWRITE to ``target_nodes``; reads go to primaries again."""
+        ...
+
+    def keyslot(self, key: str, version: int | None = None) -> int:
+        """The hash slot (0-16383) of the stored key for ``key``; computed here, nothing is sent."""
+        ...
+
+    def flushall(self, asynchronous: bool = False) -> bool:
+        """FLUSHALL on every primary (``asynchronous``: the servers free the memory in the background)."""
+        ...
+
+
+# ---- end of generated code ----
+
+
+@runtime_checkable
+# ---- generated by tools/unasync.py from AsyncClusterClientCommands below: do not edit ----
+class AsyncClusterCommandsProtocol(Protocol):
+    """What a cluster client adds to ``AsyncClientProtocol``: django-valkey 0.4's cluster commands
+    (``keys`` gains ``target_nodes``). Written from ``AsyncClusterClientCommands``; the cluster
+    caches call these (their ``a*`` names too) and raise ``TypeError`` for a client without them.
+    """
+
+    async def keys(
+        self, search: str, version: int | None = None, target_nodes: AsyncClusterTarget = "primaries"
+    ) -> list[str]:
+        """User keys matching ``search`` (KEYS: prefer ``iter_keys``) on ``target_nodes``: every
+        primary by default (django-valkey 0.4 asked the default node only), each key once."""
+        ...
+
+    async def msetnx(self, data: Mapping[str, Any], version: int | None = None) -> bool:
+        """MSETNX: store every value (with no expiry) unless one of the keys exists; ``True`` if
+        stored. Every key must be in one hash slot (a hash tag: ``{user1}:a``, ``{user1}:b``)."""
+        ...
+
+    async def mget_nonatomic(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        """``get_many``: one MGET per slot, in one cluster pipeline."""
+        ...
+
+    async def mset_nonatomic(self, data: Mapping[str, Any], version: int | None = None) -> list[bool]:
+        """One MSET per slot, in one cluster pipeline, the values kept for ever (as in 0.4; use
+        ``set_many`` for the cache's TIMEOUT): ``True`` per slot stored."""
+        ...
+
+    async def readonly(self, target_nodes: AsyncClusterTarget | None = None) -> bool:
+        """valkey-py's ``readonly``: READONLY to ``target_nodes`` (the default node if ``None``);
+        with ``"replicas"`` or ``"all"`` the cluster client also starts reading from replicas.
+        That client is shared by every cache with the same options."""
+        ...
+
+    async def readwrite(self, target_nodes: AsyncClusterTarget | None = None) -> bool:
+        """valkey-py's ``readwrite``: READWRITE to ``target_nodes``; reads go to primaries again."""
+        ...
+
+    def keyslot(self, key: str, version: int | None = None) -> int:
+        """The hash slot (0-16383) of the stored key for ``key``; computed here, nothing is sent."""
+        ...
+
+    async def flushall(self, asynchronous: bool = False) -> bool:
+        """FLUSHALL on every primary (``asynchronous``: the servers free the memory in the background)."""
+        ...
+
+
+# ---- end of generated code ----
+
+
+# --------------------------------------------------------------------------------------------
 # Cache backends
 # --------------------------------------------------------------------------------------------
 
@@ -1292,9 +1467,14 @@ class CacheProtocol(CommandsProtocol[RawT_co], Protocol[RawT_co]):
     failed, ``ttl`` ``None`` for a key that never expires.
     """
 
-    def make_key(self, key: str, version: int | None = None) -> str: ...
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> str: ...
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
+
+    def pipeline(self, transaction: bool = True) -> CachePipeline:
+        """Commands queued through ``make_key`` and the serializer, sent in one round trip (plain:
+        queuing does no I/O; ``execute()`` is the coroutine on the async side)."""
+        ...
 
     @overload
     def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...
@@ -1350,9 +1530,14 @@ class AsyncCacheProtocol(AsyncCommandsProtocol[AsyncRawT_co], Protocol[AsyncRawT
     failed, ``ttl`` ``None`` for a key that never expires.
     """
 
-    def make_key(self, key: str, version: int | None = None) -> str: ...
+    def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> str: ...
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> str: ...
+
+    def pipeline(self, transaction: bool = True) -> AsyncCachePipeline:
+        """Commands queued through ``make_key`` and the serializer, sent in one round trip (plain:
+        queuing does no I/O; ``execute()`` is the coroutine on the async side)."""
+        ...
 
     @overload
     async def set(self, key: str, value: Any, timeout: Timeout = ..., version: int | None = None) -> None: ...

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
+import hashlib
 import pickle
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -62,3 +66,25 @@ class Recorder:
         """The events so far, forgotten."""
         events, self.events = self.events, []
         return events
+
+
+_TAG = re.compile(r".*\{(.*)\}.*")
+
+
+@functools.cache
+def _points_0_4(nodes: tuple[str, ...], replicas: int = 128) -> tuple[dict[str, str], list[str]]:
+    points: dict[str, str] = {}
+    for node in nodes:
+        for i in range(replicas):
+            points[hashlib.sha256(f"{node}:{i}".encode()).hexdigest()] = node
+    return points, sorted(points)
+
+
+def ring_0_4(nodes: list[str], key: str) -> str:
+    """The documented 0.4 placement, written out plainly: each node at the hex SHA-256 digests of
+    ``"<node>:<i>"`` for i < 128; a key's hash tag (the regex ``.*\\{(.*)\\}.*``, else the key) at
+    its own digest; the owner is the last point at or before it, wrapping to the last point."""
+    points, ordered = _points_0_4(tuple(nodes))
+    found = _TAG.match(key)
+    digest = hashlib.sha256((found.group(1) if found else key).encode()).hexdigest()
+    return points[ordered[bisect.bisect(ordered, digest) - 1]]

@@ -323,9 +323,9 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     (
         "bad-sentinel",
         "django_valkey.E012",
-        cache("valkey://mymaster/0", CLIENT_CLASS="django_valkey.client.SentinelClient", SENTINELS=[("h", "26379")]),
+        cache("valkey://mymaster/0", CLIENT_CLASS="django_valkey.client.SentinelClient", SENTINELS=[("h", "port")]),
         {},
-        "got the entry",
+        "the port of the entry",
     ),
     (
         "sentinel-url",

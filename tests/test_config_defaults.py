@@ -26,7 +26,7 @@ from valkey.connection import ConnectionPool, DefaultParser
 
 from django_valkey.base import async_twin_options
 from django_valkey.cache import ValkeyCache
-from django_valkey.client import DefaultClient, HerdClient, SentinelClient
+from django_valkey.client import DefaultClient, HerdClient, SentinelClient, ShardClient
 from django_valkey.compressors.identity import IdentityCompressor
 from django_valkey.pool import ConnectionFactory
 from django_valkey.serializers.pickle import PickleSerializer
@@ -221,6 +221,18 @@ def check_sentinels(make_cache: MakeCache, _: ValkeyProcess) -> None:
         make_cache("valkey://mymaster/0", CLIENT_CLASS=SentinelClient).client
 
 
+def check_shard_placement(make_cache: MakeCache, server: ValkeyProcess) -> None:
+    from django_valkey.hash_ring import CompatHashRing, HashRing
+
+    urls = [f"{server.url}/0", f"{server.url}/1"]
+    ring: Any = make_cache(urls, CLIENT_CLASS=ShardClient).client.ring
+    assert type(ring) is CompatHashRing and ring.replicas == 128
+    assert type(make_cache(urls, CLIENT_CLASS=ShardClient, SHARD_PLACEMENT="even").client.ring) is HashRing
+    assert type(make_cache(SHARD_PLACEMENT="even").client) is DefaultClient  # read by ShardClient only
+    with pytest.raises(ImproperlyConfigured, match="SHARD_PLACEMENT"):
+        make_cache(urls, CLIENT_CLASS=ShardClient, SHARD_PLACEMENT=0.4).client
+
+
 def check_sentinel_kwargs(make_cache: MakeCache, _: ValkeyProcess) -> None:
     def sentinel_kwargs(**options: Any) -> Any:
         cache = make_cache("valkey://mymaster/0", CLIENT_CLASS=SentinelClient, SENTINELS=[("127.0.0.1", 1)], **options)
@@ -411,6 +423,7 @@ CHECKS: dict[str, Check] = {
     "SENTINEL_KWARGS": check_sentinel_kwargs,
     "OBSERVER": check_observer,
     "OBSERVER_ALIAS": check_observer_alias,
+    "SHARD_PLACEMENT": check_shard_placement,
     "ASYNC_OPTIONS": check_async_options,
     # Django settings
     "DJANGO_VALKEY_CONNECTION_FACTORY": check_setting_connection_factory,

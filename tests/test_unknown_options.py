@@ -108,6 +108,7 @@ def test_a_correct_config_with_every_known_key_builds() -> None:
         "REPLICA_READ_ONLY": True,
         "SENTINELS": [("127.0.0.1", 26379)],
         "SENTINEL_KWARGS": {},
+        "SHARD_PLACEMENT": "even",
         "SCAN_ITERSIZE": 10,
         "REVERSE_KEY_FUNCTION": "django_valkey.util.default_reverse_key",
         "ASYNC_OPTIONS": {"SOCKET_TIMEOUT": 2, "CLIENT_CLASS": "django_valkey.async_cache.client.AsyncDefaultClient"},

@@ -47,6 +47,15 @@ SYNC_NAMES = {
     "__anext__": "__next__",
     "StopAsyncIteration": "StopIteration",
     "django_valkey._async.io": "django_valkey._sync.io",
+    "django_valkey._async.client_commands": "django_valkey._sync.client_commands",
+    "django_valkey._async.cache_commands": "django_valkey._sync.cache_commands",
+    "AsyncValkeyCluster": "ValkeyCluster",
+    "AsyncClusterTarget": "ClusterTarget",
+    "AsyncClusterClientCommands": "ClusterClientCommands",
+    "AsyncClusterCacheCommands": "ClusterCacheCommands",
+    "AsyncClusterCommandsProtocol": "ClusterCommandsProtocol",
+    "_async_cluster": "_cluster",
+    "AsyncCachePipeline": "CachePipeline",
 }
 
 
@@ -63,13 +72,28 @@ class Target:
 
 TARGETS = [
     Target("_async/client_commands.py", "_sync/client_commands.py", sync=True, strip_a=False),
-    Target("_async/cache_commands.py", "_sync/cache_commands.py", sync=True, strip_a=True),
+    Target(
+        "_async/cache_commands.py", "_sync/cache_commands.py", sync=True, strip_a=True, names={"apipeline": "pipeline"}
+    ),
     Target(
         "_async/cache_commands.py",
         "_async/plain_cache_commands.py",
         sync=False,
         strip_a=True,
-        names={"AsyncCacheCommands": "AsyncPlainCacheCommands"},
+        names={"AsyncCacheCommands": "AsyncPlainCacheCommands", "apipeline": "pipeline"},
+    ),
+    Target("_async/cluster_client_commands.py", "_sync/cluster_client_commands.py", sync=True, strip_a=False),
+    Target("_async/cluster_cache_commands.py", "_sync/cluster_cache_commands.py", sync=True, strip_a=True),
+    Target(
+        "_async/cluster_cache_commands.py",
+        "_async/plain_cluster_cache_commands.py",
+        sync=False,
+        strip_a=True,
+        names={
+            "AsyncClusterCacheCommands": "AsyncPlainClusterCacheCommands",
+            "AsyncCacheCommands": "AsyncPlainCacheCommands",
+            "django_valkey._async.cache_commands": "django_valkey._async.plain_cache_commands",
+        },
     ),
 ]
 
@@ -145,12 +169,25 @@ SIGNATURES = [
         exclude=frozenset({"connect", "set", "delete_many", "close", "lock"}),
         names={"Backend": "AsyncRawT_co", "DEFAULT_TIMEOUT": "..."},
     ),
+    Signatures(
+        source="_async/cluster_client_commands.py",
+        cls="AsyncClusterClientCommands",
+        module="protocols.py",
+        protocol="class AsyncClusterCommandsProtocol(Protocol):",
+        docstring=(
+            "What a cluster client adds to ``AsyncClientProtocol``: django-valkey 0.4's cluster commands\n"
+            "    (``keys`` gains ``target_nodes``). Written from ``AsyncClusterClientCommands``; the cluster\n"
+            "    caches call these (their ``a*`` names too) and raise ``TypeError`` for a client without them.\n    "
+        ),
+        exclude=frozenset(),
+        names={},
+    ),
 ]
 
 # The sync twin of an async Protocol, written from it: (module, async class, extra names). Its
 # one-line members named in DROPPED are left out of the twin.
 DROPPED = {"AsyncCacheProtocol": frozenset({"aclose"})}
-REGIONS = [
+REGIONS: list[tuple[str, str, dict[str, str]]] = [
     ("protocols.py", "AsyncRawPipeline", {"AsyncRawPipeline": "RawPipeline"}),
     (
         "protocols.py",
@@ -158,6 +195,7 @@ REGIONS = [
         {"AsyncRawClient": "RawClient", "AsyncRawPipeline": "RawPipeline", "aclose": "close"},
     ),
     ("protocols.py", "AsyncCommandsProtocol", {"AsyncCommandsProtocol": "CommandsProtocol", "AsyncRawT_co": "RawT_co"}),
+    ("protocols.py", "AsyncClusterCommandsProtocol", {}),
     (
         "protocols.py",
         "AsyncCacheProtocol",
@@ -195,7 +233,8 @@ def render_signatures(spec: Signatures, text: str) -> str:
     lines = source.splitlines(keepends=True)
     tree = ast.parse(source)
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == spec.cls)
-    words = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(spec.names, key=len, reverse=True)) + r")\b")
+    names = {**spec.names, "\x00": "\x00"}  # never empty: an empty alternation would match everywhere
+    words = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
     out = [f"{spec.protocol}\n", f'    """{spec.docstring}"""\n']
     overloaded = {
         node.name
@@ -224,7 +263,7 @@ def render_signatures(spec: Signatures, text: str) -> str:
         ):
             # A one-line stub (``@overload ... -> X: ...``): kept as it is.
             stub = "".join(lines[first - 1 : node.end_lineno]).rstrip()
-            out.append("\n" + words.sub(lambda match: spec.names[match.group(0)], stub) + "\n")
+            out.append("\n" + words.sub(lambda match: names[match.group(0)], stub) + "\n")
             continue
         docstring = (
             isinstance(body, ast.Expr) and isinstance(body.value, ast.Constant) and isinstance(body.value.value, str)
@@ -237,7 +276,7 @@ def render_signatures(spec: Signatures, text: str) -> str:
             member = f"{signature}\n{doc}\n        ..."
         else:
             member = f"{signature} ..."
-        out.append("\n" + words.sub(lambda match: spec.names[match.group(0)], member) + "\n")
+        out.append("\n" + words.sub(lambda match: names[match.group(0)], member) + "\n")
     return _replace_region(text, spec.cls, "".join(out), spec.module)
 
 

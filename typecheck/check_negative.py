@@ -69,11 +69,11 @@ def renamed_parameter(client: RenamedKey) -> ClientProtocol[Valkey]:
 class RenamedAndRetyped(CountingClient):
     """A renamed parameter with a wrong type too: both checkers reject it."""
 
-    def incr(self, amount: str, delta: int = 1, version: int | None = None) -> int:  # pyright: ignore[reportIncompatibleMethodOverride]
-        return super().incr(amount, delta, version)
+    def incr(self, amount: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:  # pyright: ignore[reportIncompatibleMethodOverride]
+        return super().incr(amount, delta, version, ignore_key_check)
 
-    def decr(self, key: str, delta: str = "1", version: int | None = None) -> int:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
-        return super().decr(key, int(delta), version)
+    def decr(self, key: str, delta: str = "1", version: int | None = None, ignore_key_check: bool = False) -> int:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        return super().decr(key, int(delta), version, ignore_key_check)
 
 
 def wrong_parameter_type(client: RenamedAndRetyped) -> ClientProtocol[Valkey]:

@@ -17,7 +17,7 @@ from django_valkey.async_cache.client import AsyncShardClient
 from django_valkey.client import ShardClient
 from django_valkey.cluster_cache.pool import AsyncClusterConnectionFactory, ClusterConnectionFactory
 from django_valkey.cluster_cache.slots import slot_of
-from django_valkey.hash_ring import HashRing
+from django_valkey.hash_ring import CompatHashRing, HashRing, hash_tag
 from django_valkey.protocols import AsyncConnectionFactoryClass, ConnectionFactoryClass
 
 
@@ -29,6 +29,16 @@ def hash_ring() -> None:
     numbered = HashRing([1, 2, 3], replicas=64)
     assert_type(numbered.get_node("key"), int)
     assert_type(numbered.nodes, list[int])
+
+
+def compat_ring() -> None:
+    ring = CompatHashRing(["valkey://a:6379/0", "valkey://b:6379/0"])
+    assert_type(ring, CompatHashRing[str])
+    assert_type(ring.get_node(":1:{user1}:a"), str)
+    as_base: HashRing[str] = ring  # a HashRing with 0.4's placement
+    assert_type(as_base.get_node("k"), str)
+    assert_type(hash_tag(":1:{user1}:a"), str)
+    CompatHashRing(["a"], replicas="128")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 
 def shard_ring(client: ShardClient) -> None:

@@ -18,6 +18,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._core.commands import check_delta
 from django_valkey._core.guard import ErrorGuard
+from django_valkey.pipeline import AsyncCachePipeline
 from django_valkey.protocols import (
     AbsoluteTime,
     AsyncClientProtocol,
@@ -128,14 +129,22 @@ class AsyncPlainCacheCommands:
             return await self.async_client.has_key(key, version)
         return False
 
-    async def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
+    async def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing, unless
+        ``ignore_key_check`` (django-valkey 0.4's): then a missing key is created holding ``delta``,
+        with no expiry."""
         with self._guard:
+            if ignore_key_check:
+                return await self.async_client.incr(key, delta, version, ignore_key_check=ignore_key_check)
+            # A client written before ignore_key_check (0.4's ClientProtocol) is still called as it was.
             return await self.async_client.incr(key, delta, version)
         raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
 
-    async def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+    async def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """``incr`` by ``-delta`` (with ``ignore_key_check``, a missing key is created holding ``-delta``)."""
         with self._guard:
+            if ignore_key_check:
+                return await self.async_client.decr(key, delta, version, ignore_key_check=ignore_key_check)
             return await self.async_client.decr(key, delta, version)
         raise ValueError(f"Key {key!r} not found.")
 
@@ -241,6 +250,12 @@ class AsyncPlainCacheCommands:
         """Alias of ``set_many``."""
         return await self.set_many(data, timeout, version)
 
+    def pipeline(self, transaction: bool = True) -> AsyncCachePipeline:
+        """Commands queued (through ``make_key`` and the serializer) and sent in one round trip:
+        ``async with cache.pipeline() as pipe: hits = pipe.incr("hits")``, then ``hits.value``.
+        See ``django_valkey.pipeline``."""
+        return AsyncCachePipeline(self.async_client, transaction)
+
     # ---------------------------------------------------------------- sets
 
     async def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
@@ -315,19 +330,52 @@ class AsyncPlainCacheCommands:
             return await self.async_client.sunion(*keys, version=version)
         return builtins.set[Any]()
 
-    async def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    async def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return await self.async_client.sdiffstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return await self.async_client.sdiffstore(destination, *keys, version=version)
+            return await self.async_client.sdiffstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    async def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    async def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return await self.async_client.sinterstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return await self.async_client.sinterstore(destination, *keys, version=version)
+            return await self.async_client.sinterstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    async def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    async def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return await self.async_client.sunionstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return await self.async_client.sunionstore(destination, *keys, version=version)
+            return await self.async_client.sunionstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
     async def sscan(

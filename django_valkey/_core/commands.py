@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
@@ -28,12 +28,18 @@ R = TypeVar("R")
 Args = tuple[Any, ...]
 
 # Django's incr: fail on a missing key, never create one; keeps the TTL. One round trip, atomic.
-# The new value is read back with GET: an integer that passes through Lua becomes a double and
-# loses precision above 2**53, the digits do not. When INCRBY refuses because the stored value or
-# the result leaves the signed 64-bit range, the sum is done on the decimal digits (as strings)
-# and stored with KEEPTTL, so the result is exact at any size, as Python's ints are.
+# With ARGV[2] = '1' (django-valkey 0.4's ignore_key_check) a missing key is created holding the
+# delta, with no expiry, as INCRBY would. The new value is read back with GET: an integer that
+# passes through Lua becomes a double and loses precision above 2**53, the digits do not. When
+# INCRBY refuses because the stored value or the result leaves the signed 64-bit range, the sum is
+# done on the decimal digits (as strings) and stored with KEEPTTL, so the result is exact at any
+# size, as Python's ints are.
 INCR_SCRIPT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if ARGV[2] ~= '1' then return false end
+  redis.call('SET', KEYS[1], ARGV[1])
+  return ARGV[1]
+end
 local done = redis.pcall('INCRBY', KEYS[1], ARGV[1])
 if type(done) ~= 'table' or not done.err then return redis.call('GET', KEYS[1]) end
 local x, y = redis.call('GET', KEYS[1]), ARGV[1]
@@ -209,6 +215,14 @@ def _true(reply: Any) -> bool:
 
 def _missing(reply: Any) -> bool:
     return not reply
+
+
+def all_ok(reply: Any) -> bool:
+    """A node's OK, or (a command sent to several cluster nodes) a dict of them: all true."""
+    if isinstance(reply, Mapping):
+        replies = cast("Mapping[object, object]", reply)
+        return all(bool(value) for value in replies.values())
+    return bool(reply)
 
 
 def _empty_dict(reply: Any) -> dict[str, Any]:
@@ -588,12 +602,15 @@ class Commands:
     def has_key(self, key: str, version: int | None) -> Request[bool]:
         return Request(("EXISTS", self.keys.make_key(key, version)), _bool)
 
-    def incr(self, key: str, delta: int, version: int | None) -> Request[int]:
-        """Django's ``incr``: atomic, TTL kept, ValueError on a missing key, never creates it;
-        exact beyond the server's 64-bit range (see ``INCR_SCRIPT``)."""
+    def incr(self, key: str, delta: int, version: int | None, create: bool = False) -> Request[int]:
+        """Django's ``incr``: atomic, TTL kept, ValueError on a missing key, never creates it
+        (unless ``create``: then a missing key starts at ``delta``, with no expiry); exact beyond
+        the server's 64-bit range (see ``INCR_SCRIPT``)."""
         check_delta(delta)
         if not -_DELTA_LIMIT < delta < _DELTA_LIMIT:
             raise OverflowError(f"delta has {len(str(abs(delta)))} digits, more than the 600 incr takes")
+        if type(create) is not bool:
+            raise TypeError(f"ignore_key_check must be True or False, got {create!r}")
         made = self.keys.make_key(key, version)
 
         def parse(reply: int | None) -> int:
@@ -601,11 +618,12 @@ class Commands:
                 raise ValueError(f"Key {key!r} not found.")
             return int(reply)
 
-        return Request(("EVALSHA", INCR_SHA, 1, made, delta), parse, write=True, on_error=_not_integer(key))
+        args: Args = ("EVALSHA", INCR_SHA, 1, made, delta, "1") if create else ("EVALSHA", INCR_SHA, 1, made, delta)
+        return Request(args, parse, write=True, on_error=_not_integer(key))
 
-    def decr(self, key: str, delta: int, version: int | None) -> Request[int]:
+    def decr(self, key: str, delta: int, version: int | None, create: bool = False) -> Request[int]:
         """``incr`` by ``-delta`` (``delta`` checked first, so errors name what the caller gave)."""
-        return self.incr(key, -check_delta(delta), version)
+        return self.incr(key, -check_delta(delta), version, create)
 
     def incr_version(self, key: str, delta: int, version: int | None) -> Request[int]:
         check_delta(delta)
@@ -618,6 +636,20 @@ class Commands:
     def clear(self) -> Request[None]:
         return Request(("FLUSHDB",), _none, write=True)
 
+    def flushall(self, asynchronous: bool = False) -> Request[bool]:
+        """FLUSHALL (every database; on a cluster, every primary): ``True`` when each node said OK."""
+        args: Args = ("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",)
+        return Request(args, all_ok, write=True)
+
+    def msetnx(self, data: Mapping[str, Any], version: int | None) -> Request[bool]:
+        """MSETNX: every value stored (with no expiry), or none if any key exists; ``True`` if stored."""
+        make_key, encode = self.keys.make_key, self.codec.encode
+        items = [(make_key(key, version), encode(value)) for key, value in data.items()]
+        if not items:
+            return Request(None, _true)
+        args = ("MSETNX", *[part for item in items for part in item])
+        return Request(args, _bool, write=True, on_error=_refused("msetnx", items))
+
     # ---------------------------------------------------------------- expiry
 
     def ttl(self, key: str, version: int | None) -> Request[int | None]:
@@ -628,11 +660,24 @@ class Commands:
 
     def expire(self, key: str, timeout: ExpiryTime, version: int | None) -> Request[bool]:
         made = self.keys.make_key(key, version)
+        if timeout is DEFAULT_TIMEOUT:
+            return self._expire_default(made)
         return Request(("PEXPIRE", made, seconds_to_ms(timeout)), _bool, write=True)
 
     def pexpire(self, key: str, timeout: ExpiryTime, version: int | None) -> Request[bool]:
         made = self.keys.make_key(key, version)
+        if timeout is DEFAULT_TIMEOUT:
+            return self._expire_default(made)
         return Request(("PEXPIRE", made, _ms_as_given(timeout)), _bool, write=True)
+
+    def _expire_default(self, made: str) -> Request[bool]:
+        """``expire``/``pexpire`` with Django's ``DEFAULT_TIMEOUT`` (as django-valkey 0.4 took it):
+        the cache's ``TIMEOUT`` from now, in seconds whichever of the two is called; with
+        ``TIMEOUT: None`` the key stops expiring (``True`` if it exists, as ``touch`` does)."""
+        ms = self.timeout_ms(DEFAULT_TIMEOUT)
+        if ms is None:
+            return Request(("EVALSHA", PERSIST_SHA, 1, made), _bool, write=True)
+        return Request(("PEXPIRE", made, ms), _bool, write=True)
 
     def expire_at(self, key: str, when: AbsoluteTime, version: int | None) -> Request[bool]:
         made = self.keys.make_key(key, version)
@@ -725,10 +770,21 @@ class Commands:
         return Request((command, *made), self._decode_set(made[0] if made else ""))
 
     def set_algebra_store(
-        self, command: str, destination: str, keys: tuple[str, ...], version: int | None
+        self,
+        command: str,
+        destination: str,
+        keys: tuple[str, ...],
+        version: int | None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
     ) -> Request[int]:
-        """SDIFFSTORE / SINTERSTORE / SUNIONSTORE."""
-        made = self.keys.make_keys([destination, *keys], version)
+        """SDIFFSTORE / SINTERSTORE / SUNIONSTORE; ``version_dest`` / ``version_keys`` (django-valkey
+        0.4's) give the destination's and the source keys' versions, each defaulting to ``version``."""
+        if version_dest is None and version_keys is None:
+            made = self.keys.make_keys([destination, *keys], version)
+        else:
+            dest = self.keys.make_key(destination, version if version_dest is None else version_dest)
+            made = [dest, *self.keys.make_keys(list(keys), version if version_keys is None else version_keys)]
         return Request((command, *made), _int, write=True)
 
     def sscan_page(

@@ -13,12 +13,22 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_valkey._core.commands import Args, Commands, Request, as_eval
+from django_valkey._core.commands import Args, Commands, Request, as_eval, key_list
 from django_valkey._redact import safe_repr
-from django_valkey.hash_ring import HashRing
+from django_valkey.hash_ring import CompatHashRing, HashRing
 from django_valkey.util import CacheKey
 
-__all__ = ["Grouped", "GroupedCommands", "Move", "ShardRouter", "gather", "group_keys", "routing_keys"]
+__all__ = [
+    "SHARD_PLACEMENTS",
+    "Grouped",
+    "GroupedCommands",
+    "Move",
+    "ShardRouter",
+    "gather",
+    "group_keys",
+    "routing_keys",
+    "shard_placement",
+]
 
 H = TypeVar("H", bound=Hashable)
 R = TypeVar("R")
@@ -45,6 +55,10 @@ class Grouped(Generic[H, R]):
 
 def _sum(results: list[Any]) -> int:
     return sum(int(result) for result in results)
+
+
+def _stored_per_group(results: list[Any]) -> list[bool]:
+    return [not failed for failed in results]
 
 
 def _concat(results: list[Any]) -> list[str]:
@@ -128,6 +142,12 @@ class GroupedCommands(Generic[H]):
         }
         return Grouped(parts, _concat)
 
+    def set_without_expiry(self, data: Mapping[str, Any], version: int | None) -> Grouped[H, list[bool]]:
+        """One MSET per group, the values kept for ever (django-valkey 0.4's ``mset_nonatomic``):
+        ``True`` per group stored."""
+        grouped = self.set_many(data, None, version)
+        return Grouped(grouped.parts, _stored_per_group)
+
     def delete_many(self, keys: Iterable[str], version: int | None) -> Grouped[H, int]:
         """One DEL per group; the merged result is the number of keys deleted."""
         return self.delete_stored(list(self._made(keys, version)))
@@ -161,7 +181,7 @@ def routing_keys(args: Args) -> tuple[Any, ...]:
         return args[3 : 3 + int(args[2])]
     if name in _ALL_KEYS:
         return args[1:]
-    if name == "MSET":
+    if name == "MSET" or name == "MSETNX":
         return args[1::2]
     if name in _TWO_KEYS:
         return args[1:3]
@@ -205,20 +225,35 @@ class Move:
         return Request(("RESTORE", self.new, pttl, data, "REPLACE"), lambda _: version, write=True)
 
 
+SHARD_PLACEMENTS = ("0.4", "even")
+
+
+def shard_placement(options: Mapping[str, Any]) -> str:
+    """``OPTIONS["SHARD_PLACEMENT"]``: ``"0.4"`` (django-valkey 0.4's ring, the default) or ``"even"``."""
+    value: object = options.get("SHARD_PLACEMENT", "0.4")
+    if value not in SHARD_PLACEMENTS:
+        raise ImproperlyConfigured(
+            "OPTIONS['SHARD_PLACEMENT'] must be '0.4' (django-valkey 0.4's ring: keys stay where 0.4 put "
+            f"them; the default) or 'even' (an evener spread that places keys elsewhere), got {value!r}"
+        )
+    return str(value)
+
+
 class ShardRouter:
     """Which LOCATION entry owns a stored key, for ``ShardClient`` and ``AsyncShardClient``.
 
-    Servers sit on a ``HashRing`` by their URL, so naming the same servers in another order, or
-    adding one, keeps the other keys where they were.
+    Servers sit on a ring by their URL, so naming the same servers in another order, or adding
+    one, keeps the other keys where they were: ``CompatHashRing`` (django-valkey 0.4's) for the
+    ``"0.4"`` placement, ``HashRing`` for ``"even"``.
     """
 
     __slots__ = ("ring", "_index", "grouped")
 
-    def __init__(self, servers: Sequence[str], cmd: Commands) -> None:
+    def __init__(self, servers: Sequence[str], cmd: Commands, placement: str = "0.4") -> None:
         self._index = {url: index for index, url in enumerate(servers)}
         if len(self._index) != len(servers):
             raise ImproperlyConfigured(f"ShardClient: LOCATION lists a server twice: {safe_repr(list(servers))}")
-        self.ring: HashRing[str] = HashRing(servers)
+        self.ring: HashRing[str] = HashRing(servers) if placement == "even" else CompatHashRing(servers)
         self.grouped: GroupedCommands[int] = GroupedCommands(cmd, self.node_of)
 
     def node_of(self, stored: str) -> int:
@@ -239,3 +274,15 @@ class ShardRouter:
                 f"{[str(key) for key in keys]!r}"
             )
         return nodes.pop()
+
+    def route_pipeline(self, commands: Sequence[Args]) -> int:
+        """The server a pipeline of ``commands`` goes to; ValueError if their keys live on different
+        servers (give them a hash tag: ``{cart9}:a``, ``{cart9}:b``)."""
+        keys = [str(key.decode() if isinstance(key, bytes) else key) for args in commands for key in routing_keys(args)]
+        nodes = {self.node_of(key) for key in keys}
+        if len(nodes) > 1:
+            raise ValueError(
+                "ShardClient cannot run a pipeline over keys that live on different servers "
+                f"({key_list(keys)}): give them a hash tag, e.g. '{{cart9}}:a' and '{{cart9}}:b'"
+            )
+        return nodes.pop() if nodes else 0

@@ -25,6 +25,7 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._redact import drop_secret_frames
 from django_valkey.exceptions import (
+    CacheTimeout,
     CircuitOpen,
     CommandError,
     CommandNotPermitted,
@@ -88,8 +89,8 @@ def not_run(error: BaseException) -> bool:
     running)."""
     if isinstance(error, (ReadOnlyError, BusyLoadingError, TryAgainError, ClusterDownError)):
         return True
-    if isinstance(error, ValkeyTimeoutError) or isinstance(error, _NOT_PERMITTED):
-        return False
+    if isinstance(error, (ValkeyTimeoutError, ConnectionInterrupted, *_NOT_PERMITTED)):
+        return False  # a timeout, or already our verdict (e.g. a refused write)
     text = str(error)
     if isinstance(error, ValkeyConnectionError):
         return any(part in text for part in _NOT_SENT_TEXT)
@@ -100,8 +101,8 @@ def unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the server is unavailable (unreachable, not answering in time,
     loading, cluster down): such errors count against the server's circuit and fail open under
     ``IGNORE_EXCEPTIONS``. An open circuit is not counted again; a refused login is not one."""
-    if isinstance(error, (CircuitOpen, *_NOT_PERMITTED)):
-        return False
+    if isinstance(error, (CircuitOpen, WriteRefused, *_NOT_PERMITTED)):
+        return False  # not counted again / the server answered / a misconfiguration
     if isinstance(error, CONNECTION_ERRORS) or isinstance(error, TimeoutError):
         return True
     return isinstance(error, ResponseError) and str(error).startswith(_DOWN_REPLIES)
@@ -127,7 +128,7 @@ def policy_error(error: BaseException, what: str, server: str) -> Exception | No
     if isinstance(error, Exception) and is_refusal(error):
         return WriteRefused(f"{where} was refused by the server")
     if isinstance(error, (ValkeyTimeoutError, TimeoutError)):
-        return ConnectionInterrupted(f"{where} timed out")
+        return CacheTimeout(f"{where} timed out")
     if unavailable(error):
         return ConnectionInterrupted(f"{where} failed: the server is unavailable")
     if isinstance(error, ResponseError) and not isinstance(error, CommandError):
@@ -186,6 +187,8 @@ class ErrorGuard:
                 raise WriteRefused("the server refused the write") from exc
         if self._swallowed(exc) or isinstance(exc, ConnectionInterrupted):
             return self.ignore
+        if isinstance(exc, (ValkeyTimeoutError, TimeoutError)):  # TimeoutError: socket.timeout too
+            raise CacheTimeout("the cache server did not answer in time") from exc
         raise ConnectionInterrupted("the cache server could not be reached") from exc
 
     def _swallowed(self, exc: BaseException) -> bool:

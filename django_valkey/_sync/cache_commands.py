@@ -18,6 +18,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from django_valkey._core.commands import check_delta
 from django_valkey._core.guard import ErrorGuard
+from django_valkey.pipeline import CachePipeline
 from django_valkey.protocols import (
     AbsoluteTime,
     ClientProtocol,
@@ -126,14 +127,22 @@ class CacheCommands:
             return self.client.has_key(key, version)
         return False
 
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing."""
+    def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing, unless
+        ``ignore_key_check`` (django-valkey 0.4's): then a missing key is created holding ``delta``,
+        with no expiry."""
         with self._guard:
+            if ignore_key_check:
+                return self.client.incr(key, delta, version, ignore_key_check=ignore_key_check)
+            # A client written before ignore_key_check (0.4's ClientProtocol) is still called as it was.
             return self.client.incr(key, delta, version)
         raise ValueError(f"Key {key!r} not found.")  # the server is down and errors are ignored
 
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+    def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """``incr`` by ``-delta`` (with ``ignore_key_check``, a missing key is created holding ``-delta``)."""
         with self._guard:
+            if ignore_key_check:
+                return self.client.decr(key, delta, version, ignore_key_check=ignore_key_check)
             return self.client.decr(key, delta, version)
         raise ValueError(f"Key {key!r} not found.")
 
@@ -237,6 +246,12 @@ class CacheCommands:
         """Alias of ``set_many``."""
         return self.set_many(data, timeout, version)
 
+    def pipeline(self, transaction: bool = True) -> CachePipeline:
+        """Commands queued (through ``make_key`` and the serializer) and sent in one round trip:
+        ``with cache.pipeline() as pipe: hits = pipe.incr("hits")``, then ``hits.value``.
+        See ``django_valkey.pipeline``."""
+        return CachePipeline(self.client, transaction)
+
     # ---------------------------------------------------------------- sets
 
     def sadd(self, key: str, *values: Any, version: int | None = None) -> int:
@@ -311,19 +326,52 @@ class CacheCommands:
             return self.client.sunion(*keys, version=version)
         return builtins.set[Any]()
 
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return self.client.sdiffstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return self.client.sdiffstore(destination, *keys, version=version)
+            return self.client.sdiffstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return self.client.sinterstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return self.client.sinterstore(destination, *keys, version=version)
+            return self.client.sinterstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         with self._guard:
-            return self.client.sunionstore(destination, *keys, version=version)
+            if version_dest is None and version_keys is None:
+                return self.client.sunionstore(destination, *keys, version=version)
+            return self.client.sunionstore(
+                destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+            )
         return 0
 
     def sscan(

@@ -19,6 +19,7 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core.breaker import Circuit
 from django_valkey._core.commands import (
+    Args,
     Commands,
     Request,
     as_eval,
@@ -116,6 +117,22 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             raise_clearer(req, exc)
             raise
         return req.parse(reply)
+
+    def _pipeline_client(self, commands: list[Args]) -> Backend:
+        """The raw client a pipeline of ``commands`` runs on: the primary (a sharded client: the
+        server that owns their keys)."""
+        return self._client_at(0)
+
+    def _send_pipeline(self, commands: list[Args], transaction: bool) -> list[Any]:
+        """``commands`` in one valkey-py pipeline (``django_valkey.pipeline``): the replies, with
+        the exception a failed command got in its place."""
+        if not commands:
+            return []
+        raw: RawClient = cast(RawClient, self._pipeline_client(commands))
+        pipe = raw.pipeline(transaction=transaction)
+        for args in commands:
+            pipe.execute_command(*args)
+        return pipe.execute(raise_on_error=False)
 
     def _run(self, req: Request[R]) -> R:
         index = 0 if req.write or self._single else self._read_index()
@@ -233,7 +250,9 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         # A lost connection (not a timeout: the server may be running the command): only a
         # request whose second run changes nothing.
         return (
-            isinstance(error, ValkeyConnectionError) and not isinstance(error, ValkeyTimeoutError) and may_resend(req)
+            isinstance(error, ValkeyConnectionError)
+            and not isinstance(error, (ValkeyTimeoutError, ConnectionInterrupted))  # ours: final
+            and may_resend(req)
         )
 
     def _time_left(self, started: float, pause: float) -> bool:
@@ -322,11 +341,14 @@ class ClientCommands(ProcessClients, Generic[Backend]):
     def has_key(self, key: str, version: int | None = None) -> bool:
         return self._run(self._cmd.has_key(key, version))
 
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return self._run(self._cmd.incr(key, delta, version))
+    def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """Add ``delta`` atomically, keeping the TTL; ValueError if the key is missing, unless
+        ``ignore_key_check`` (django-valkey 0.4's): then a missing key is created holding ``delta``."""
+        return self._run(self._cmd.incr(key, delta, version, ignore_key_check))
 
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        return self._run(self._cmd.decr(key, delta, version))
+    def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
+        """``incr`` by ``-delta`` (with ``ignore_key_check``, a missing key is created holding ``-delta``)."""
+        return self._run(self._cmd.decr(key, delta, version, ignore_key_check))
 
     def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
         return self._run(self._cmd.incr_version(key, delta, version))
@@ -350,9 +372,13 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         return self._run(self._cmd.pttl(key, version))
 
     def expire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in seconds (or a timedelta); Django's ``DEFAULT_TIMEOUT`` means the cache's
+        ``TIMEOUT`` (``None``: the key stops expiring)."""
         return self._run(self._cmd.expire(key, timeout, version))
 
     def pexpire(self, key: str, timeout: ExpiryTime, version: int | None = None) -> bool:
+        """A new TTL in milliseconds (or a timedelta); ``DEFAULT_TIMEOUT`` means the cache's
+        ``TIMEOUT``, which is in seconds."""
         return self._run(self._cmd.pexpire(key, timeout, version))
 
     def expire_at(self, key: str, when: AbsoluteTime, version: int | None = None) -> bool:
@@ -499,14 +525,41 @@ class ClientCommands(ProcessClients, Generic[Backend]):
     def sunion(self, *keys: str, version: int | None = None) -> builtins.set[Any]:
         return self._run(self._cmd.set_algebra("SUNION", keys, version))
 
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return self._run(self._cmd.set_algebra_store("SDIFFSTORE", destination, keys, version))
+    def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
+        return self._run(
+            self._cmd.set_algebra_store("SDIFFSTORE", destination, keys, version, version_dest, version_keys)
+        )
 
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return self._run(self._cmd.set_algebra_store("SINTERSTORE", destination, keys, version))
+    def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
+        return self._run(
+            self._cmd.set_algebra_store("SINTERSTORE", destination, keys, version, version_dest, version_keys)
+        )
 
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
-        return self._run(self._cmd.set_algebra_store("SUNIONSTORE", destination, keys, version))
+    def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
+        return self._run(
+            self._cmd.set_algebra_store("SUNIONSTORE", destination, keys, version, version_dest, version_keys)
+        )
 
     def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None

@@ -8,8 +8,8 @@ from typing import Any, ClassVar, TypeVar
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey import Valkey
 
-from django_valkey._core.commands import Request
-from django_valkey._core.grouping import Grouped, Move, ShardRouter
+from django_valkey._core.commands import Args, Request
+from django_valkey._core.grouping import Grouped, Move, ShardRouter, shard_placement
 from django_valkey.base_client import BaseClient, ClientCommands
 from django_valkey.hash_ring import HashRing
 from django_valkey.protocols import CacheContext, RawClient, Timeout
@@ -22,9 +22,12 @@ R = TypeVar("R")
 class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     """Every LOCATION entry is an independent server that owns part of the keys.
 
-    A key's server is chosen on a consistent hash ring (``django_valkey.hash_ring.HashRing``) by its
-    stored key (prefix and version included), so adding a server moves only about ``1/N`` of the
-    keys. Multi-key operations send one request per server. Commands over several keys (``sdiff``,
+    A key's server is chosen on a consistent hash ring by its stored key (prefix and version
+    included), so adding a server moves only about ``1/N`` of the keys: by default
+    django-valkey 0.4's ring (``django_valkey.hash_ring.CompatHashRing``, which places keys that
+    share a hash tag, ``{user1}:a`` and ``{user1}:b``, on one server), or with
+    ``OPTIONS["SHARD_PLACEMENT"] = "even"`` ``HashRing``'s evener spread. Multi-key operations
+    send one request per server. Commands over several keys (``sdiff``,
     ``smove``, ``lmove``, ``blpop``...) need all their keys on one server; ``clear``, ``keys``, ``iter_keys`` and
     ``delete_pattern`` visit every server. There are no replicas: ``get_client(write)`` ignores
     ``write`` and returns the first server's client; use ``get_server_for_key`` for a key's server.
@@ -34,12 +37,12 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)
-        self._router = ShardRouter(self._server, self._cmd)
+        self._router = ShardRouter(self._server, self._cmd, shard_placement(self._options))
         self._replica_reads = False  # every server is a shard: none answers for another
 
     @property
     def ring(self) -> HashRing[str]:
-        """The hash ring over the LOCATION URLs."""
+        """The hash ring over the LOCATION URLs (a ``CompatHashRing`` unless ``SHARD_PLACEMENT`` is ``"even"``)."""
         return self._router.ring
 
     def get_server_for_key(self, key: str, version: int | None = None) -> Valkey:
@@ -49,6 +52,9 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
     def get_client(self, write: bool = True) -> Valkey:
         """The first server's raw client (shards have no replicas); see ``get_server_for_key``."""
         return self._client_at(0)
+
+    def _pipeline_client(self, commands: list[Args]) -> Valkey:
+        return self._client_at(self._router.route_pipeline(commands))
 
     def _run(self, req: Request[R]) -> R:
         index = self._router.route(req)

@@ -350,6 +350,131 @@ def test_a_hung_node_fails_only_its_own_keys(cluster: ClusterTopology) -> None:
     cache.client.close()
 
 
+# ------------------------------------------------------------------ django-valkey 0.4's cluster commands
+
+
+def test_cluster_commands_of_0_4(cluster: ClusterTopology, ccache: ClusterValkeyCache) -> None:
+    data = {f"ck{i}": i for i in range(40)}
+    ccache.set_many(data)
+    # keys: every primary by default (0.4 asked its default node only); target_nodes picks others.
+    assert sorted(ccache.keys("ck*")) == sorted(data)
+    assert sorted(ccache.keys("ck*", target_nodes="primaries")) == sorted(data)
+    raw = ccache.get_client()
+    # The replicas the cluster client knows: it may have read the slot map before the last one joined.
+    assert poll(lambda: raw.nodes_manager.initialize() or len(raw.get_replicas()) == 3, 10)
+    assert poll(lambda: sorted(ccache.keys("ck*", target_nodes="all")) == sorted(data), 5)  # each key once
+    assert poll(lambda: sorted(ccache.keys("ck*", target_nodes="replicas")) == sorted(data), 5)
+    owner = cluster.primary_for_slot(slot_of(ccache.make_key("ck0")))
+    node = ccache.get_client().get_node(host="127.0.0.1", port=owner.port)
+    on_node = {key for key in data if cluster.primary_for_slot(slot_of(ccache.make_key(key))) is owner}
+    assert set(ccache.keys("ck*", target_nodes=node)) == on_node
+    assert set(ccache.keys("ck*", target_nodes=[node])) == on_node
+    assert set(ccache.keys("ck*", target_nodes="random")) <= set(data)
+    with pytest.raises(ValueError, match="target_nodes must be one of 'all', 'default-node'"):
+        ccache.keys("ck*", target_nodes="primary")
+    # keyslot: the slot of the stored key, as the server computes it.
+    made = ccache.make_key("ck1", version=3)
+    with owner.client() as conn:
+        assert ccache.keyslot("ck1", version=3) == conn.execute_command("CLUSTER", "KEYSLOT", made)
+    assert ccache.keyslot("{tag}a") == ccache.keyslot("{tag}b")
+    # msetnx: all or nothing, no expiry, keys in one slot.
+    assert ccache.msetnx({"{u}a": 1, "{u}b": [2]}) is True
+    assert ccache.get_many(["{u}a", "{u}b"]) == {"{u}a": 1, "{u}b": [2]} and ccache.ttl("{u}a") is None
+    assert ccache.msetnx({"{u}a": 9, "{u}c": 3}) is False
+    assert ccache.get("{u}a") == 1 and ccache.get("{u}c") is None
+    assert ccache.msetnx({}) is True
+    with pytest.raises(ValueError, match="msetnx needs every key in one hash slot"):
+        ccache.msetnx({"x1": 1, "x2": 2, "x3": 3})
+    assert ccache.get_many(["x1", "x2", "x3"]) == {}
+    # mget_nonatomic / mset_nonatomic: one command per slot; the values never expire (as in 0.4).
+    assert ccache.mget_nonatomic(["ck1", "ck2", "nope"]) == {"ck1": 1, "ck2": 2}
+    values = {f"mn{i}": [i] for i in range(30)}
+    stored = ccache.mset_nonatomic(values)
+    assert stored == [True] * len({ccache.keyslot(key) for key in values})
+    assert ccache.get_many(list(values)) == values and ccache.ttl("mn0") is None
+    # readonly / readwrite: valkey-py's, which switch the cluster client's replica reads.
+    try:
+        assert ccache.readonly("replicas") is True and raw.read_from_replicas is True
+        assert poll(lambda: ccache.get("ck7") == 7, 5)
+        assert ccache.readonly() is True  # the default node
+    finally:
+        assert ccache.readwrite("replicas") is True and raw.read_from_replicas is False
+    assert ccache.readwrite() is True
+    # flushall: every primary.
+    assert ccache.flushall() is True and ccache.keys("*") == []
+    ccache.set("again", 1)
+    assert ccache.flushall(asynchronous=True) is True
+    assert poll(lambda: ccache.keys("*") == [], 5)
+
+
+async def test_cluster_commands_of_0_4_async(cluster: ClusterTopology) -> None:
+    """The same commands as coroutines: AsyncClusterValkeyCache (plain and a* names) and
+    ClusterValkeyCache's a* methods."""
+    acache = make_async_cluster_cache(cluster)
+    scache = make_cluster_cache(cluster)
+    try:
+        for keys, msetnx, mget, mset, readonly, readwrite, flushall in (
+            (acache.keys, acache.msetnx, acache.mget_nonatomic, acache.mset_nonatomic, acache.readonly,
+             acache.readwrite, acache.flushall),
+            (acache.akeys, acache.amsetnx, acache.amget_nonatomic, acache.amset_nonatomic, acache.areadonly,
+             acache.areadwrite, acache.aflushall),
+            (scache.akeys, scache.amsetnx, scache.amget_nonatomic, scache.amset_nonatomic, scache.areadonly,
+             scache.areadwrite, scache.aflushall),
+        ):  # fmt: skip
+            stored = await mset({f"am{i}": i for i in range(20)})
+            assert stored and all(stored)
+            assert await mget(["am1", "am2", "nope"]) == {"am1": 1, "am2": 2}
+            assert sorted(await keys("am*")) == sorted(f"am{i}" for i in range(20))
+            assert poll(lambda: scache.keys("am*", target_nodes="all") != [], 5)
+            assert sorted(await keys("am*", target_nodes="primaries")) == sorted(f"am{i}" for i in range(20))
+            raw = await acache.get_client()
+            owner = cluster.primary_for_slot(acache.keyslot("am0"))
+            node = raw.get_node(host="127.0.0.1", port=owner.port)
+            assert node is not None and "am0" in await keys("am*", target_nodes=node)
+            assert await msetnx({"{t}a": 1, "{t}b": 2}) is True and await msetnx({"{t}a": 0}) is False
+            with pytest.raises(ValueError, match="one hash slot"):
+                await msetnx({"x1": 1, "x2": 2, "x3": 3})
+            assert await readonly() is True and await readwrite() is True
+            assert await flushall() is True
+            assert await keys("*") == []
+        assert acache.keyslot("k", version=2) == scache.keyslot("k", version=2) == slot_of(":2:k")
+    finally:
+        await acache.aclose()
+        scache.client.close()
+
+
+def test_pipelines_on_a_cluster(ccache: ClusterValkeyCache) -> None:
+    """A cluster pipeline routes each command to its slot's node; multi-key commands are split by
+    slot, as the cache's own are; MULTI/EXEC cannot span nodes, so a transaction is refused."""
+    data = {f"cp{i}": [i] for i in range(60)}
+    with ccache.pipeline(transaction=False) as pipe:
+        stored = pipe.set_many(data, timeout=60)
+        counts = [pipe.incr(f"cn{i}", i, ignore_key_check=True) for i in range(10)]
+        got = pipe.get_many([*data, "nope"])
+        gone = pipe.delete_many(list(data)[:10])
+    assert stored.value == [] and [c.value for c in counts] == list(range(10))
+    assert got.value == data and gone.value == 10
+    assert ccache.get_many(list(data)) == dict(list(data.items())[10:])
+    with pytest.raises(ValueError, match="cannot be a transaction.*transaction=False"):
+        with ccache.pipeline() as pipe:
+            pipe.set("x", 1)
+    assert ccache.get("x") is None
+
+
+async def test_async_pipelines_on_a_cluster(cluster: ClusterTopology) -> None:
+    acache = make_async_cluster_cache(cluster)
+    try:
+        async with acache.pipeline(transaction=False) as pipe:
+            pipe.set_many({f"ap{i}": i for i in range(30)})
+            many = pipe.get_many([f"ap{i}" for i in range(30)])
+        assert many.value == {f"ap{i}": i for i in range(30)}
+        with pytest.raises(ValueError, match="cannot be a transaction"):
+            async with acache.apipeline() as apipe:
+                apipe.get("ap1")
+    finally:
+        await acache.aclose()
+
+
 def test_resharding_under_traffic(cluster: ClusterTopology, ccache: ClusterValkeyCache) -> None:
     tagged = [f"{{hot}}:{i}" for i in range(40)]
     plain = [f"plain{i}" for i in range(200)]

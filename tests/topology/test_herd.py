@@ -249,3 +249,19 @@ def test_a_plain_int_expires_at_its_timeout(make_herd: Callable[..., ValkeyCache
     time.sleep(1.2)
     assert cache.get("k") is None
     assert cache.has_key("k") is False
+
+
+def test_pipeline_reads_a_stale_value_as_it_is(make_herd: Callable[..., ValkeyCache]) -> None:
+    """A pipeline cannot claim a stale value (that takes another round trip): it reads it, as every
+    reader but the claiming one does; the next plain get still claims it."""
+    cache = make_herd()
+    cache.set("h", "old", timeout=0.05)
+    cache.set("other", "fresh", timeout=60)
+    time.sleep(0.1)  # past the soft expiry, within the herd timeout
+    with cache.pipeline() as pipe:
+        one = pipe.get("h")
+        many = pipe.get_many(["h", "other"])
+        alive = pipe.has_key("h")
+    assert one.value == "old" and many.value == {"h": "old", "other": "fresh"}
+    assert alive.value is False  # expired for Django's API
+    assert cache.get("h") is None  # this reader wins the claim: a miss, so it recomputes

@@ -32,10 +32,9 @@ def sentinel_cache(topo: SentinelTopology, location: str | list[str] | None = No
     params = cache_params(
         location or f"valkey://{SERVICE}/0",
         CLIENT_CLASS="django_valkey.client.SentinelClient",
-        SENTINELS=topo.sentinel_addresses,
         SOCKET_TIMEOUT=1,
         SOCKET_CONNECT_TIMEOUT=0.5,
-        **options,
+        **{"SENTINELS": topo.sentinel_addresses, **options},
     )
     return ValkeyCache(params["LOCATION"], params)
 
@@ -107,8 +106,9 @@ def test_pools_are_shared_per_service_and_options(topology: SentinelTopology) ->
 def test_bad_configuration_names_the_setting(topology: SentinelTopology) -> None:
     with pytest.raises(ImproperlyConfigured, match="SENTINELS"):
         SentinelConnectionFactory({})
-    with pytest.raises(ImproperlyConfigured, match="SENTINELS"):
-        SentinelConnectionFactory({"SENTINELS": [("127.0.0.1", "26379")]})
+    for port in ("263x9", "", "-1", "70000", 0, 1.5, True, None):
+        with pytest.raises(ImproperlyConfigured, match=r"SENTINELS'\]: the port of the entry \('10.0.0.1', "):
+            SentinelConnectionFactory({"SENTINELS": [("127.0.0.1", 26379), ("10.0.0.1", port)]})
     with pytest.raises(ImproperlyConfigured, match="SENTINEL_KWARGS"):
         SentinelConnectionFactory({"SENTINELS": topology.sentinel_addresses, "SENTINEL_KWARGS": 3}).connect(
             f"valkey://{SERVICE}/0"
@@ -118,6 +118,29 @@ def test_bad_configuration_names_the_setting(topology: SentinelTopology) -> None
     cache = sentinel_cache(topology, "valkey://no-such-service/0")
     with pytest.raises(ConnectionInterrupted):
         cache.set("x", 1)
+
+
+async def test_sentinel_ports_given_as_strings(topology: SentinelTopology) -> None:
+    """django-valkey 0.4 took ``("127.0.0.1", "26379")``: the port is read as its int."""
+    as_text = [(host, str(port)) for host, port in topology.sentinel_addresses]
+    assert SentinelConnectionFactory({"SENTINELS": as_text}).sentinels == topology.sentinel_addresses
+    cache = sentinel_cache(topology, SENTINELS=[(host, f" {port} ") for host, port in as_text])
+    try:
+        cache.set("s:text-port", 1)
+        assert poll(lambda: cache.get("s:text-port") == 1, 5)
+        assert await cache.aget("s:text-port") == 1  # the async twin reads the same setting
+    finally:
+        cache.client.close()
+    params = cache_params(
+        f"valkey://{SERVICE}/0",
+        CLIENT_CLASS="django_valkey.async_cache.client.AsyncSentinelClient",
+        SENTINELS=as_text,
+        SOCKET_TIMEOUT=1,
+    )
+    params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    acache = AsyncValkeyCache(params["LOCATION"], params)
+    await acache.set("as:text-port", 2)
+    assert await (await acache.get_client(write=True)).get(acache.make_key("as:text-port")) == b"2"
 
 
 async def test_async_sentinel_client_and_readonly_reset(topology: SentinelTopology) -> None:

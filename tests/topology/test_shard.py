@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey.cache import ValkeyCache
 from django_valkey.client import ShardClient
-from tests.helpers import cache_params
+from django_valkey.hash_ring import CompatHashRing, HashRing
+from tests.helpers import cache_params, ring_0_4
 from tests.servers import ValkeyProcess
 
 
@@ -40,15 +42,103 @@ def _per_server(servers: list[ValkeyProcess]) -> list[int]:
     return counts
 
 
-def test_keys_spread_over_every_server(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+def shard_cache_with(servers: list[ValkeyProcess], **options: Any) -> ValkeyCache:
+    params = cache_params([f"{s.url}/0" for s in servers], CLIENT_CLASS="django_valkey.client.ShardClient", **options)
+    return ValkeyCache(params["LOCATION"], params)
+
+
+@pytest.mark.parametrize(("placement", "spread"), [("0.4", 0.5), ("even", 0.15)])
+def test_keys_spread_over_every_server(shard_servers: list[ValkeyProcess], placement: str, spread: float) -> None:
+    for server in shard_servers:
+        with server.client() as conn:
+            conn.flushall()
+    cache = shard_cache_with(shard_servers, SHARD_PLACEMENT=placement)
     data = {f"k{i}": i for i in range(3000)}
-    assert shard_cache.set_many(data) == []
+    assert cache.set_many(data) == []
     counts = _per_server(shard_servers)
-    print("keys per server (3000 keys):", counts)
+    print(f"keys per server (3000 keys, {placement} placement):", counts)
     assert sum(counts) == 3000
-    assert all(abs(count - 1000) <= 150 for count in counts)
-    assert shard_cache.get_many(list(data)) == data
-    assert shard_cache.get("k42") == 42
+    # 0.4's ring has 128 points per server, HashRing 1024: its spread is the evener.
+    assert all(abs(count - 1000) <= 1000 * spread for count in counts)
+    assert cache.get_many(list(data)) == data
+    assert cache.get("k42") == 42
+    cache.client.close()
+
+
+def test_default_placement_is_0_4s_ring(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
+    """Every key is where django-valkey 0.4's HashRing put it for the same LOCATION list (computed
+    here with the documented algorithm), so a sharded cache moved from 0.4 reads what 0.4 wrote."""
+    urls = [f"{s.url}/0" for s in shard_servers]
+    by_url = dict(zip(urls, shard_servers))
+    assert type(_client(shard_cache).ring) is CompatHashRing
+    # Values as 0.4 stored them (pickled; plain ints as digits), each on the server 0.4 picked.
+    written = {f"old{i}": {"n": i} for i in range(60)} | {f"count{i}": i for i in range(20)}
+    for key, value in written.items():
+        made = shard_cache.make_key(key)
+        with by_url[ring_0_4(urls, made)].client() as conn:
+            conn.set(made, value if isinstance(value, int) else pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    assert shard_cache.get_many(list(written)) == written
+    assert all(shard_cache.get(key) == value for key, value in written.items())
+    assert shard_cache.incr("count3", 10) == 13
+    # New keys go where 0.4 would put them too, prefix and version included.
+    for key in ["new", "user:1", "{cart9}:a", "x" * 40]:
+        shard_cache.set(key, 1, version=3)
+        made = shard_cache.make_key(key, version=3)
+        for url, server in by_url.items():
+            with server.client() as conn:
+                assert conn.exists(made) == (url == ring_0_4(urls, made)), (key, url)
+
+
+def test_hash_tags_keep_keys_on_one_server(shard_cache: ValkeyCache) -> None:
+    """0.4's ring places a key by its hash tag: multi-key commands over tagged keys work."""
+    client = _client(shard_cache)
+    owners = {client.get_server_for_key(f"{{cart9}}:{i}").connection_pool.connection_kwargs["port"] for i in range(30)}
+    assert len(owners) == 1
+    shard_cache.sadd("{cart9}:a", 1, 2, 3)
+    shard_cache.sadd("{cart9}:b", 2, 3, 4)
+    assert shard_cache.sinter("{cart9}:a", "{cart9}:b") == {2, 3}
+    assert shard_cache.sunionstore("{cart9}:all", "{cart9}:a", "{cart9}:b") == 4
+    shard_cache.rpush("{q}:in", "job")
+    assert shard_cache.lmove("{q}:in", "{q}:out") == "job"
+
+
+def test_even_placement_on_request(shard_servers: list[ValkeyProcess]) -> None:
+    cache = shard_cache_with(shard_servers, SHARD_PLACEMENT="even")
+    urls = [f"{s.url}/0" for s in shard_servers]
+    ring = _client(cache).ring
+    assert type(ring) is HashRing
+    for i in range(30):
+        cache.set(f"even{i}", i)
+        made = cache.make_key(f"even{i}")
+        owner = dict(zip(urls, shard_servers))[HashRing(urls).get_node(made)]
+        with owner.client() as conn:
+            assert conn.exists(made) == 1
+    differ = [i for i in range(200) if ring.get_node(f":1:p{i}") != ring_0_4(urls, f":1:p{i}")]
+    assert len(differ) > 50  # the two placements really differ: switching moves keys
+    cache.client.close()
+    bad = shard_cache_with(shard_servers, SHARD_PLACEMENT="ring")
+    with pytest.raises(
+        ImproperlyConfigured, match=r"OPTIONS\['SHARD_PLACEMENT'\] must be '0.4'.*or 'even'.*got 'ring'"
+    ):
+        bad.get("k")
+
+
+async def test_async_shard_client_uses_the_same_placement(
+    shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]
+) -> None:
+    from django_valkey.async_cache.cache import AsyncValkeyCache
+
+    params = cache_params(
+        [f"{s.url}/0" for s in shard_servers], CLIENT_CLASS="django_valkey.async_cache.client.AsyncShardClient"
+    )
+    acache = AsyncValkeyCache(params["LOCATION"], params)
+    data = {f"both{i}": i for i in range(50)}
+    shard_cache.set_many(data)
+    assert await acache.get_many(list(data)) == data
+    assert await shard_cache.aget_many(list(data)) == data  # ValkeyCache's a* side: the same ring
+    await acache.set("{t}:x", 1)
+    assert shard_cache.get("{t}:x") == 1
+    await acache.aclose()
 
 
 def test_key_lives_on_the_server_the_ring_picks(shard_cache: ValkeyCache, shard_servers: list[ValkeyProcess]) -> None:
@@ -228,3 +318,26 @@ def test_huge_ints_and_bad_keys_on_shards(shard_cache: ValkeyCache, shard_server
         shard_cache.set_many({"fine": 1, "bad\ud800": 2})
     assert shard_cache.get("fine") is None
     assert sum(_per_server(shard_servers)) == len(data)
+
+
+def test_pipeline_on_the_server_that_owns_its_keys(shard_cache: ValkeyCache) -> None:
+    with shard_cache.pipeline() as pipe:
+        stored = pipe.set("{cart9}:a", [1])
+        n = pipe.incr("{cart9}:n", ignore_key_check=True)
+        both = pipe.get_many(["{cart9}:a", "{cart9}:n"])
+    assert stored.value is True and n.value == 1 and both.value == {"{cart9}:a": [1], "{cart9}:n": 1}
+    assert shard_cache.get("{cart9}:a") == [1]
+    spread = shard_cache.pipeline()
+    for i in range(30):
+        spread.set(f"spread{i}", i)
+    with pytest.raises(ValueError, match="different servers.*hash tag"):
+        spread.execute()
+    assert shard_cache.get_many([f"spread{i}" for i in range(30)]) == {}  # nothing was sent
+
+
+async def test_async_pipeline_on_shards(shard_cache: ValkeyCache) -> None:
+    async with shard_cache.apipeline(transaction=False) as pipe:
+        first = pipe.rpush("{q}:jobs", "a", "b")
+        popped = pipe.lpop("{q}:jobs")
+    assert first.value == 2 and popped.value == "a"
+    assert shard_cache.lrange("{q}:jobs") == ["b"]

@@ -99,13 +99,13 @@ class CountingClient:
         self.calls["has_key"] += 1
         return self._inner.has_key(key, version)
 
-    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+    def incr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
         self.calls["incr"] += 1
-        return self._inner.incr(key, delta, version)
+        return self._inner.incr(key, delta, version, ignore_key_check)
 
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+    def decr(self, key: str, delta: int = 1, version: int | None = None, ignore_key_check: bool = False) -> int:
         self.calls["decr"] += 1
-        return self._inner.decr(key, delta, version)
+        return self._inner.decr(key, delta, version, ignore_key_check)
 
     def incr_version(self, key: str, delta: int = 1, version: int | None = None) -> int:
         self.calls["incr_version"] += 1
@@ -232,17 +232,44 @@ class CountingClient:
         self.calls["sunion"] += 1
         return self._inner.sunion(*keys, version=version)
 
-    def sdiffstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sdiffstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         self.calls["sdiffstore"] += 1
-        return self._inner.sdiffstore(destination, *keys, version=version)
+        return self._inner.sdiffstore(
+            destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+        )
 
-    def sinterstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sinterstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         self.calls["sinterstore"] += 1
-        return self._inner.sinterstore(destination, *keys, version=version)
+        return self._inner.sinterstore(
+            destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+        )
 
-    def sunionstore(self, destination: str, *keys: str, version: int | None = None) -> int:
+    def sunionstore(
+        self,
+        destination: str,
+        *keys: str,
+        version: int | None = None,
+        version_dest: int | None = None,
+        version_keys: int | None = None,
+    ) -> int:
         self.calls["sunionstore"] += 1
-        return self._inner.sunionstore(destination, *keys, version=version)
+        return self._inner.sunionstore(
+            destination, *keys, version=version, version_dest=version_dest, version_keys=version_keys
+        )
 
     def sscan(
         self, key: str, match: str | None = None, count: int = 10, version: int | None = None

@@ -8,8 +8,8 @@ from typing import Any, ClassVar, TypeVar, cast
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.asyncio import Valkey as AsyncValkey
 
-from django_valkey._core.commands import Request
-from django_valkey._core.grouping import Grouped, Move, ShardRouter
+from django_valkey._core.commands import Args, Request
+from django_valkey._core.grouping import Grouped, Move, ShardRouter, shard_placement
 from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop
 from django_valkey.exceptions import SerializerError
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
@@ -31,7 +31,7 @@ class AsyncShardClient(
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(server, params, backend)
-        self._router = ShardRouter(self._server, self._cmd)
+        self._router = ShardRouter(self._server, self._cmd, shard_placement(self._options))
         self._replica_reads = False  # every server is a shard: none answers for another
 
     async def get_server_for_key(self, key: str, version: int | None = None) -> AsyncValkey:
@@ -41,6 +41,9 @@ class AsyncShardClient(
     async def get_client(self, write: bool = True) -> AsyncValkey:
         """The first server's raw client (shards have no replicas); see ``get_server_for_key``."""
         return await self._client_at(0)
+
+    async def _pipeline_client(self, commands: list[Args]) -> AsyncValkey:
+        return await self._client_at(self._router.route_pipeline(commands))
 
     async def _run(self, req: Request[R]) -> R:
         index = self._router.route(req)

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 
+from django_valkey._async.cluster_client_commands import AsyncClusterClientCommands
 from django_valkey._core.commands import Request
 from django_valkey._core.grouping import GroupedCommands, Move, gather
 from django_valkey._core.guard import cluster_unavailable
-from django_valkey.base_client import AsyncClientCommands, BaseClient, encode_off_loop, split_servers
+from django_valkey.base_client import BaseClient, encode_off_loop, split_servers
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.exceptions import SerializerError
-from django_valkey.protocols import AsyncConnectionFactoryProtocol, AsyncRawClient, CacheContext, Timeout
+from django_valkey.protocols import AsyncConnectionFactoryProtocol, CacheContext, Timeout
 
 __all__ = ["AsyncDefaultClusterClient"]
 
 
 class AsyncDefaultClusterClient(
-    BaseClient[AsyncValkeyCluster, AsyncConnectionFactoryProtocol[Any, Any]], AsyncClientCommands[AsyncValkeyCluster]
+    BaseClient[AsyncValkeyCluster, AsyncConnectionFactoryProtocol[Any, Any]], AsyncClusterClientCommands
 ):
     """The asyncio twin of ``DefaultClusterClient`` on ``valkey.asyncio.cluster.ValkeyCluster``
     (one per event loop): the same slot grouping, one cluster pipeline per multi-key call."""
@@ -59,13 +60,6 @@ class AsyncDefaultClusterClient(
         new_version = await self._run(move.restore(await self._run(move.dump)))
         await self._run(move.delete)
         return new_version
-
-    async def keys(self, search: str, version: int | None = None) -> list[str]:
-        """User keys matching ``search`` on every primary (KEYS: prefer ``iter_keys``)."""
-        req = self._cmd.keys_matching(search, version)
-        assert req.args is not None
-        raw = cast(AsyncRawClient, await self.get_client())
-        return req.parse(await raw.execute_command(*req.args, target_nodes=AsyncValkeyCluster.PRIMARIES))
 
     def _delete_stored(self, stored: list[Any]) -> Request[int]:
         """One DEL per slot for a page of scanned keys."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from valkey.cluster import ValkeyCluster
@@ -11,21 +11,24 @@ from valkey.cluster import ValkeyCluster
 from django_valkey._core.commands import Request
 from django_valkey._core.grouping import GroupedCommands, Move, gather
 from django_valkey._core.guard import cluster_unavailable
-from django_valkey.base_client import BaseClient, ClientCommands, split_servers
+from django_valkey._sync.cluster_client_commands import ClusterClientCommands
+from django_valkey.base_client import BaseClient, split_servers
 from django_valkey.cluster_cache.slots import slot_of
-from django_valkey.protocols import CacheContext, RawClient, Timeout
+from django_valkey.protocols import CacheContext, Timeout
 
 __all__ = ["DefaultClusterClient"]
 
 
-class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyCluster]):
+class DefaultClusterClient(BaseClient[ValkeyCluster], ClusterClientCommands):
     """Runs every command on one ``ValkeyCluster`` (LOCATION entries are its startup nodes).
 
     Multi-key operations are split by hash slot (one MGET / MSET / DEL per slot) and sent in one
     cluster pipeline, which makes one round trip per node. Keys sharing a hash tag (``{user1}:a``,
     ``{user1}:b``) share a slot, so they travel in one command. ``keys``, ``iter_keys``,
     ``delete_pattern`` and ``clear`` visit every primary. Commands over several keys (``sdiff``,
-    ``smove``, ``lmove``, ``blpop``...) need the keys in one slot: use a hash tag.
+    ``smove``, ``lmove``, ``blpop``, ``msetnx``...) need the keys in one slot: use a hash tag.
+    The cluster's own commands (``keys(target_nodes=)``, ``msetnx``, ``readonly``...) come from
+    ``ClusterClientCommands``.
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.ClusterConnectionFactory"
@@ -58,13 +61,6 @@ class DefaultClusterClient(BaseClient[ValkeyCluster], ClientCommands[ValkeyClust
         new_version = self._run(move.restore(self._run(move.dump)))
         self._run(move.delete)
         return new_version
-
-    def keys(self, search: str, version: int | None = None) -> list[str]:
-        """User keys matching ``search`` on every primary (KEYS: prefer ``iter_keys``)."""
-        req = self._cmd.keys_matching(search, version)
-        assert req.args is not None
-        raw = cast(RawClient, self.get_client())
-        return req.parse(raw.execute_command(*req.args, target_nodes=ValkeyCluster.PRIMARIES))
 
     def _delete_stored(self, stored: list[Any]) -> Request[int]:
         """One DEL per slot for a page of scanned keys."""
