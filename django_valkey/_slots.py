@@ -1,12 +1,13 @@
-"""Connection slots: how many connections a pool (or a cluster client) may have in use at once,
-and the queue of callers waiting for one.
+"""Connection slots: how many connections an asyncio pool (or a cluster client) may have in use
+at once, and the queue of callers waiting for one.
 
-``Slots`` (threads) and ``AsyncSlots`` (one event loop) count free slots. Taking one is a lock and
-a decrement while a slot is free and nobody is waiting; otherwise the caller queues and waits,
-first come first served, for at most ``wait_timeout(...)`` seconds. A slot given back goes to the
-oldest waiter directly, so a caller that arrives later cannot overtake the queue (valkey-py's
-``BlockingConnectionPool`` lets it, and under sustained load a waiter can then time out while
-others are served).
+``Slots`` (threads: the sync cluster client) and ``AsyncSlots`` (one event loop: the asyncio pools
+and cluster client) count free slots. Taking one is a decrement while a slot is free and nobody
+is waiting; otherwise the caller queues and waits, first come first served, for at most
+``wait_timeout(...)`` seconds. A slot given back goes to the oldest waiter directly, so a caller
+that arrives later cannot overtake the queue (valkey-py's ``BlockingConnectionPool`` lets it, and
+under sustained load a waiter there can time out while others are served). The sync
+``BoundedConnectionPool`` does the same under its own lock, handing the connection itself over.
 
 A wait that times out raises valkey-py's ``MaxConnectionsError``, a ``ConnectionError``: the cache's
 error guard reports it as ``ConnectionInterrupted`` (or fails open under ``IGNORE_EXCEPTIONS``),
