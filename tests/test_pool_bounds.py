@@ -372,6 +372,15 @@ class BlackholeProxy:
         for _, _, silent in self._links:
             silent.set()
 
+    def cut(self) -> None:
+        """Close the connections open so far (both ways), as a proxy's idle timeout does."""
+        for client, upstream, _ in self._links:
+            for sock in (client, upstream):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
     def close(self) -> None:
         self._stop.set()
         for thread in self._threads:
@@ -414,6 +423,24 @@ async def test_silently_dropped_idle_connections(proxy: BlackholeProxy, backend:
     assert proxy.accepted == 3
     with pytest.raises(ConnectionInterrupted):
         await call(unchecked, "get", "k")
+
+
+@pytest.mark.parametrize("backend", [ValkeyCache, AsyncValkeyCache])
+async def test_idle_connections_closed_by_a_proxy(proxy: BlackholeProxy, backend: type[Any]) -> None:
+    cache = new_cache(
+        f"valkey://127.0.0.1:{proxy.port}/0", backend, CONNECTION_POOL_KWARGS={"health_check_interval": 0}
+    )
+    if backend is ValkeyCache:
+        await asyncio.to_thread(cache.set, "k", "v")
+        proxy.cut()
+        await asyncio.sleep(0.2)
+        assert await asyncio.to_thread(cache.get, "k") == "v"
+    else:
+        await cache.set("k", "v")
+        proxy.cut()
+        await asyncio.sleep(0.2)
+        assert await cache.get("k") == "v"
+    assert proxy.accepted == 2
 
 
 # ------------------------------------------------------------------ replicas: a pool per server
@@ -489,6 +516,24 @@ async def test_async_sentinel_pools_are_bounded(sentinel_topology: SentinelTopol
     assert connected(primary) - before <= 4
     pool = (await cache.aget_client(write=True)).connection_pool
     assert type(pool) is AsyncBoundedSentinelConnectionPool and pool.max_connections == 4
+
+
+def test_sentinel_idle_connections_closed_by_the_server(sentinel_topology: SentinelTopology) -> None:
+    topo = sentinel_topology
+    cache = sentinel_cache(topo, CONNECTION_POOL_KWARGS={"health_check_interval": 0})
+    cache.set("idle", 1)
+    assert cache.get("idle") in (1, None)  # (a replica may lag)
+    for node in topo.nodes:
+        with node.client() as conn:
+            conn.config_set("timeout", 1)
+    try:
+        time.sleep(2.2)
+        assert cache.incr("idle") == 2
+        cache.get("idle")
+    finally:
+        for node in topo.nodes:
+            with node.client() as conn:
+                conn.config_set("timeout", 0)
 
 
 # ------------------------------------------------------------------ Cluster
