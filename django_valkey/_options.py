@@ -30,6 +30,13 @@ __all__ = [
 
 DEFAULT_SCAN_ITERSIZE = 1000
 
+# What django-valkey's own pool classes get unless CONNECTION_POOL_KWARGS says otherwise (see
+# "Connections" in docs/configuration.md, and benchmarks/connections.py for the figures).
+DEFAULT_MAX_CONNECTIONS = 50  # connections in use at once, per pool (per server, per process)
+DEFAULT_POOL_TIMEOUT = 5.0  # seconds a call waits for a free connection
+DEFAULT_HEALTH_CHECK_INTERVAL = 30  # seconds idle after which a connection is PINGed before reuse
+DEFAULT_KEEPALIVE = {"TCP_KEEPIDLE": 60, "TCP_KEEPINTVL": 10, "TCP_KEEPCNT": 3}  # seconds, seconds, probes
+
 # Every OPTIONS key a shipped cache, client, connection factory, serializer or compressor reads.
 # A custom class that reads keys of its own lists them in a class attribute
 # ``OPTIONS_KEYS: ClassVar[frozenset[str]]`` (on the client, the connection factory, the

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _FALSE = ("0", "false", "no", "off")
+_SENTINEL_TIMEOUTS = ("socket_timeout", "socket_connect_timeout")
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def sentinel_kwargs(options: Mapping[str, Any], connection: Mapping[str, Any]) -
     (``"ssl": True``), the sentinels' host names are verified unless it says otherwise."""
     value = options.get("SENTINEL_KWARGS")
     if value is None:
-        return {key: val for key, val in connection.items() if key.startswith("socket_")}
+        return {key: val for key, val in connection.items() if key in _SENTINEL_TIMEOUTS}
     if not isinstance(value, Mapping):
         raise ImproperlyConfigured(f"OPTIONS['SENTINEL_KWARGS'] must be a dict, got {safe_repr(value)}")
     kwargs: dict[str, Any] = {str(key): val for key, val in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]

@@ -3,10 +3,16 @@
 A factory turns a LOCATION URL into a raw valkey-py client. Pools are cached process-wide, keyed
 by the factory class and every option that shapes the pool (URL, parser, timeouts, password, pool
 class and its kwargs), so two caches share a pool only when they would have built the same one.
+
+The factory's own pool classes (``path_pool_cls``, or a subclass named by
+``CONNECTION_POOL_CLASS``) get django-valkey's connection defaults (``pool_defaults``): a bound
+with a wait, health checks and TCP keepalive. Any other pool class gets only what
+``CONNECTION_POOL_KWARGS`` says.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 from collections.abc import Awaitable, Hashable, Iterable, Mapping, Sequence
@@ -16,10 +22,17 @@ from urllib.parse import parse_qs, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar
 
-from django_valkey._options import call_timeouts, load_object
+from django_valkey._options import (
+    DEFAULT_HEALTH_CHECK_INTERVAL,
+    DEFAULT_KEEPALIVE,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_POOL_TIMEOUT,
+    call_timeouts,
+    load_object,
+)
 from django_valkey._redact import safe_repr
 
-__all__ = ["BaseConnectionFactory", "Base", "Pool", "SUPPORTED_SCHEMES"]
+__all__ = ["BaseConnectionFactory", "Base", "Pool", "SUPPORTED_SCHEMES", "keepalive_options"]
 
 Base = TypeVar("Base", default=Any)
 Pool = TypeVar("Pool", default=Any)
@@ -64,6 +77,21 @@ def url_hostname_check(url: str | None, options: Mapping[str, Any]) -> dict[str,
     if parts.scheme.lower() not in TLS_SCHEMES:
         return {}
     return hostname_check(options, parse_qs(parts.query))
+
+
+def keepalive_options() -> dict[int, int]:
+    """The TCP keepalive timing of the default connections, with the options this platform has:
+    the first probe after 60 s of silence, then every 10 s, the connection dropped after 3
+    unanswered (``TCP_KEEPIDLE``, ``TCP_KEEPINTVL``, ``TCP_KEEPCNT``; macOS names the first
+    ``TCP_KEEPALIVE``)."""
+    options: dict[int, int] = {}
+    for name, value in DEFAULT_KEEPALIVE.items():
+        number: object = getattr(socket, name, None)
+        if number is None and name == "TCP_KEEPIDLE":
+            number = getattr(socket, "TCP_KEEPALIVE", None)
+        if isinstance(number, int):
+            options[number] = value
+    return options
 
 
 def freeze(value: object) -> Hashable:
@@ -120,13 +148,40 @@ class BaseConnectionFactory(Generic[Base, Pool]):
             options.get("BASE_CLIENT_CLASS", self.path_base_cls), "OPTIONS['BASE_CLIENT_CLASS']"
         )
         self.base_client_cls_kwargs: dict[str, Any] = dict(options.get("BASE_CLIENT_KWARGS") or {})
-        _, read, connect = call_timeouts(options)
+        self.deadline, read, connect = call_timeouts(options)
         self.socket_timeout: float | None = read
         self.socket_connect_timeout: float | None = connect
         password = options.get("PASSWORD")
         if password is not None and not isinstance(password, str):
             raise ImproperlyConfigured("OPTIONS['PASSWORD'] must be a string")
         self.password: str | None = password
+        own: object = load_object(self.path_pool_cls, "the factory's path_pool_cls")
+        self.own_pool: bool = (
+            isinstance(self.pool_cls, type) and isinstance(own, type) and issubclass(self.pool_cls, own)
+        )
+
+    def uses_own_pool(self) -> bool:
+        """Whether the pool class is the factory's own (``path_pool_cls`` or a subclass of it),
+        the classes that get ``pool_defaults``."""
+        return self.own_pool
+
+    def pool_defaults(self, url: str | None) -> dict[str, Any]:
+        """What django-valkey adds to the pool's keyword arguments for ``url`` when the pool class
+        is its own (``CONNECTION_POOL_KWARGS`` win over each): ``max_connections`` and ``timeout``
+        (the bound and the wait for a free connection, never longer than ``DEADLINE``),
+        ``health_check_interval``, and TCP
+        keepalive (not for ``unix://`` sockets, which have none)."""
+        if not self.own_pool:
+            return {}
+        defaults: dict[str, Any] = {
+            "max_connections": DEFAULT_MAX_CONNECTIONS,
+            "timeout": DEFAULT_POOL_TIMEOUT if self.deadline is None else min(DEFAULT_POOL_TIMEOUT, self.deadline),
+            "health_check_interval": DEFAULT_HEALTH_CHECK_INTERVAL,
+        }
+        if url is None or urlsplit(url).scheme.lower() != "unix":
+            defaults["socket_keepalive"] = True
+            defaults["socket_keepalive_options"] = keepalive_options()
+        return defaults
 
     def make_connection_params(self, url: str | None) -> dict[str, Any]:
         """The keyword arguments that build a pool for ``url``."""
@@ -140,6 +195,7 @@ class BaseConnectionFactory(Generic[Base, Pool]):
         if self.password is not None:
             params["password"] = self.password
         params.update(url_hostname_check(url, self.pool_cls_kwargs))  # TLS: verify the host name
+        params.update(self.pool_defaults(url))
         return params
 
     def get_connection_pool(self, params: dict[str, Any]) -> Pool:

@@ -1,26 +1,195 @@
-"""Sync connection factories: ``ConnectionFactory`` and ``SentinelConnectionFactory``."""
+"""Sync connection factories, ``ConnectionFactory`` and ``SentinelConnectionFactory``, and the
+pools they build by default, ``BoundedConnectionPool`` and ``BoundedSentinelConnectionPool``."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
 from valkey import Valkey
-from valkey.connection import ConnectionPool, DefaultParser
-from valkey.sentinel import Sentinel
+from valkey.connection import Connection, ConnectionPool, DefaultParser
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import TimeoutError as ValkeyTimeoutError
+from valkey.sentinel import Sentinel, SentinelConnectionPool
 
-from django_valkey._options import load_object
+from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, load_object
 from django_valkey._sentinel import SentinelFactoryMixin
+from django_valkey._slots import no_free_connection, wait_timeout
 from django_valkey.base_pool import BaseConnectionFactory
 
-__all__ = ["ConnectionFactory", "SentinelConnectionFactory", "get_connection_factory"]
+__all__ = [
+    "BoundedConnectionPool",
+    "BoundedSentinelConnectionPool",
+    "ConnectionFactory",
+    "SentinelConnectionFactory",
+    "get_connection_factory",
+]
+
+_DEAD = (ValkeyConnectionError, ValkeyTimeoutError, OSError)
+_PONG = (b"PONG", "PONG")  # the reply to PING, undecoded or decoded
+
+
+class _Waiter:
+    """A thread waiting in a ``BoundedConnectionPool``: ``lock`` is released once ``connection``
+    has been handed to it."""
+
+    __slots__ = ("lock", "connection")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.connection: Connection | None = None
+
+
+class BoundedConnectionPool(ConnectionPool):
+    """valkey-py's ``ConnectionPool`` with at most ``max_connections`` connections at once: a
+    caller that finds them all in use waits, first come first served, up to ``timeout`` seconds
+    (``None``: no limit) for one to be released, then gets a ``MaxConnectionsError`` (a valkey-py
+    ``ConnectionError``). A released connection goes straight to the oldest waiter, so later
+    callers cannot overtake the queue. ``max_connections=None`` (or 0) does not bound the pool.
+
+    A connection taken from the pool that has been idle for longer than its
+    ``health_check_interval`` is PINGed first, and replaced if it does not answer: nothing of
+    the caller's command has been sent yet, so this is safe for every command. (valkey-py
+    already replaces a connection the server has closed, when it sees the close.)
+
+    The bound is kept under the pool's own lock: while a connection is free and nobody waits,
+    taking and releasing one costs what valkey-py's plain pool costs.
+    """
+
+    def __init__(
+        self,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        timeout: float | None = DEFAULT_POOL_TIMEOUT,
+        **connection_kwargs: Any,
+    ) -> None:
+        self.timeout: float | None = timeout
+        base: Any = super()  # valkey-py leaves the connection kwargs unannotated
+        base.__init__(max_connections=max_connections, **connection_kwargs)
+
+    def reset(self) -> None:
+        self._waiters: deque[_Waiter] = deque()
+        super().reset()  # last: it records the process id, which other threads compare unlocked
+
+    def get_connection(self, command_name: str | None = None, *keys: Any, **options: Any) -> Connection:
+        """A connected connection, once one is free (or can be opened) within the bound."""
+        self._checkpid()
+        pool: Any = self  # valkey-py leaves the pool's counters unannotated
+        connection: Connection | None = None
+        waiter: _Waiter | None = None
+        with self._lock:
+            if not self._waiters and (self._available_connections or pool._created_connections < self.max_connections):
+                try:
+                    connection = self._available_connections.pop()
+                except IndexError:
+                    connection = self.make_connection()
+                self._in_use_connections.add(connection)
+            else:
+                waiter = _Waiter()
+                self._waiters.append(waiter)
+        if waiter is not None:
+            connection = self._wait(waiter)
+        assert connection is not None
+        try:
+            self._ready(connection)
+        except BaseException:
+            self.release(connection)
+            raise
+        return connection
+
+    def _wait(self, waiter: _Waiter) -> Connection:
+        """The connection ``release`` hands to ``waiter``, or ``MaxConnectionsError`` in time."""
+        timeout = wait_timeout(self.timeout)
+        try:
+            waiter.lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0))
+        except BaseException:  # interrupted: pass on what may have been handed meanwhile
+            handed = self._leave(waiter)
+            if handed is not None:
+                self.release(handed)
+            raise
+        handed = self._leave(waiter)
+        if handed is None:
+            raise no_free_connection(self.max_connections, timeout)
+        return handed
+
+    def _leave(self, waiter: _Waiter) -> Connection | None:
+        """Take ``waiter`` out of the line unless ``release`` handed it a connection (returned)."""
+        if waiter.connection is None:
+            with self._lock:
+                if waiter.connection is None:
+                    self._waiters.remove(waiter)
+        return waiter.connection
+
+    def _ready(self, connection: Connection) -> None:
+        """Connect ``connection`` if needed and make sure it can take a command."""
+        conn: Any = connection  # valkey-py's sync Connection is not annotated
+        was_connected = conn._sock is not None
+        conn.connect()
+        # valkey-py's own check: pending data or a close the server sent means a reconnect.
+        try:
+            if conn.can_read() and conn.client_cache is None:
+                raise ValkeyConnectionError("Connection has data")
+        except (ValkeyConnectionError, OSError):
+            conn.disconnect()
+            conn.connect()
+            if conn.can_read():
+                raise ValkeyConnectionError("Connection not ready") from None
+            was_connected = False
+        interval = conn.health_check_interval
+        if not interval:
+            return
+        if was_connected and time.time() > conn.next_health_check:
+            # Idle for longer than the interval: does it still answer? (nothing of the caller's
+            # command has been sent yet, so a dead connection is simply replaced)
+            try:
+                conn.send_command("PING", check_health=False)
+                if conn.read_response() in _PONG:  # also moves next_health_check on
+                    return
+            except _DEAD:
+                pass
+            conn.disconnect()
+            conn.connect()
+        # Just connected: no need for valkey-py's own PING before the first command.
+        conn.next_health_check = time.time() + interval
+
+    def release(self, connection: Connection) -> None:
+        """Give ``connection`` back: to the oldest waiter, else to the pool."""
+        self._checkpid()
+        conn: Any = connection
+        with self._lock:
+            try:
+                self._in_use_connections.remove(connection)
+            except KeyError:
+                pass  # not this pool's (as valkey-py: kept if it owns it)
+            if not self.owns_connection(connection):
+                # e.g. made before a fork, or to a primary Sentinel no longer names
+                pool: Any = self
+                pool._created_connections -= 1
+                conn.disconnect()
+                if not self._waiters:
+                    return
+                connection = self.make_connection()  # the freed place goes to the first waiter
+            if self._waiters:
+                waiter = self._waiters.popleft()
+                self._in_use_connections.add(connection)
+                waiter.connection = connection
+                waiter.lock.release()
+            else:
+                self._available_connections.append(connection)
+
+
+class BoundedSentinelConnectionPool(SentinelConnectionPool, BoundedConnectionPool):
+    """valkey-py's ``SentinelConnectionPool`` bounded and checked like ``BoundedConnectionPool``."""
 
 
 class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
-    """Builds ``valkey.Valkey`` clients over process-wide ``ConnectionPool``s."""
+    """Builds ``valkey.Valkey`` clients over process-wide ``BoundedConnectionPool``s."""
 
-    path_pool_cls = "valkey.connection.ConnectionPool"
+    path_pool_cls = "django_valkey.pool.BoundedConnectionPool"
     path_base_cls = "valkey.client.Valkey"
 
     def connect(self, url: str) -> Valkey:
@@ -51,7 +220,7 @@ class SentinelConnectionFactory(SentinelFactoryMixin[Valkey, ConnectionPool], Co
     replica); ``OPTIONS["SENTINELS"]`` lists the sentinels as ``(host, port)`` pairs and
     ``OPTIONS["SENTINEL_KWARGS"]`` the keyword arguments of the connections to them."""
 
-    path_pool_cls = "valkey.sentinel.SentinelConnectionPool"
+    path_pool_cls = "django_valkey.pool.BoundedSentinelConnectionPool"
     sentinel_cls: ClassVar[Any] = Sentinel  # valkey-py leaves Sentinel unannotated
 
 

@@ -150,7 +150,7 @@ def test_valkey_connection_refuses_a_cluster_and_points_to_the_cluster_accessor(
             assert isinstance(get_cluster_cache("cluster").get_client(), ValkeyCluster)
             with pytest.raises(
                 TypeError,
-                match=r"the raw client is valkey.cluster.ValkeyCluster, not a valkey.Valkey; "
+                match=r"the raw client is django_valkey.cluster_cache.pool.BoundedValkeyCluster, not a valkey.Valkey; "
                 r"use get_cluster_cache\('cluster'\).get_client\(\) for a cluster",
             ):
                 get_valkey_connection("cluster")

@@ -12,6 +12,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+import valkey
+import valkey.asyncio.connection
+import valkey.connection
 from django.core.cache.backends.base import BaseCache
 from django.test import AsyncClient, Client, override_settings
 
@@ -356,8 +359,9 @@ async def test_sync_and_async_caches_on_one_location(server: ValkeyProcess) -> N
     assert sync_cache.get("k") == "from async"
     sync_pool = sync_cache.get_client().connection_pool
     async_pool = (await async_cache.get_client()).connection_pool
-    assert type(sync_pool).__module__ == "valkey.connection"
-    assert type(async_pool).__module__ == "valkey.asyncio.connection"
+    assert isinstance(sync_pool, valkey.connection.ConnectionPool)
+    assert isinstance(async_pool, valkey.asyncio.connection.ConnectionPool)
+    assert not isinstance(sync_pool, valkey.asyncio.connection.ConnectionPool)
     sync_factory, async_factory = sync_cache.client.connection_factory, async_cache.client.connection_factory
     params = sync_factory.make_connection_params(f"{server.url}/0")
     assert sync_factory.pool_key(params) != async_factory.pool_key(

@@ -10,6 +10,7 @@ import asyncio
 import lzma
 import pickle
 import re
+import socket
 import sys
 import zlib
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ from django_valkey.base import async_twin_options
 from django_valkey.cache import ValkeyCache
 from django_valkey.client import DefaultClient, HerdClient, SentinelClient, ShardClient
 from django_valkey.compressors.identity import IdentityCompressor
-from django_valkey.pool import ConnectionFactory
+from django_valkey.pool import BoundedConnectionPool, ConnectionFactory
 from django_valkey.serializers.pickle import PickleSerializer
 from django_valkey.util import default_reverse_key
 from tests.helpers import MakeCache
@@ -98,15 +99,56 @@ def check_connection_factory(make_cache: MakeCache, _: ValkeyProcess) -> None:
 
 
 def check_connection_pool_class(make_cache: MakeCache, _: ValkeyProcess) -> None:
-    assert type(make_cache().get_client().connection_pool) is ConnectionPool
+    from django_valkey.async_cache.pool import (
+        AsyncBoundedConnectionPool,
+        AsyncBoundedSentinelConnectionPool,
+        AsyncSentinelConnectionFactory,
+    )
+    from django_valkey.pool import BoundedSentinelConnectionPool, SentinelConnectionFactory
+
+    cache = make_cache()
+    assert type(cache.get_client().connection_pool) is BoundedConnectionPool
+
+    async def async_pool() -> object:
+        return (await cache.aget_client()).connection_pool
+
+    assert type(asyncio.run(async_pool())) is AsyncBoundedConnectionPool
+    sentinels = {"SENTINELS": [("127.0.0.1", 1)]}
+    assert SentinelConnectionFactory(sentinels).pool_cls is BoundedSentinelConnectionPool
+    assert AsyncSentinelConnectionFactory(sentinels).pool_cls is AsyncBoundedSentinelConnectionPool
+    # a class of one's own gets nothing but CONNECTION_POOL_KWARGS
+    plain = make_cache(CONNECTION_POOL_CLASS="valkey.connection.ConnectionPool").get_client().connection_pool
+    assert type(plain) is ConnectionPool and set(plain.connection_kwargs) == {
+        "parser_class",
+        "host",
+        "port",
+        "db",
+        "socket_timeout",
+        "socket_connect_timeout",
+    }
 
 
 def check_connection_pool_kwargs(make_cache: MakeCache, _: ValkeyProcess) -> None:
     cache = make_cache()
     assert cache.client.connection_factory.pool_cls_kwargs == {}
-    # nothing but what LOCATION, the parser and the explicit timeouts give: no password
-    kwargs = cache.get_client().connection_pool.connection_kwargs
-    assert set(kwargs) == {"parser_class", "host", "port", "db", "socket_timeout", "socket_connect_timeout"}
+    pool = cache.get_client().connection_pool
+    assert isinstance(pool, BoundedConnectionPool)
+    assert (pool.max_connections, pool.timeout) == (50, 5)
+    # what LOCATION and the parser give, the explicit timeouts and the connection defaults: no password
+    kwargs = pool.connection_kwargs
+    assert set(kwargs) == {"parser_class", "host", "port", "db", "socket_timeout", "socket_connect_timeout"} | {
+        "health_check_interval",
+        "socket_keepalive",
+        "socket_keepalive_options",
+    }
+    assert kwargs["health_check_interval"] == 30 and kwargs["socket_keepalive"] is True
+    assert kwargs["socket_keepalive_options"] == {
+        getattr(socket, name): value
+        for name, value in {"TCP_KEEPIDLE": 60, "TCP_KEEPINTVL": 10, "TCP_KEEPCNT": 3}.items()
+        if hasattr(socket, name)
+    }
+    unbounded = make_cache(CONNECTION_POOL_KWARGS={"max_connections": None}).get_client().connection_pool
+    assert unbounded.max_connections == 2**31
 
 
 def check_base_client_class(make_cache: MakeCache, _: ValkeyProcess) -> None:
@@ -265,6 +307,8 @@ def check_retry(make_cache: MakeCache, _: ValkeyProcess) -> None:
 def check_deadline(make_cache: MakeCache, _: ValkeyProcess) -> None:
     assert make_cache().client._deadline is None
     assert make_cache(DEADLINE=0.25).client._deadline == 0.25
+    # the wait for a free pooled connection is bounded by it too
+    assert make_cache(DEADLINE=0.25).get_client().connection_pool.timeout == 0.25
 
 
 def check_async_options(make_cache: MakeCache, _: ValkeyProcess) -> None:

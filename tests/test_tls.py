@@ -360,9 +360,17 @@ def test_sync_cluster_factory() -> None:
 
     off = ClusterConnectionFactory({"CONNECTION_POOL_KWARGS": {"ssl_check_hostname": False}})
     off_kwargs = sync_cluster_kwargs(off.make_connection_params(URL), off.pool_cls_kwargs)
-    assert "connection_pool_class" not in off_kwargs and "ssl_check_hostname" not in off_kwargs
+    assert "ssl_check_hostname" not in off_kwargs
+    assert not node_pool_kwargs(off_kwargs).get("ssl_check_hostname")
     by_query = factory.make_connection_params(URL + "?ssl_check_hostname=off")
-    assert "connection_pool_class" not in sync_cluster_kwargs(by_query, {})
+    assert not node_pool_kwargs(sync_cluster_kwargs(by_query, {})).get("ssl_check_hostname")
+
+
+def node_pool_kwargs(cluster_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The connection options of a node pool built as the sync ValkeyCluster builds them."""
+    pool = cluster_kwargs["connection_pool_class"](host="127.0.0.1", port=6390, connection_class=SSLConnection)
+    kwargs: dict[str, Any] = pool.connection_kwargs
+    return kwargs
 
 
 async def test_async_cluster_factory() -> None:

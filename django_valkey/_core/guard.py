@@ -12,6 +12,7 @@ from valkey.exceptions import (
     AuthorizationError,
     BusyLoadingError,
     ClusterDownError,
+    MaxConnectionsError,
     NoPermissionError,
     OutOfMemoryError,
     ReadOnlyError,
@@ -89,8 +90,8 @@ def not_run(error: BaseException) -> bool:
     running)."""
     if isinstance(error, (ReadOnlyError, BusyLoadingError, TryAgainError, ClusterDownError)):
         return True
-    if isinstance(error, (ValkeyTimeoutError, ConnectionInterrupted, *_NOT_PERMITTED)):
-        return False  # a timeout, or already our verdict (e.g. a refused write)
+    if isinstance(error, (ValkeyTimeoutError, ConnectionInterrupted, MaxConnectionsError, *_NOT_PERMITTED)):
+        return False  # a timeout, already our verdict (e.g. a refused write), or the pool's wait
     text = str(error)
     if isinstance(error, ValkeyConnectionError):
         return any(part in text for part in _NOT_SENT_TEXT)
@@ -101,8 +102,8 @@ def unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the server is unavailable (unreachable, not answering in time,
     loading, cluster down): such errors count against the server's circuit and fail open under
     ``IGNORE_EXCEPTIONS``. An open circuit is not counted again; a refused login is not one."""
-    if isinstance(error, (CircuitOpen, WriteRefused, *_NOT_PERMITTED)):
-        return False  # not counted again / the server answered / a misconfiguration
+    if isinstance(error, (CircuitOpen, WriteRefused, MaxConnectionsError, *_NOT_PERMITTED)):
+        return False  # not counted again / the server answered / our own pool is full / misconfigured
     if isinstance(error, CONNECTION_ERRORS) or isinstance(error, TimeoutError):
         return True
     return isinstance(error, ResponseError) and str(error).startswith(_DOWN_REPLIES)
@@ -129,6 +130,8 @@ def policy_error(error: BaseException, what: str, server: str) -> Exception | No
         return WriteRefused(f"{where} was refused by the server")
     if isinstance(error, (ValkeyTimeoutError, TimeoutError)):
         return CacheTimeout(f"{where} timed out")
+    if isinstance(error, MaxConnectionsError):
+        return ConnectionInterrupted(f"{where} found no free connection in the pool in time")
     if unavailable(error):
         return ConnectionInterrupted(f"{where} failed: the server is unavailable")
     if isinstance(error, ResponseError) and not isinstance(error, CommandError):

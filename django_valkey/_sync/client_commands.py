@@ -14,7 +14,7 @@ from typing import Any, Generic, Literal, NoReturn, TypeVar, cast, overload
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
-from valkey.exceptions import NoScriptError, ResponseError, ValkeyError
+from valkey.exceptions import MaxConnectionsError, NoScriptError, ResponseError, ValkeyError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core.breaker import Circuit
@@ -251,7 +251,7 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         # request whose second run changes nothing.
         return (
             isinstance(error, ValkeyConnectionError)
-            and not isinstance(error, (ValkeyTimeoutError, ConnectionInterrupted))  # ours: final
+            and not isinstance(error, (ValkeyTimeoutError, ConnectionInterrupted, MaxConnectionsError))
             and may_resend(req)
         )
 

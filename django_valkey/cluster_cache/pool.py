@@ -1,22 +1,41 @@
-"""Cluster connection factories: ``ClusterConnectionFactory`` (``valkey.cluster.ValkeyCluster``)
-and ``AsyncClusterConnectionFactory`` (``valkey.asyncio.cluster.ValkeyCluster``, one per event loop)."""
+"""Cluster connection factories: ``ClusterConnectionFactory`` (``BoundedValkeyCluster``, a
+``valkey.cluster.ValkeyCluster``) and ``AsyncClusterConnectionFactory`` (``LoopValkeyCluster``, a
+``valkey.asyncio.cluster.ValkeyCluster``, one per event loop).
+
+Both cluster clients are bounded: at most ``max_connections`` commands (or pipelines) in flight at
+once per client, the others waiting in line up to ``timeout`` seconds. Each of those uses at most
+one connection per node, so no node ever has more than ``max_connections`` connections from the
+process. (valkey-py's own per-node ``max_connections`` fails at once instead of waiting, and in
+the sync client a failure to get a connection counts as a node failure: topology refresh and
+retries. The wait here happens before valkey-py is called.)
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from valkey.asyncio.cluster import ClusterNode as AsyncClusterNode
+from valkey.asyncio.cluster import ClusterPipeline as AsyncClusterPipeline
 from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
-from valkey.cluster import ClusterNode, ValkeyCluster
-from valkey.connection import ConnectionPool, DefaultParser
+from valkey.cluster import ClusterNode, ClusterPipeline, ValkeyCluster
+from valkey.connection import DefaultParser
 
+from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT
+from django_valkey._slots import AsyncSlots, Slots, no_free_connection, wait_timeout
 from django_valkey.async_cache.pool import AsyncConnectionFactory
 from django_valkey.base_pool import BaseConnectionFactory, check_url, url_hostname_check
+from django_valkey.pool import BoundedConnectionPool
 
-__all__ = ["AsyncClusterConnectionFactory", "ClusterConnectionFactory", "LoopValkeyCluster", "startup_nodes"]
+__all__ = [
+    "AsyncClusterConnectionFactory",
+    "BoundedValkeyCluster",
+    "ClusterConnectionFactory",
+    "LoopValkeyCluster",
+    "startup_nodes",
+]
 
 
 def startup_nodes(location: str) -> tuple[str, list[tuple[str, int]]]:
@@ -33,21 +52,34 @@ def startup_nodes(location: str) -> tuple[str, list[tuple[str, int]]]:
 
 def _cluster_params(factory: BaseConnectionFactory[Any, Any], url: str | None) -> dict[str, Any]:
     first = startup_nodes(url)[0] if url is not None else None  # checks every URL's scheme
-    params = BaseConnectionFactory.make_connection_params(factory, None)  # timeouts, password
+    params = BaseConnectionFactory.make_connection_params(factory, None)  # timeouts, password, defaults
     params.pop("parser_class", None)  # ValkeyCluster picks its own parser
     params["url"] = url
     params.update(url_hostname_check(first, factory.pool_cls_kwargs))  # the first URL's scheme decides TLS
+    if factory.uses_own_pool():
+        # The bound is the cluster client's (see the module docstring): valkey-py's per-node
+        # limit is left as it is unless CONNECTION_POOL_KWARGS sets it.
+        params.pop("max_connections", None)
+        params.pop("timeout", None)
     return params
 
 
 def sync_cluster_kwargs(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` and ``pool_kwargs`` merged for the sync ``ValkeyCluster``, which drops
-    ``ssl_check_hostname`` from the options of its node connections: when it is true, the node
-    pools are built with it bound (``connection_pool_class``) instead."""
+    ``ssl_check_hostname`` and ``health_check_interval`` from the options of its node connections:
+    they are bound to the node pools' class (``connection_pool_class``) instead. The node pools
+    are ``BoundedConnectionPool``s without a bound of their own unless ``max_connections`` says
+    otherwise (the cluster client bounds them)."""
     kwargs = {**params, **pool_kwargs}
+    kwargs.pop("timeout", None)  # the cluster client's wait, not a ValkeyCluster argument
+    node_pool: Any = kwargs.get("connection_pool_class", functools.partial(BoundedConnectionPool, max_connections=None))
+    bound: dict[str, Any] = {}
     if kwargs.pop("ssl_check_hostname", False):
-        node_pool: Any = kwargs.get("connection_pool_class", ConnectionPool)
-        kwargs["connection_pool_class"] = functools.partial(node_pool, ssl_check_hostname=True)
+        bound["ssl_check_hostname"] = True
+    if kwargs.get("health_check_interval"):
+        bound["health_check_interval"] = kwargs.pop("health_check_interval")
+    kwargs.pop("health_check_interval", None)
+    kwargs["connection_pool_class"] = functools.partial(node_pool, **bound) if bound else node_pool
     return kwargs
 
 
@@ -59,6 +91,80 @@ def _from_url(cluster_cls: Any, node_cls: Any, params: Mapping[str, Any], pool_k
     return cluster_cls.from_url(first, **kwargs)
 
 
+def _split_limits(kwargs: dict[str, Any]) -> tuple[int | None, float | None]:
+    """Take the cluster client's bound and wait out of ``kwargs`` (the merged keyword arguments):
+    ``max_connections`` (default 50; ``None`` or 0: not bounded) and ``timeout``. A positive
+    ``max_connections`` stays in ``kwargs``: it was given, so valkey-py's per-node limit gets it too."""
+    size: Any = kwargs.get("max_connections", DEFAULT_MAX_CONNECTIONS)
+    if not kwargs.get("max_connections", True):
+        del kwargs["max_connections"]  # valkey-py's async nodes take no None
+    timeout: Any = kwargs.pop("timeout", DEFAULT_POOL_TIMEOUT)
+    return (size or None), timeout
+
+
+class BoundedValkeyCluster(ValkeyCluster):
+    """``valkey.cluster.ValkeyCluster`` with at most ``max_connections`` commands and pipelines in
+    flight at once (threads beyond that wait in line up to ``pool_timeout`` seconds, then get a
+    ``MaxConnectionsError``). ``bound()`` sets the limit; without it the client is not bounded."""
+
+    turns: Slots | None = None
+    pool_timeout: float | None = DEFAULT_POOL_TIMEOUT
+
+    def bound(self, max_connections: int | None, timeout: float | None) -> None:
+        """At most ``max_connections`` commands in flight (``None``: no bound), waiting up to
+        ``timeout`` seconds (``None``: no limit) for a turn."""
+        self.turns = None if max_connections is None else Slots(max_connections)
+        self.pool_timeout = timeout
+
+    def wait_for_turn(self, limit: Slots) -> None:
+        """Wait in line for one of ``turns`` (``MaxConnectionsError`` once ``pool_timeout`` passed)."""
+        timeout = wait_timeout(self.pool_timeout)
+        if not limit.acquire(timeout):
+            raise no_free_connection(limit.size, timeout)
+
+    def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        base: Any = super()  # valkey-py's sync cluster client is not annotated
+        limit = self.turns
+        if limit is None:
+            return base.execute_command(*args, **kwargs)
+        if not limit.acquire_nowait():
+            self.wait_for_turn(limit)
+        try:
+            return base.execute_command(*args, **kwargs)
+        finally:
+            limit.release()
+
+    def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> ClusterPipeline:
+        base: Any = super()
+        pipe: Any = base.pipeline(transaction, shard_hint)
+        if self.turns is not None:
+            # valkey-py builds the pipeline from a dozen of this client's attributes: rather than
+            # rebuilding it here, it becomes the subclass whose ``execute`` takes a turn.
+            pipe.__class__ = _BoundedClusterPipeline
+            pipe.dv_cluster = self
+        result: ClusterPipeline = pipe
+        return result
+
+
+class _BoundedClusterPipeline(ClusterPipeline):
+    """A sync cluster pipeline whose ``execute`` takes a turn of its ``BoundedValkeyCluster``."""
+
+    dv_cluster: BoundedValkeyCluster
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        cluster = self.dv_cluster
+        limit = cluster.turns
+        if limit is not None and not limit.acquire_nowait():
+            cluster.wait_for_turn(limit)
+        base: Any = super()
+        try:
+            result: list[Any] = base.execute(raise_on_error)
+            return result
+        finally:
+            if limit is not None:
+                limit.release()
+
+
 class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluster]):
     """One ``ValkeyCluster`` per distinct set of options, shared process-wide.
 
@@ -68,8 +174,8 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
     valkey-py's cluster client does not take ``PARSER_CLASS``.
     """
 
-    path_pool_cls = "valkey.cluster.ValkeyCluster"
-    path_base_cls = "valkey.cluster.ValkeyCluster"
+    path_pool_cls = "django_valkey.cluster_cache.pool.BoundedValkeyCluster"
+    path_base_cls = "django_valkey.cluster_cache.pool.BoundedValkeyCluster"
 
     def make_connection_params(self, url: str | None) -> dict[str, Any]:
         return _cluster_params(self, url)
@@ -79,9 +185,11 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
         return DefaultParser
 
     def get_connection_pool(self, params: dict[str, Any]) -> ValkeyCluster:
-        cluster: ValkeyCluster = _from_url(
-            self.pool_cls, ClusterNode, sync_cluster_kwargs(params, self.pool_cls_kwargs), {}
-        )
+        kwargs = {**params, **self.pool_cls_kwargs}
+        limits = _split_limits(kwargs) if self.uses_own_pool() else None
+        cluster: ValkeyCluster = _from_url(self.pool_cls, ClusterNode, sync_cluster_kwargs(kwargs, {}), {})
+        if limits is not None and isinstance(cluster, BoundedValkeyCluster):
+            cluster.bound(*limits)
         return cluster
 
     def get_connection(self, params: dict[str, Any]) -> ValkeyCluster:
@@ -97,10 +205,64 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
 
 class LoopValkeyCluster(AsyncValkeyCluster):
     """``valkey.asyncio.cluster.ValkeyCluster`` with the ``disconnect()`` that the per-event-loop
-    pool registry calls when its loop shuts down (it closes the cluster client for good)."""
+    pool registry calls when its loop shuts down (it closes the cluster client for good), and
+    with at most ``max_connections`` commands and pipelines in flight at once (tasks beyond that
+    wait in line up to ``pool_timeout`` seconds, then get a ``MaxConnectionsError``). ``bound()``
+    sets the limit; without it the client is not bounded. One client serves one event loop."""
+
+    turns: AsyncSlots | None = None
+    pool_timeout: float | None = DEFAULT_POOL_TIMEOUT
+
+    def bound(self, max_connections: int | None, timeout: float | None) -> None:
+        """At most ``max_connections`` commands in flight (``None``: no bound), waiting up to
+        ``timeout`` seconds (``None``: no limit) for a turn."""
+        self.turns = None if max_connections is None else AsyncSlots(max_connections)
+        self.pool_timeout = timeout
+
+    async def wait_for_turn(self, limit: AsyncSlots) -> None:
+        """Wait in line for one of ``turns`` (``MaxConnectionsError`` once ``pool_timeout`` passed)."""
+        timeout = wait_timeout(self.pool_timeout)
+        if not await limit.acquire(timeout):
+            raise no_free_connection(limit.size, timeout)
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        limit = self.turns
+        if limit is None:
+            return await super().execute_command(*args, **kwargs)
+        if not limit.acquire_nowait():
+            await self.wait_for_turn(limit)
+        try:
+            return await super().execute_command(*args, **kwargs)
+        finally:
+            limit.release()
+
+    def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> AsyncClusterPipeline:
+        pipe: Any = super().pipeline(transaction, shard_hint)
+        if self.turns is not None:
+            pipe.__class__ = _AsyncBoundedClusterPipeline  # the same layout: no state of its own
+        result: AsyncClusterPipeline = pipe
+        return result
 
     async def disconnect(self, inuse_connections: bool = True) -> None:
         await self.aclose()
+
+
+class _AsyncBoundedClusterPipeline(AsyncClusterPipeline):
+    """An asyncio cluster pipeline whose ``execute`` takes a turn of its ``LoopValkeyCluster``."""
+
+    __slots__ = ()
+
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> list[Any]:
+        client = self._client
+        limit = client.turns if isinstance(client, LoopValkeyCluster) else None
+        if limit is not None and not limit.acquire_nowait():
+            await cast(LoopValkeyCluster, client).wait_for_turn(limit)
+        try:
+            result: list[Any] = await super().execute(raise_on_error, allow_redirections)
+            return result
+        finally:
+            if limit is not None:
+                limit.release()
 
 
 class AsyncClusterConnectionFactory(AsyncConnectionFactory):
@@ -114,7 +276,12 @@ class AsyncClusterConnectionFactory(AsyncConnectionFactory):
         return _cluster_params(self, url)
 
     def get_connection_pool(self, params: dict[str, Any]) -> Any:
-        return _from_url(self.pool_cls, AsyncClusterNode, params, self.pool_cls_kwargs)
+        kwargs = {**params, **self.pool_cls_kwargs}
+        limits = _split_limits(kwargs) if self.uses_own_pool() else None
+        cluster = _from_url(self.pool_cls, AsyncClusterNode, kwargs, {})
+        if limits is not None and isinstance(cluster, LoopValkeyCluster):
+            cluster.bound(*limits)
+        return cluster
 
     async def get_connection(self, params: dict[str, Any]) -> Any:
         """The running loop's cluster client for ``params``."""
