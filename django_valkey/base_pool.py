@@ -148,7 +148,9 @@ class BaseConnectionFactory(Generic[Base, Pool]):
             options.get("BASE_CLIENT_CLASS", self.path_base_cls), "OPTIONS['BASE_CLIENT_CLASS']"
         )
         self.base_client_cls_kwargs: dict[str, Any] = dict(options.get("BASE_CLIENT_KWARGS") or {})
-        self.deadline, read, connect = call_timeouts(options)
+        deadline, read, connect = call_timeouts(options)
+        self.deadline: float | None = deadline
+        """``OPTIONS["DEADLINE"]``: it bounds the socket timeouts and the wait for a connection."""
         self.socket_timeout: float | None = read
         self.socket_connect_timeout: float | None = connect
         password = options.get("PASSWORD")
