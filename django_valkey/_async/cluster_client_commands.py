@@ -5,12 +5,13 @@ written once. This module is the asyncio source; ``tools/unasync.py`` writes the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django_valkey._async.client_commands import AsyncClientCommands
 from django_valkey._async.io import encode_off_loop
-from django_valkey._core.commands import Args, all_ok, key_list
+from django_valkey._core.commands import Args, Request, all_ok, key_list
 from django_valkey._core.grouping import GroupedCommands, gather
+from django_valkey.cluster_cache.circuits import NodeCircuits
 from django_valkey.cluster_cache.slots import slot_of
 from django_valkey.cluster_cache.targets import AsyncClusterTarget, AsyncValkeyCluster, target_arg
 from django_valkey.exceptions import SerializerError
@@ -18,12 +19,19 @@ from django_valkey.protocols import AsyncRawClient
 
 __all__ = ["AsyncClusterClientCommands"]
 
+R = TypeVar("R")
+
 
 class AsyncClusterClientCommands(AsyncClientCommands[AsyncValkeyCluster]):
     """``AsyncClientCommands`` on a cluster, plus what only a cluster has; mixed into a
     ``BaseClient`` subclass that sets ``_grouped`` (the multi-key operations split by slot)."""
 
     _grouped: GroupedCommands[int]
+
+    async def _execute(self, client: Any, req: Request[R]) -> R:
+        if req.batch is not None:
+            _check_slots(client, req.batch)
+        return await super()._execute(client, req)
 
     async def _send_pipeline(self, commands: list[Args], transaction: bool) -> list[Any]:
         if transaction:
@@ -91,3 +99,15 @@ class AsyncClusterClientCommands(AsyncClientCommands[AsyncValkeyCluster]):
     async def flushall(self, asynchronous: bool = False) -> bool:
         """FLUSHALL on every primary (``asynchronous``: the servers free the memory in the background)."""
         return await self._run(self._cmd.flushall(asynchronous))
+
+
+def _check_slots(client: Any, batch: list[Args]) -> None:
+    """``CircuitOpen`` if a command of ``batch`` (one per slot, its key first) is for a node whose
+    circuit is open: the pipeline fails at once rather than wait for that node."""
+    circuits: NodeCircuits | None = getattr(client, "node_circuits", None)
+    if circuits is None:
+        return
+    slots = client.nodes_manager.slots_cache
+    blocked = circuits.blocked_primary([slots.get(slot_of(args[1])) for args in batch if len(args) > 1])
+    if blocked is not None:
+        raise blocked.rejection()

@@ -34,6 +34,7 @@ __all__ = [
     "StateListener",
     "circuit_for",
     "circuit_settings",
+    "generation",
     "reset_circuits",
 ]
 
@@ -51,9 +52,9 @@ class CircuitSettings:
     __slots__ = ("failures", "window", "open_seconds")
 
     def __init__(self, failures: int, window: float, open_seconds: float) -> None:
-        self.failures = failures
-        self.window = window
-        self.open_seconds = open_seconds
+        self.failures: int = failures
+        self.window: float = window
+        self.open_seconds: float = open_seconds
 
     def key(self) -> tuple[int, float, float]:
         """What makes two settings the same circuit."""
@@ -108,13 +109,13 @@ class Circuit:
     """Called on every state change of every circuit (the operation hooks add theirs)."""
 
     def __init__(self, server: str, settings: CircuitSettings) -> None:
-        self.server = redact_url(server)
-        self.settings = settings
-        self.failures = 0
-        self.first_failure = 0.0
-        self.opened_at = 0.0  # wall-clock time the circuit opened (for messages), 0.0 when closed
-        self.open_until = 0.0  # monotonic time until which calls fail at once; 0.0 when closed
-        self.probing = False
+        self.server: str = redact_url(server)
+        self.settings: CircuitSettings = settings
+        self.failures: int = 0
+        self.first_failure: float = 0.0
+        self.opened_at: float = 0.0  # wall-clock time the circuit opened (for messages), 0.0 when closed
+        self.open_until: float = 0.0  # monotonic time until which calls fail at once; 0.0 when closed
+        self.probing: bool = False
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -201,6 +202,13 @@ class NoCircuit(Circuit):
 
 _CIRCUITS: dict[tuple[str, tuple[int, float, float]], Circuit] = {}
 _CIRCUITS_LOCK = threading.Lock()
+_GENERATION = [0]  # bumped by reset_circuits, so that holders of circuits know to look again
+
+
+def generation() -> int:
+    """How many times ``reset_circuits`` has run: a holder of circuits from ``circuit_for``
+    (e.g. a cluster client's per-node circuits) looks them up again when it changes."""
+    return _GENERATION[0]
 
 
 def circuit_for(server: str, settings: CircuitSettings | None) -> Circuit:
@@ -220,3 +228,4 @@ def reset_circuits() -> None:
     """Forget every circuit of the process (tests use it between cases)."""
     with _CIRCUITS_LOCK:
         _CIRCUITS.clear()
+        _GENERATION[0] += 1

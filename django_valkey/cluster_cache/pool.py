@@ -8,12 +8,15 @@ one connection per node, so no node ever has more than ``max_connections`` conne
 process. (valkey-py's own per-node ``max_connections`` fails at once instead of waiting, and in
 the sync client a failure to get a connection counts as a node failure: topology refresh and
 retries. The wait here happens before valkey-py is called.)
+
+Both put a circuit around each command they send to a node (``cluster_cache.circuits``), unless
+``OPTIONS["CIRCUIT_BREAKER"]`` is ``False``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -23,10 +26,14 @@ from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 from valkey.cluster import ClusterNode, ClusterPipeline, ValkeyCluster
 from valkey.connection import DefaultParser
 
-from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT
+from django_valkey._async.io import spawn as spawn_task
+from django_valkey._core.breaker import Circuit, circuit_settings
+from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, call_timeouts
 from django_valkey._slots import AsyncSlots, Slots, no_free_connection, wait_timeout
+from django_valkey._sync.io import spawn as spawn_thread
 from django_valkey.async_cache.pool import AsyncConnectionFactory
 from django_valkey.base_pool import BaseConnectionFactory, check_url, url_hostname_check
+from django_valkey.cluster_cache.circuits import NodeCircuits, probed
 from django_valkey.pool import BoundedConnectionPool
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "BoundedValkeyCluster",
     "ClusterConnectionFactory",
     "LoopValkeyCluster",
+    "node_circuits",
     "startup_nodes",
 ]
 
@@ -91,6 +99,22 @@ def _from_url(cluster_cls: Any, node_cls: Any, params: Mapping[str, Any], pool_k
     return cluster_cls.from_url(first, **kwargs)
 
 
+def node_circuits(factory: BaseConnectionFactory[Any, Any], url: str | None) -> NodeCircuits | None:
+    """The node circuits of a cluster client made by ``factory`` for ``url`` (its first URL's
+    scheme names them); ``None`` when ``OPTIONS["CIRCUIT_BREAKER"]`` is ``False``."""
+    settings = circuit_settings(factory.options.get("CIRCUIT_BREAKER"))
+    if settings is None:
+        return None
+    scheme = urlsplit(startup_nodes(url)[0]).scheme if url else "valkey"
+    return NodeCircuits(settings, scheme, call_timeouts(factory.options)[1])
+
+
+def _circuit_key(factory: BaseConnectionFactory[Any, Any]) -> Hashable:
+    """What of ``OPTIONS["CIRCUIT_BREAKER"]`` tells two cluster clients apart (each holds its node circuits)."""
+    settings = circuit_settings(factory.options.get("CIRCUIT_BREAKER"))
+    return None if settings is None else settings.key()
+
+
 def _split_limits(kwargs: dict[str, Any]) -> tuple[int | None, float | None]:
     """Take the cluster client's bound and wait out of ``kwargs`` (the merged keyword arguments):
     ``max_connections`` (default 50; ``None`` or 0: not bounded) and ``timeout``. A positive
@@ -109,12 +133,59 @@ class BoundedValkeyCluster(ValkeyCluster):
 
     turns: Slots | None = None
     pool_timeout: float | None = DEFAULT_POOL_TIMEOUT
+    node_circuits: NodeCircuits | None = None
+    """A circuit per node around each command (``None``: none)."""
 
     def bound(self, max_connections: int | None, timeout: float | None) -> None:
         """At most ``max_connections`` commands in flight (``None``: no bound), waiting up to
         ``timeout`` seconds (``None``: no limit) for a turn."""
         self.turns = None if max_connections is None else Slots(max_connections)
         self.pool_timeout = timeout
+
+    def _execute_command(self, target_node: Any, *args: Any, **kwargs: Any) -> Any:
+        base: Any = super()
+        circuits = self.node_circuits
+        if circuits is None:
+            return base._execute_command(target_node, *args, **kwargs)
+        circuit = circuits.of(target_node)
+        if circuit.open_until:
+            target_node, circuit = self._through_open(circuits, target_node, circuit, args)
+        try:
+            reply = base._execute_command(target_node, *args, **kwargs)
+        except Exception as error:
+            circuits.failed(circuit, error)
+            raise
+        if circuit.failures:
+            circuit.succeeded()
+        return reply
+
+    def _through_open(self, circuits: NodeCircuits, node: Any, circuit: Circuit, args: Any) -> tuple[Any, Circuit]:
+        """A command for ``node``, whose circuit is open: another node of the slot for a
+        replica's read, else ``CircuitOpen`` (the probe started if it is due)."""
+        other = circuits.stand_in(node, self._slot_nodes(args))
+        if other is not None:
+            return other, circuits.of(other)
+        if circuit.enter():
+            spawn_thread(self._probe, node, circuit)
+            raise circuit.rejection()
+        return node, circuit  # it closed meanwhile
+
+    def _slot_nodes(self, args: Any) -> Any:
+        this: Any = self  # valkey-py's sync cluster client is not annotated
+        try:
+            return this.nodes_manager.slots_cache.get(this.determine_slot(*args))
+        except Exception:  # a command without a key: no slot to stand in for
+            return None
+
+    def _probe(self, node: Any, circuit: Circuit) -> None:
+        """PING ``node`` through valkey-py's own path (which refreshes the slot map when it fails)."""
+        base: Any = super()
+        try:
+            base._execute_command(node, "PING")
+        except Exception as error:
+            probed(circuit, error)
+            return
+        probed(circuit, None)
 
     def wait_for_turn(self, limit: Slots) -> None:
         """Wait in line for one of ``turns`` (``MaxConnectionsError`` once ``pool_timeout`` passed)."""
@@ -180,6 +251,9 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
     def make_connection_params(self, url: str | None) -> dict[str, Any]:
         return _cluster_params(self, url)
 
+    def pool_key(self, params: dict[str, Any]) -> Hashable:
+        return (super().pool_key(params), _circuit_key(self))
+
     def get_parser_cls(self) -> type[Any]:
         """valkey-py's default parser (``ValkeyCluster`` picks its own; ``PARSER_CLASS`` is not used)."""
         return DefaultParser
@@ -188,8 +262,10 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
         kwargs = {**params, **self.pool_cls_kwargs}
         limits = _split_limits(kwargs) if self.uses_own_pool() else None
         cluster: ValkeyCluster = _from_url(self.pool_cls, ClusterNode, sync_cluster_kwargs(kwargs, {}), {})
-        if limits is not None and isinstance(cluster, BoundedValkeyCluster):
-            cluster.bound(*limits)
+        if isinstance(cluster, BoundedValkeyCluster):
+            if limits is not None:
+                cluster.bound(*limits)
+            cluster.node_circuits = node_circuits(self, params.get("url"))
         return cluster
 
     def get_connection(self, params: dict[str, Any]) -> ValkeyCluster:
@@ -212,12 +288,58 @@ class LoopValkeyCluster(AsyncValkeyCluster):
 
     turns: AsyncSlots | None = None
     pool_timeout: float | None = DEFAULT_POOL_TIMEOUT
+    node_circuits: NodeCircuits | None = None
+    """A circuit per node around each command (``None``: none)."""
 
     def bound(self, max_connections: int | None, timeout: float | None) -> None:
         """At most ``max_connections`` commands in flight (``None``: no bound), waiting up to
         ``timeout`` seconds (``None``: no limit) for a turn."""
         self.turns = None if max_connections is None else AsyncSlots(max_connections)
         self.pool_timeout = timeout
+
+    async def _execute_command(self, target_node: AsyncClusterNode, *args: Any, **kwargs: Any) -> Any:
+        circuits = self.node_circuits
+        if circuits is None:
+            return await super()._execute_command(target_node, *args, **kwargs)
+        circuit = circuits.of(target_node)
+        if circuit.open_until:
+            target_node, circuit = await self._through_open(circuits, target_node, circuit, args)
+        try:
+            reply = await super()._execute_command(target_node, *args, **kwargs)
+        except Exception as error:
+            circuits.failed(circuit, error)
+            raise
+        if circuit.failures:
+            circuit.succeeded()
+        return reply
+
+    async def _through_open(
+        self, circuits: NodeCircuits, node: AsyncClusterNode, circuit: Circuit, args: Any
+    ) -> tuple[AsyncClusterNode, Circuit]:
+        """A command for ``node``, whose circuit is open: another node of the slot for a
+        replica's read, else ``CircuitOpen`` (the probe started if it is due)."""
+        other = circuits.stand_in(node, await self._slot_nodes(args))
+        if isinstance(other, AsyncClusterNode):
+            return other, circuits.of(other)
+        if circuit.enter():
+            spawn_task(self._probe, node, circuit)
+            raise circuit.rejection()
+        return node, circuit  # it closed meanwhile
+
+    async def _slot_nodes(self, args: Any) -> list[AsyncClusterNode] | None:
+        try:
+            return self.nodes_manager.slots_cache.get(await self._determine_slot(*args))
+        except Exception:  # a command without a key: no slot to stand in for
+            return None
+
+    async def _probe(self, node: AsyncClusterNode, circuit: Circuit) -> None:
+        """PING ``node`` through valkey-py's own path (which refreshes the slot map when it fails)."""
+        try:
+            await super()._execute_command(node, "PING")
+        except Exception as error:
+            probed(circuit, error)
+            return
+        probed(circuit, None)
 
     async def wait_for_turn(self, limit: AsyncSlots) -> None:
         """Wait in line for one of ``turns`` (``MaxConnectionsError`` once ``pool_timeout`` passed)."""
@@ -275,12 +397,22 @@ class AsyncClusterConnectionFactory(AsyncConnectionFactory):
     def make_connection_params(self, url: str | None) -> dict[str, Any]:
         return _cluster_params(self, url)
 
+    def pool_key(self, params: dict[str, Any]) -> Hashable:
+        return (super().pool_key(params), _circuit_key(self))
+
     def get_connection_pool(self, params: dict[str, Any]) -> Any:
         kwargs = {**params, **self.pool_cls_kwargs}
+        # As the sync cluster client does: no retries inside a node's connection (the cluster
+        # client and the cache retry). valkey-py's asyncio default, 3, meets its health check
+        # on a new connection to a hung node: each timeout reconnects one level deeper, and
+        # the call never ends.
+        kwargs.setdefault("connection_error_retry_attempts", 0)
         limits = _split_limits(kwargs) if self.uses_own_pool() else None
         cluster = _from_url(self.pool_cls, AsyncClusterNode, kwargs, {})
-        if limits is not None and isinstance(cluster, LoopValkeyCluster):
-            cluster.bound(*limits)
+        if isinstance(cluster, LoopValkeyCluster):
+            if limits is not None:
+                cluster.bound(*limits)
+            cluster.node_circuits = node_circuits(self, params.get("url"))
         return cluster
 
     async def get_connection(self, params: dict[str, Any]) -> Any:
