@@ -24,6 +24,8 @@ from collections import deque
 
 from valkey.exceptions import MaxConnectionsError
 
+from django_valkey._sync.deadline import remaining
+
 __all__ = ["AsyncSlots", "Slots", "no_free_connection", "wait_timeout"]
 
 
@@ -32,9 +34,10 @@ def wait_timeout(configured: float | None) -> float | None:
     (``CONNECTION_POOL_KWARGS["timeout"]``, default 5; ``None``: no limit).
 
     Every wait asks here when it starts, so this is the one place to shorten it, e.g. to what is
-    left of a per-call deadline.
+    left of a per-call deadline: a sync call's (``_sync.deadline``; an async call is cut by
+    ``asyncio.timeout`` itself).
     """
-    return configured
+    return remaining(configured)
 
 
 def no_free_connection(size: int, timeout: float | None) -> MaxConnectionsError:

@@ -19,6 +19,7 @@ from valkey.sentinel import Sentinel, SentinelConnectionPool
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, load_object
 from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey._slots import no_free_connection, wait_timeout
+from django_valkey._sync.deadline import deadline_connection
 from django_valkey.base_pool import BaseConnectionFactory
 
 __all__ = [
@@ -65,11 +66,14 @@ class BoundedConnectionPool(ConnectionPool):
         self,
         max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
         timeout: float | None = DEFAULT_POOL_TIMEOUT,
+        cut_at_deadline: bool = False,
         **connection_kwargs: Any,
     ) -> None:
         self.timeout: float | None = timeout
         base: Any = super()  # valkey-py leaves the connection kwargs unannotated
         base.__init__(max_connections=max_connections, **connection_kwargs)
+        if cut_at_deadline:  # OPTIONS["DEADLINE"]: connections cut their waits at the call's deadline
+            self.connection_class: type[Connection] = deadline_connection(self.connection_class)
 
     def reset(self) -> None:
         self._waiters: deque[_Waiter] = deque()
@@ -191,6 +195,14 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
 
     path_pool_cls = "django_valkey.pool.BoundedConnectionPool"
     path_base_cls = "valkey.client.Valkey"
+
+    def pool_defaults(self, url: str | None) -> dict[str, Any]:
+        """``BaseConnectionFactory.pool_defaults``, and with a ``DEADLINE``, ``cut_at_deadline``:
+        the pool's connections cut each wait on the network to what is left of the call's."""
+        defaults = super().pool_defaults(url)
+        if defaults and self.deadline is not None:
+            defaults["cut_at_deadline"] = True
+        return defaults
 
     def connect(self, url: str) -> Valkey:
         return self.get_connection(self.make_connection_params(url))

@@ -298,9 +298,59 @@ def test_sync_deadline_bounds_the_call(server: ValkeyProcess) -> None:
     cache.set("k", 1)
     with paused(server):
         before = time.monotonic()
-        with pytest.raises(ConnectionInterrupted, match="timed out"):
+        with pytest.raises(
+            DeadlineExceeded,
+            match=r"GET ':1:k' on valkey://127\.0\.0\.1:\d+/0 did not finish within its deadline of 0.2 s",
+        ):
             cache.get("k")
         assert time.monotonic() - before < 0.2 + 0.05
+
+
+@pytest.mark.parametrize("ignore", [False, True], ids=["raise", "IGNORE_EXCEPTIONS"])
+def test_sync_deadline_covers_the_pool_wait_and_the_read_together(server: ValkeyProcess, ignore: bool) -> None:
+    # One pooled connection, held by another thread for 0.25 s, and a hung server: the call
+    # waits 0.25 s for the connection, then its read is cut at what is left of 0.4 s (each
+    # timeout alone would allow 0.4 s more).
+    cache = make(
+        f"{server.url}/0",
+        DEADLINE=0.4,
+        SOCKET_TIMEOUT=5,
+        SOCKET_CONNECT_TIMEOUT=5,
+        IGNORE_EXCEPTIONS=ignore,
+        CONNECTION_POOL_KWARGS={"max_connections": 1},
+    )
+    cache.set("k", 1)
+    pool = cache.get_client().connection_pool
+    assert pool.connection_class.__name__ == "DeadlineConnection"
+    held = pool.get_connection("GET")
+    release = threading.Timer(0.25, lambda: pool.release(held))
+    with paused(server):
+        release.start()
+        before = time.monotonic()
+        if ignore:
+            assert cache.get("k", "fallback") == "fallback"
+        else:
+            with pytest.raises(DeadlineExceeded):
+                cache.get("k")
+        elapsed = time.monotonic() - before
+        release.join()
+    assert 0.25 <= elapsed < 0.4 + 0.05, elapsed
+    assert cache.get("k") == 1  # the connection whose read was cut was not reused with a reply pending
+
+
+def test_sync_deadline_in_the_connection_handshake(server: ValkeyProcess) -> None:
+    # A new connection's handshake (valkey-py's CLIENT SETINFO) to a hung server is cut too.
+    cache = make(f"{server.url}/0", DEADLINE=0.3, SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
+    with paused(server):
+        before = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            cache.get("k")
+        assert time.monotonic() - before < 0.3 + 0.05
+
+
+def test_without_a_deadline_the_connections_are_valkey_pys(server: ValkeyProcess) -> None:
+    pool = make(f"{server.url}/0").get_client().connection_pool
+    assert pool.connection_class.__name__ == "Connection"
 
 
 # ------------------------------------------------------------------ retries

@@ -25,12 +25,14 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._redact import drop_secret_frames
+from django_valkey._sync.deadline import DeadlineReached
 from django_valkey.exceptions import (
     CacheTimeout,
     CircuitOpen,
     CommandError,
     CommandNotPermitted,
     ConnectionInterrupted,
+    DeadlineExceeded,
     WriteRefused,
     describe_error,
 )
@@ -128,6 +130,8 @@ def policy_error(error: BaseException, what: str, server: str) -> Exception | No
         return CommandNotPermitted(f"{where} was not permitted: {describe_error(error)}")
     if isinstance(error, Exception) and is_refusal(error):
         return WriteRefused(f"{where} was refused by the server")
+    if isinstance(error, DeadlineReached):
+        return DeadlineExceeded(where, error.seconds)
     if isinstance(error, (ValkeyTimeoutError, TimeoutError)):
         return CacheTimeout(f"{where} timed out")
     if isinstance(error, MaxConnectionsError):

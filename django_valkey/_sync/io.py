@@ -5,26 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from time import sleep
 from typing import Any, NoReturn, ParamSpec
 
+from django_valkey._sync.deadline import scope
 from django_valkey.exceptions import SerializerError
 
 __all__ = ["CUT_AT_DEADLINE", "ProcessClients", "deadline_scope", "encode_off_loop", "sleep", "spawn"]
 
-#: A sync call cannot be cancelled: a retry is made only when a whole attempt still fits.
+#: A sync call cannot be cancelled, and a custom pool's connections may not cut their waits at
+#: the deadline: a retry is made only when a whole attempt still fits.
 CUT_AT_DEADLINE = False
 
 P = ParamSpec("P")
 
 
-@contextlib.contextmanager
-def deadline_scope(seconds: float) -> Generator[None]:
-    """Sync code cannot cut a call short: a sync call keeps within ``OPTIONS["DEADLINE"]``
-    because its socket timeouts are capped by it and a retry is only made when a whole attempt
-    still fits (see ``ClientCommands._time_left``)."""
-    yield
+def deadline_scope(seconds: float) -> contextlib.AbstractContextManager[None]:
+    """This thread's calls end within ``seconds``: the connections of pools built with a
+    ``DEADLINE`` cut each wait on the network to what is left (``_sync.deadline``); a retry is
+    only made when a whole attempt still fits (see ``ClientCommands._time_left``)."""
+    return scope(seconds)
 
 
 def encode_off_loop(error: SerializerError, build: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> NoReturn:

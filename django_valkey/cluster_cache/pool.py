@@ -30,6 +30,7 @@ from django_valkey._async.io import spawn as spawn_task
 from django_valkey._core.breaker import Circuit, circuit_settings
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, call_timeouts
 from django_valkey._slots import AsyncSlots, Slots, no_free_connection, wait_timeout
+from django_valkey._sync.deadline import outside_deadline
 from django_valkey._sync.io import spawn as spawn_thread
 from django_valkey.async_cache.pool import AsyncConnectionFactory
 from django_valkey.base_pool import BaseConnectionFactory, check_url, url_hostname_check
@@ -80,8 +81,11 @@ def sync_cluster_kwargs(params: Mapping[str, Any], pool_kwargs: Mapping[str, Any
     otherwise (the cluster client bounds them)."""
     kwargs = {**params, **pool_kwargs}
     kwargs.pop("timeout", None)  # the cluster client's wait, not a ValkeyCluster argument
+    cut = kwargs.pop("cut_at_deadline", False)
     node_pool: Any = kwargs.get("connection_pool_class", functools.partial(BoundedConnectionPool, max_connections=None))
     bound: dict[str, Any] = {}
+    if cut and "connection_pool_class" not in kwargs:  # OPTIONS["DEADLINE"]: see _sync.deadline
+        bound["cut_at_deadline"] = True
     if kwargs.pop("ssl_check_hostname", False):
         bound["ssl_check_hostname"] = True
     if kwargs.get("health_check_interval"):
@@ -135,6 +139,12 @@ class BoundedValkeyCluster(ValkeyCluster):
     pool_timeout: float | None = DEFAULT_POOL_TIMEOUT
     node_circuits: NodeCircuits | None = None
     """A circuit per node around each command (``None``: none)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        base: Any = super()
+        base.__init__(*args, **kwargs)
+        manager: Any = self.nodes_manager
+        manager.initialize = outside_deadline(manager.initialize)
 
     def bound(self, max_connections: int | None, timeout: float | None) -> None:
         """At most ``max_connections`` commands in flight (``None``: no bound), waiting up to
@@ -261,6 +271,8 @@ class ClusterConnectionFactory(BaseConnectionFactory[ValkeyCluster, ValkeyCluste
     def get_connection_pool(self, params: dict[str, Any]) -> ValkeyCluster:
         kwargs = {**params, **self.pool_cls_kwargs}
         limits = _split_limits(kwargs) if self.uses_own_pool() else None
+        if self.deadline is not None:
+            kwargs["cut_at_deadline"] = True
         cluster: ValkeyCluster = _from_url(self.pool_cls, ClusterNode, sync_cluster_kwargs(kwargs, {}), {})
         if isinstance(cluster, BoundedValkeyCluster):
             if limits is not None:

@@ -233,3 +233,24 @@ async def test_async_call_to_a_hung_node_ends_without_a_breaker(cluster: Cluster
         with pytest.raises(ConnectionInterrupted):
             await asyncio.wait_for(cache.get(hung_key), 10)
         assert time.monotonic() - started < 10 * TIMEOUT
+
+
+@pytest.mark.parametrize("backend", [ClusterValkeyCache, AsyncClusterValkeyCache], ids=["sync", "async"])
+def test_deadline_bounds_a_call_to_a_hung_node(cluster: ClusterTopology, backend: type[Any]) -> None:
+    # valkey-py's cluster client retries a timed-out command itself (3 times, refreshing its
+    # map of slots in between): the deadline ends the whole call, sync and async.
+    cache = cluster_cache(
+        cluster, backend, DEADLINE=0.3, SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5, CIRCUIT_BREAKER=False
+    )
+    hung_key, other_key, victim = two_keys(cluster, cache)
+
+    def call(key: str) -> Any:
+        return asyncio.run(cache.get(key)) if backend is AsyncClusterValkeyCache else cache.get(key)
+
+    with faults.paused(victim):
+        started = time.monotonic()
+        with pytest.raises(ConnectionInterrupted) as caught:
+            call(hung_key)
+        assert time.monotonic() - started < 0.3 + 0.1
+        assert isinstance(caught.value, CacheTimeout), caught.value
+        assert call(other_key) is None  # the other nodes answer (the key was never set)
