@@ -438,3 +438,22 @@ async def test_writes_follow_a_failover_within_the_location_list(
     assert client.servers[1] == f"{primary.url}/0"
     await write("again", 3)
     await async_cache.aclose()
+
+
+def test_an_event_loop_per_call_still_closes_the_circuit(server: ValkeyProcess) -> None:
+    # asyncio.run() per call (a management command, async_to_sync) ends the loop the moment
+    # the call returns: the probe runs on a loop of its own, so it is not cancelled with it
+    # (it was, and the circuit stayed half-open for good).
+    cache = make_async(f"{server.url}/0", IGNORE_EXCEPTIONS=True, **SICK)
+    asyncio.run(cache.aset("k", 1))
+    with paused(server):
+        for _ in range(8):
+            asyncio.run(cache.aget("k"))
+        circuit = cache.client._circuits[0]
+        assert circuit.state == "open"
+        time.sleep(0.15)
+        assert asyncio.run(cache.aget("k", "fallback")) == "fallback"  # starts the probe
+    resumed = time.monotonic()
+    assert wait_for(lambda: asyncio.run(cache.aget("k")) == 1, timeout=2.0, interval=0.01)
+    assert time.monotonic() - resumed < 1.0
+    assert circuit.state == "closed"

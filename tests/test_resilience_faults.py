@@ -11,7 +11,7 @@ import pytest
 from valkey.exceptions import BusyLoadingError
 
 from django_valkey.exceptions import ConnectionInterrupted
-from tests.faults import DEBUG_ARGS, FaultProxy, caused_by, loading, sentinel_failover
+from tests.faults import DEBUG_ARGS, FaultProxy, caused_by, kill9, loading, restart, sentinel_failover
 from tests.helpers import make, make_async
 from tests.servers import ValkeyProcess
 from tests.topology.launchers import SentinelTopology
@@ -151,3 +151,60 @@ def test_sentinel_failover_reaches_no_caller() -> None:
         assert cache.get("k") == writes[0] - 1
     finally:
         topology.cleanup()
+
+
+# ------------------------------------------------------------------ kill -9 and restart
+
+
+SLACK = 0.03  # the probe's interval (0.01 s) and a loaded machine
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_no_fallback_once_a_restarted_server_answers(server: ValkeyProcess, mode: str) -> None:
+    # IGNORE_EXCEPTIONS on: while the server is down every call returns its fallback at once;
+    # once it answers again (``restart`` returns: it has seen the server answer), the calls
+    # succeed, within the probe's interval, and once one has succeeded, none falls back.
+    import asyncio
+
+    cache = (make_async if mode == "async" else make)(
+        f"{server.url}/0", IGNORE_EXCEPTIONS=True, SOCKET_TIMEOUT=0.2, SOCKET_CONNECT_TIMEOUT=0.2
+    )
+
+    def get() -> object:
+        return asyncio.run(cache.aget("k", "fallback")) if mode == "async" else cache.get("k", "fallback")
+
+    if mode == "async":
+        asyncio.run(cache.aset("k", "v", timeout=None))
+    else:
+        cache.set("k", "v", timeout=None)
+    with server.client() as conn:
+        conn.save()
+    calls: list[tuple[float, float, object]] = []
+    answered: list[float] = []
+    back = threading.Thread(target=lambda: (time.sleep(0.3), restart(server), answered.append(time.monotonic())))
+    kill9(server)
+    back.start()
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            value = get()
+            calls.append((started, time.monotonic() - started, value))
+            if answered and started > answered[0] + 0.2:
+                break
+            time.sleep(0.002)
+    finally:
+        back.join()
+    assert answered, "the server did not come back"
+    down = [value for started, _, value in calls if started < answered[0]]
+    assert down and "fallback" in down
+    late = [(round(started - answered[0], 4), value) for started, _, value in calls if started > answered[0] + SLACK]
+    assert late and all(value == "v" for _, value in late), late
+    first = next(index for index, (_, _, value) in enumerate(calls) if value == "v")
+    assert all(value == "v" for _, _, value in calls[first:])  # no flapping once it answers
+    first_ok = calls[first][0] - answered[0]
+    longest = max(spent for _, spent, _ in calls)
+    print(
+        f"kill/restart ({mode}): first success {first_ok * 1000:.1f} ms after restart() saw it answer; longest call {longest * 1000:.1f} ms"
+    )
+    assert longest < 0.5

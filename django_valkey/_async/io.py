@@ -4,7 +4,9 @@ command source uses (``django_valkey/_sync/io.py`` has the sync twins)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import threading
 import weakref
 from asyncio import sleep
 from collections.abc import Callable, Coroutine
@@ -39,14 +41,36 @@ async def encode_off_loop(error: SerializerError, build: Callable[P, R], *args: 
     return await sync_to_async(build)(*args, **kwargs)
 
 
-_RUNNING: set[asyncio.Task[None]] = set()  # tasks started by spawn, kept until they end
+class _ProbeLoop:
+    """The process's event loop for probes, in a daemon thread: a probe must outlive the event
+    loop of the call that started it (``asyncio.run()`` per call closes it at once). Made again
+    in a forked child, which has the loop but not its thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop
+        if loop is not None and self._pid == os.getpid():
+            return loop
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(target=self._loop.run_forever, daemon=True, name="django-valkey-probes").start()
+            return self._loop
+
+
+_PROBES = _ProbeLoop()
 
 
 def spawn(function: Callable[P, Coroutine[Any, Any, None]], *args: P.args, **kwargs: P.kwargs) -> None:
-    """Run ``function(*args, **kwargs)`` as a task of the running loop, beside the caller."""
-    task = asyncio.get_running_loop().create_task(function(*args, **kwargs))
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
+    """Run ``function(*args, **kwargs)`` beside the caller, on the process's probe loop (its
+    own thread): the caller does not wait for it, and its event loop may end before it does.
+    What it uses of the network must be made on that loop (``LoopClients`` does so)."""
+    asyncio.run_coroutine_threadsafe(function(*args, **kwargs), _PROBES.get())
 
 
 class LoopClients:

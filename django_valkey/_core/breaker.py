@@ -4,8 +4,9 @@ A server's ``Circuit`` counts the calls that failed in a row because the server 
 reached or did not answer. When ``failures`` of them have failed, or they have gone on failing
 for ``window`` seconds, the circuit opens: every call to that server fails at once with
 ``CircuitOpen``, without touching the network. ``open_seconds`` later, the next call starts a
-probe (a PING, run by the client beside the calls, which keep failing at once): if it succeeds
-the circuit closes, if it fails the circuit stays open for another ``open_seconds``. Nothing here
+probe (PINGs, run by the client beside the calls, which keep failing at once; a refused PING
+is repeated every ``PROBE_INTERVAL`` for up to ``open_seconds``): when one is answered the
+circuit closes; if none is, the circuit stays open and the next call starts another probe. Nothing here
 does I/O.
 
 Circuits are shared by every client in the process that talks to the same server with the same
@@ -31,6 +32,7 @@ __all__ = [
     "Circuit",
     "CircuitSettings",
     "NoCircuit",
+    "PROBE_INTERVAL",
     "StateListener",
     "circuit_for",
     "circuit_settings",
@@ -40,6 +42,10 @@ __all__ = [
 
 #: ``OPTIONS["CIRCUIT_BREAKER"]`` keys and their defaults.
 DEFAULTS: Final[Mapping[str, float]] = {"FAILURES": 5, "WINDOW": 1.0, "OPEN_SECONDS": 0.1}
+
+#: Seconds between the PINGs of a probe while the server refuses them at once (a restarting
+#: server is found answering within this much).
+PROBE_INTERVAL: Final = 0.01
 
 StateListener = Callable[["Circuit", str], None]
 """Called as ``listener(circuit, state)`` when a circuit changes state: ``"open"``,
@@ -185,6 +191,34 @@ class Circuit:
                 self.opened_at = time.time()
             self.open_until = now + settings.open_seconds
         self._changed("open")
+
+    def probe_failed(self) -> None:
+        """The probe found the server unavailable for ``open_seconds``: the circuit stays open
+        and the next call starts another probe."""
+        with self._lock:
+            self.failures += 1
+            self.probing = False
+            self.open_until = time.monotonic()
+        self._changed("open")
+
+    def probe_abandoned(self) -> None:
+        """The probe ended without a verdict (its event loop closed under it): the next call
+        starts another."""
+        with self._lock:
+            self.probing = False
+
+    def probe_again(self, unavailable: bool, began: float) -> bool:
+        """After a probe's PING (the probe began at ``began``) failed: ``True`` when it should
+        PING again after ``PROBE_INTERVAL`` (the server is ``unavailable`` and ``open_seconds``
+        have not passed); otherwise the verdict is recorded (an error reply: the server
+        answered, the circuit closes) and ``False``."""
+        if not unavailable:
+            self.succeeded()
+            return False
+        if time.monotonic() + PROBE_INTERVAL < began + self.settings.open_seconds:
+            return True
+        self.probe_failed()
+        return False
 
     def _changed(self, state: str) -> None:
         for listener in Circuit.listeners:

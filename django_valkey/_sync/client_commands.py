@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
 from time import monotonic
-from typing import Any, Generic, Literal, NoReturn, TypeVar, cast, overload
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -17,7 +17,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import MaxConnectionsError, NoScriptError, ResponseError, ValkeyError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
-from django_valkey._core.breaker import Circuit
+from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
 from django_valkey._core.commands import (
     Args,
     Commands,
@@ -151,7 +151,8 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         the circuit, and anything else happens in ``_recover``."""
         circuit = self._circuits[index]
         if circuit.open_until and circuit.enter():  # CircuitOpen while open
-            self._start_probe(index)
+            index = self._start_probe(index)
+            circuit = self._circuits[index]
         client = self._raw_clients()[index]  # no extra call once connected
         if client is None:
             client = self._client_at(index)
@@ -207,7 +208,8 @@ class ClientCommands(ProcessClients, Generic[Backend]):
                 break
             circuit = self._circuits[index]
             if circuit.open_until and circuit.enter():
-                self._start_probe(index)
+                index = self._start_probe(index)
+                circuit = self._circuits[index]
             try:
                 reply = self._execute(self._client_at(index), req)
             except Exception as again:
@@ -221,24 +223,38 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             raise error
         raise better from error
 
-    def _start_probe(self, index: int) -> NoReturn:
-        """Start the probe of server ``index``'s open circuit beside this call, which fails."""
+    def _start_probe(self, index: int) -> int:
+        """Start the probe of server ``index``'s open circuit beside this call, which fails;
+        a replica's read goes on to the primary instead (returned), unless its circuit is open too."""
         spawn(self._probe, index)
-        raise self._circuits[index].rejection()
+        primary = self._circuits[0]
+        if not (index and self._replica_reads) or primary.blocked():
+            raise self._circuits[index].rejection()
+        if primary.open_until and primary.enter():
+            spawn(self._probe, 0)
+            raise primary.rejection()
+        return 0
 
     def _probe(self, index: int) -> None:
-        """PING server ``index``: its circuit closes if it answers, stays open if not."""
+        """PING server ``index`` until it answers (its circuit closes) or the probe gives up
+        (``Circuit.probe_again``: it stays open)."""
         circuit = self._circuits[index]
+        began = monotonic()
         try:
-            raw = cast(RawClient, self._client_at(index))
-            raw.execute_command("PING")
-        except Exception as error:
-            if not self._counts_against_circuit(error):
-                circuit.succeeded()  # it answered, if only with an error
+            while True:
+                try:
+                    raw = cast(RawClient, self._client_at(index))
+                    raw.execute_command("PING")
+                except Exception as error:
+                    if circuit.probe_again(self._counts_against_circuit(error), began):
+                        sleep(PROBE_INTERVAL)
+                        continue
+                    return
+                circuit.succeeded()
                 return
-            circuit.failed()  # open for another OPEN_SECONDS
-            return
-        circuit.succeeded()
+        except BaseException:  # cancelled: e.g. asyncio.run() ended the loop the probe ran on
+            circuit.probe_abandoned()
+            raise
 
     def _counts_against_circuit(self, error: Exception) -> bool:
         """Whether ``error`` is a failure of the server behind the circuit (see ``unavailable``)."""

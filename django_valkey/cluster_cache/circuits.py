@@ -22,7 +22,7 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from django_valkey._core.breaker import Circuit, CircuitSettings, circuit_for, generation
 from django_valkey._core.guard import unavailable
 
-__all__ = ["NodeCircuits", "NodeLike", "probed"]
+__all__ = ["NodeCircuits", "NodeLike", "probe_again"]
 
 #: valkey-py's ``server_type`` of a replica node.
 REPLICA = "replica"
@@ -95,9 +95,7 @@ class NodeCircuits:
         return None
 
 
-def probed(circuit: Circuit, error: BaseException | None) -> None:
-    """The probe of ``circuit``'s node ended with ``error`` (``None``: it answered)."""
-    if error is not None and unavailable(error):
-        circuit.failed()  # open for another OPEN_SECONDS
-    else:
-        circuit.succeeded()  # it answered, if only with an error
+def probe_again(circuit: Circuit, error: BaseException, began: float) -> bool:
+    """After the PING of ``circuit``'s probe (begun at ``began``) failed with ``error``: whether
+    to PING again after ``PROBE_INTERVAL`` (``Circuit.probe_again``)."""
+    return circuit.probe_again(unavailable(error), began)

@@ -253,4 +253,4 @@ def test_deadline_bounds_a_call_to_a_hung_node(cluster: ClusterTopology, backend
             call(hung_key)
         assert time.monotonic() - started < 0.3 + 0.1
         assert isinstance(caught.value, CacheTimeout), caught.value
-        assert call(other_key) is None  # the other nodes answer (the key was never set)
+        assert call(other_key) in ("b", None)  # the other nodes answer
