@@ -15,8 +15,16 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import MaxConnectionsError, NoScriptError, ResponseError, ValkeyError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
-from django_valkey._async.io import CUT_AT_DEADLINE, LoopClients, deadline_scope, encode_off_loop, sleep, spawn
-from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
+from django_valkey._async.io import (
+    CUT_AT_DEADLINE,
+    LoopClients,
+    deadline_scope,
+    encode_off_loop,
+    probe_until,
+    sleep,
+    spawn,
+)
+from django_valkey._core.breaker import Circuit
 from django_valkey._core.commands import (
     Args,
     Commands,
@@ -236,23 +244,12 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
     async def _probe(self, index: int) -> None:
         """PING server ``index`` until it answers (its circuit closes) or the probe gives up
         (``Circuit.probe_again``: it stays open)."""
-        circuit = self._circuits[index]
-        began = monotonic()
-        try:
-            while True:
-                try:
-                    raw = cast(AsyncRawClient, await self._client_at(index))
-                    await raw.execute_command("PING")
-                except Exception as error:
-                    if circuit.probe_again(self._counts_against_circuit(error), began):
-                        await sleep(PROBE_INTERVAL)
-                        continue
-                    return
-                circuit.succeeded()
-                return
-        except BaseException:  # cancelled: e.g. asyncio.run() ended the loop the probe ran on
-            circuit.probe_abandoned()
-            raise
+
+        async def ping() -> object:
+            raw = cast(AsyncRawClient, await self._client_at(index))
+            return await raw.execute_command("PING")
+
+        await probe_until(self._circuits[index], ping, self._counts_against_circuit)
 
     def _counts_against_circuit(self, error: Exception) -> bool:
         """Whether ``error`` is a failure of the server behind the circuit (see ``unavailable``)."""

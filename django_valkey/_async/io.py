@@ -10,11 +10,13 @@ import threading
 import weakref
 from asyncio import sleep
 from collections.abc import Callable, Coroutine
+from time import monotonic
 from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
 
+from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
 from django_valkey.exceptions import SerializerError
 
 if sys.version_info >= (3, 11):
@@ -22,7 +24,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10 (valkey-py depends on async-timeout there)
     from async_timeout import timeout as deadline_scope
 
-__all__ = ["CUT_AT_DEADLINE", "LoopClients", "deadline_scope", "encode_off_loop", "sleep", "spawn"]
+__all__ = ["CUT_AT_DEADLINE", "LoopClients", "deadline_scope", "encode_off_loop", "probe_until", "sleep", "spawn"]
 
 #: ``deadline_scope`` cancels a call at its deadline, wherever it is (connect, send, read, wait).
 CUT_AT_DEADLINE = True
@@ -64,6 +66,29 @@ class _ProbeLoop:
 
 
 _PROBES = _ProbeLoop()
+
+
+async def probe_until(
+    circuit: Circuit, ping: Callable[[], Coroutine[Any, Any, object]], counts: Callable[[Exception], bool]
+) -> None:
+    """A probe of ``circuit``'s server: ``ping()`` until it succeeds (the circuit closes) or
+    ``Circuit.probe_again`` gives up (it stays open); ``counts(error)`` says whether an error
+    means the server is unavailable (else it answered: the circuit closes)."""
+    began = monotonic()
+    try:
+        while True:
+            try:
+                await ping()
+            except Exception as error:
+                if circuit.probe_again(counts(error), began):
+                    await sleep(PROBE_INTERVAL)
+                    continue
+                return
+            circuit.succeeded()
+            return
+    except BaseException:  # cancelled: the probe loop closed (the interpreter is exiting)
+        circuit.probe_abandoned()
+        raise
 
 
 def spawn(function: Callable[P, Coroutine[Any, Any, None]], *args: P.args, **kwargs: P.kwargs) -> None:

@@ -17,7 +17,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import MaxConnectionsError, NoScriptError, ResponseError, ValkeyError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
-from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
+from django_valkey._core.breaker import Circuit
 from django_valkey._core.commands import (
     Args,
     Commands,
@@ -32,7 +32,15 @@ from django_valkey._core.commands import (
 from django_valkey._core.guard import CONNECTION_ERRORS, is_refusal, not_run, policy_error, unavailable
 from django_valkey._core.keys import KeyMaker
 from django_valkey._core.retries import RetryPolicy
-from django_valkey._sync.io import CUT_AT_DEADLINE, ProcessClients, deadline_scope, encode_off_loop, sleep, spawn
+from django_valkey._sync.io import (
+    CUT_AT_DEADLINE,
+    ProcessClients,
+    deadline_scope,
+    encode_off_loop,
+    probe_until,
+    sleep,
+    spawn,
+)
 from django_valkey.exceptions import ConnectionInterrupted, DeadlineExceeded, SerializerError
 from django_valkey.protocols import (
     AbsoluteTime,
@@ -238,23 +246,12 @@ class ClientCommands(ProcessClients, Generic[Backend]):
     def _probe(self, index: int) -> None:
         """PING server ``index`` until it answers (its circuit closes) or the probe gives up
         (``Circuit.probe_again``: it stays open)."""
-        circuit = self._circuits[index]
-        began = monotonic()
-        try:
-            while True:
-                try:
-                    raw = cast(RawClient, self._client_at(index))
-                    raw.execute_command("PING")
-                except Exception as error:
-                    if circuit.probe_again(self._counts_against_circuit(error), began):
-                        sleep(PROBE_INTERVAL)
-                        continue
-                    return
-                circuit.succeeded()
-                return
-        except BaseException:  # cancelled: e.g. asyncio.run() ended the loop the probe ran on
-            circuit.probe_abandoned()
-            raise
+
+        def ping() -> object:
+            raw = cast(RawClient, self._client_at(index))
+            return raw.execute_command("PING")
+
+        probe_until(self._circuits[index], ping, self._counts_against_circuit)
 
     def _counts_against_circuit(self, error: Exception) -> bool:
         """Whether ``error`` is a failure of the server behind the circuit (see ``unavailable``)."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from time import sleep
+from time import monotonic, sleep
 from typing import Any, NoReturn, ParamSpec
 
+from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
 from django_valkey._sync.deadline import scope
 from django_valkey.exceptions import SerializerError
 
-__all__ = ["CUT_AT_DEADLINE", "ProcessClients", "deadline_scope", "encode_off_loop", "sleep", "spawn"]
+__all__ = ["CUT_AT_DEADLINE", "ProcessClients", "deadline_scope", "encode_off_loop", "probe_until", "sleep", "spawn"]
 
 #: A sync call cannot be cancelled, and a custom pool's connections may not cut their waits at
 #: the deadline: a retry is made only when a whole attempt still fits.
@@ -31,6 +32,27 @@ def deadline_scope(seconds: float) -> contextlib.AbstractContextManager[None]:
 def encode_off_loop(error: SerializerError, build: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
     """Sync code has no event loop to leave: a value that failed to encode stays an error."""
     raise error
+
+
+def probe_until(circuit: Circuit, ping: Callable[[], object], counts: Callable[[Exception], bool]) -> None:
+    """A probe of ``circuit``'s server: ``ping()`` until it succeeds (the circuit closes) or
+    ``Circuit.probe_again`` gives up (it stays open); ``counts(error)`` says whether an error
+    means the server is unavailable (else it answered: the circuit closes)."""
+    began = monotonic()
+    try:
+        while True:
+            try:
+                ping()
+            except Exception as error:
+                if circuit.probe_again(counts(error), began):
+                    sleep(PROBE_INTERVAL)
+                    continue
+                return
+            circuit.succeeded()
+            return
+    except BaseException:
+        circuit.probe_abandoned()
+        raise
 
 
 def spawn(function: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:

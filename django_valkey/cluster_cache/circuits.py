@@ -22,7 +22,7 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from django_valkey._core.breaker import Circuit, CircuitSettings, circuit_for, generation
 from django_valkey._core.guard import unavailable
 
-__all__ = ["NodeCircuits", "NodeLike", "probe_again"]
+__all__ = ["NodeCircuits", "NodeLike"]
 
 #: valkey-py's ``server_type`` of a replica node.
 REPLICA = "replica"
@@ -93,9 +93,3 @@ class NodeCircuits:
                 if circuit.blocked():
                     return circuit
         return None
-
-
-def probe_again(circuit: Circuit, error: BaseException, began: float) -> bool:
-    """After the PING of ``circuit``'s probe (begun at ``began``) failed with ``error``: whether
-    to PING again after ``PROBE_INTERVAL`` (``Circuit.probe_again``)."""
-    return circuit.probe_again(unavailable(error), began)

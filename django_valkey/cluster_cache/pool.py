@@ -15,11 +15,8 @@ Both put a circuit around each command they send to a node (``cluster_cache.circ
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import time
 from collections.abc import Hashable, Mapping
-from time import monotonic
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -29,15 +26,18 @@ from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 from valkey.cluster import ClusterNode, ClusterPipeline, ValkeyCluster
 from valkey.connection import DefaultParser
 
+from django_valkey._async.io import probe_until as probe_task
 from django_valkey._async.io import spawn as spawn_task
-from django_valkey._core.breaker import PROBE_INTERVAL, Circuit, circuit_settings
+from django_valkey._core.breaker import Circuit, circuit_settings
+from django_valkey._core.guard import unavailable
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, call_timeouts
 from django_valkey._slots import AsyncSlots, Slots, no_free_connection, wait_timeout
 from django_valkey._sync.deadline import outside_deadline
+from django_valkey._sync.io import probe_until as probe_thread
 from django_valkey._sync.io import spawn as spawn_thread
 from django_valkey.async_cache.pool import AsyncConnectionFactory
 from django_valkey.base_pool import BaseConnectionFactory, check_url, url_hostname_check
-from django_valkey.cluster_cache.circuits import NodeCircuits, probe_again
+from django_valkey.cluster_cache.circuits import NodeCircuits
 from django_valkey.pool import BoundedConnectionPool
 
 __all__ = [
@@ -193,17 +193,7 @@ class BoundedValkeyCluster(ValkeyCluster):
     def _probe(self, node: Any, circuit: Circuit) -> None:
         """PING ``node`` through valkey-py's own path (which refreshes the slot map when it fails)."""
         base: Any = super()
-        began = monotonic()
-        while True:
-            try:
-                base._execute_command(node, "PING")
-            except Exception as error:
-                if probe_again(circuit, error, began):
-                    time.sleep(PROBE_INTERVAL)
-                    continue
-                return
-            circuit.succeeded()
-            return
+        probe_thread(circuit, lambda: base._execute_command(node, "PING"), unavailable)
 
     def wait_for_turn(self, limit: Slots) -> None:
         """Wait in line for one of ``turns`` (``MaxConnectionsError`` once ``pool_timeout`` passed)."""
@@ -356,28 +346,23 @@ class LoopValkeyCluster(AsyncValkeyCluster):
         """PING ``node`` on a connection of the probe loop's own (``spawn``: this client's
         connections belong to its event loop). If the node stays unavailable, this client
         refreshes its map of slots on its next command, as valkey-py does after a failure."""
-        began = monotonic()
-        conn = node.connection_class(**node.connection_kwargs)
+        conn: Any = node.connection_class(**node.connection_kwargs)
+
+        async def ping() -> object:
+            try:
+                await conn.send_command("PING")
+                reply: object = await conn.read_response()
+                return reply
+            except Exception:
+                await conn.disconnect()
+                raise
+
         try:
-            while True:
-                try:
-                    await conn.send_command("PING")
-                    await conn.read_response()
-                except Exception as error:
-                    await conn.disconnect()
-                    if probe_again(circuit, error, began):
-                        await asyncio.sleep(PROBE_INTERVAL)
-                        continue
-                    if circuit.open_until:
-                        self._initialize = True  # read by the client's next command, on its loop
-                    return
-                circuit.succeeded()
-                return
-        except BaseException:
-            circuit.probe_abandoned()
-            raise
+            await probe_task(circuit, ping, unavailable)
         finally:
             await conn.disconnect()
+        if circuit.open_until:
+            self._initialize = True  # read by this client's next command, on its own loop
 
     async def wait_for_turn(self, limit: AsyncSlots) -> None:
         """Wait in line for one of ``turns`` (``MaxConnectionsError`` once ``pool_timeout`` passed)."""
