@@ -9,14 +9,16 @@ A Sentinel LOCATION names a *service* instead of a host: ``valkey://[user:passwo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_valkey._core.breaker import circuit_settings
 from django_valkey._redact import safe_repr
+from django_valkey._sentinel_circuits import guard_sentinels
 from django_valkey.base_pool import Base, BaseConnectionFactory, Pool, hostname_check
 
 __all__ = [
@@ -193,7 +195,16 @@ class SentinelFactoryMixin(BaseConnectionFactory[Base, Pool]):
         return sentinel_params(super().make_connection_params(url), self.sentinels, self.options)
 
     def get_connection_pool(self, params: dict[str, Any]) -> Pool:
-        """A ``SentinelConnectionPool`` for the service the URL names, with its own manager."""
+        """A ``SentinelConnectionPool`` for the service the URL names, with its own manager (whose
+        sentinel clients each have a circuit, ``_sentinel_circuits``)."""
         service, manager, kwargs = pool_arguments(params, self.pool_cls_kwargs)
-        pool: Pool = self.pool_cls(service, self.sentinel_cls(**manager), **kwargs)
+        sentinels = self.sentinel_cls(**manager)
+        guard_sentinels(sentinels, manager["sentinels"], circuit_settings(self.options.get("CIRCUIT_BREAKER")))
+        pool: Pool = self.pool_cls(service, sentinels, **kwargs)
         return pool
+
+    def pool_key(self, params: dict[str, Any]) -> Hashable:
+        """``BaseConnectionFactory.pool_key`` and the breaker's settings: the pool's sentinel
+        clients hold circuits made with them."""
+        settings = circuit_settings(self.options.get("CIRCUIT_BREAKER"))
+        return (super().pool_key(params), None if settings is None else settings.key())
