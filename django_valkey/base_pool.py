@@ -224,6 +224,22 @@ class BaseConnectionFactory(Generic[Base, Pool]):
         result: Pool = pool
         return result
 
+    def client_for(self, pool: Any) -> Any:
+        """The raw client (``base_client_cls`` with ``BASE_CLIENT_KWARGS``) over ``pool``, shared
+        by every cache object that uses the pool with the same client class and kwargs: Django
+        builds a cache object per thread and per ASGI request, and building a valkey-py client
+        costs tens of microseconds (its table of response callbacks). A client that holds a
+        connection of its own (``single_connection_client``) is never shared."""
+        kwargs = self.base_client_cls_kwargs
+        if kwargs.get("single_connection_client"):
+            return self.base_client_cls(connection_pool=pool, **kwargs)
+        key = (self.base_client_cls, freeze(kwargs)) if kwargs else self.base_client_cls
+        shared: dict[Hashable, Any] = pool.__dict__.setdefault("_django_valkey_clients", {})
+        client = shared.get(key)
+        if client is None:
+            client = shared.setdefault(key, self.base_client_cls(connection_pool=pool, **kwargs))
+        return client
+
     def get_connection(self, params: dict[str, Any]) -> Base | Awaitable[Base]:
         """A raw client for already-made ``params`` (a coroutine in async factories)."""
         raise NotImplementedError

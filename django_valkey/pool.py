@@ -208,8 +208,7 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
         return self.get_connection(self.make_connection_params(url))
 
     def get_connection(self, params: dict[str, Any]) -> Valkey:
-        pool = self.get_or_create_connection_pool(params)
-        client: Valkey = self.base_client_cls(connection_pool=pool, **self.base_client_cls_kwargs)
+        client: Valkey = self.client_for(self.get_or_create_connection_pool(params))
         return client
 
     def disconnect(self, connection: Any) -> None:

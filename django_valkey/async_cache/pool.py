@@ -268,8 +268,7 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
         return await self.get_connection(self.make_connection_params(url))
 
     async def get_connection(self, params: dict[str, Any]) -> AsyncValkey:
-        pool = self.get_or_create_connection_pool(params)
-        client: AsyncValkey = self.base_client_cls(connection_pool=pool, **self.base_client_cls_kwargs)
+        client: AsyncValkey = self.client_for(self.get_or_create_connection_pool(params))
         return client
 
     async def disconnect(self, connection: Any) -> None:

@@ -1,0 +1,73 @@
+"""Cache objects that use the same pool share its valkey-py client (Django builds a cache object
+per thread and per ASGI request; a valkey-py client costs tens of microseconds to build)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from tests.helpers import make, make_async
+from tests.servers import ValkeyProcess
+
+
+@pytest.fixture
+def server(valkey_server: ValkeyProcess) -> ValkeyProcess:
+    return valkey_server
+
+
+def test_cache_objects_share_the_raw_client(server: ValkeyProcess) -> None:
+    one, two = make(server.url), make(server.url)
+    assert one.get_client() is two.get_client()
+    one.set("k", 1)
+    assert two.get("k") == 1
+
+
+def test_threads_share_it(server: ValkeyProcess) -> None:
+    seen: list[object] = []
+
+    def build() -> None:
+        cache = make(server.url)
+        cache.set("t", 1)
+        seen.append(cache.get_client())
+
+    threads = [threading.Thread(target=build) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(client) for client in seen}) == 1
+
+
+def test_other_client_kwargs_get_their_own(server: ValkeyProcess) -> None:
+    plain = make(server.url)
+    decoded = make(server.url, BASE_CLIENT_KWARGS={"client_name": "other"})
+    assert plain.get_client() is not decoded.get_client()
+    assert plain.get_client().connection_pool is decoded.get_client().connection_pool
+
+
+def test_a_single_connection_client_is_never_shared(server: ValkeyProcess) -> None:
+    one = make(server.url, BASE_CLIENT_KWARGS={"single_connection_client": True})
+    two = make(server.url, BASE_CLIENT_KWARGS={"single_connection_client": True})
+    assert one.get_client() is not two.get_client()
+    one.set("s", 1)
+    assert two.get("s") == 1
+
+
+def test_closing_one_cache_leaves_the_others_working(server: ValkeyProcess) -> None:
+    one, two = make(server.url), make(server.url)
+    one.set("c", 1)
+    one.close()
+    assert two.get("c") == 1
+    assert one.get("c") == 1
+
+
+def test_async_caches_share_the_loops_client(server: ValkeyProcess) -> None:
+    async def main() -> None:
+        one, two = make_async(server.url), make_async(server.url)
+        assert await one.get_client() is await two.get_client()
+        await one.aset("a", 1)
+        assert await two.aget("a") == 1
+
+    asyncio.run(main())
