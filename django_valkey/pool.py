@@ -3,6 +3,7 @@ pools they build by default, ``BoundedConnectionPool`` and ``BoundedSentinelConn
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -46,6 +47,16 @@ class _Waiter:
         self.connection: Connection | None = None
 
 
+_FORKS = [0]  # how many times this process is a forked child (of a child...): see _checkpid
+
+
+def _forked() -> None:
+    _FORKS[0] += 1
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class BoundedConnectionPool(ConnectionPool):
     """valkey-py's ``ConnectionPool`` with at most ``max_connections`` connections at once: a
     caller that finds them all in use waits, first come first served, up to ``timeout`` seconds
@@ -77,7 +88,15 @@ class BoundedConnectionPool(ConnectionPool):
 
     def reset(self) -> None:
         self._waiters: deque[_Waiter] = deque()
+        self._forks: int = _FORKS[0]
         super().reset()  # last: it records the process id, which other threads compare unlocked
+
+    def _checkpid(self) -> None:
+        """valkey-py's fork check (a child makes new connections), without its ``getpid`` per
+        checkout and release: it runs only after this process forked (``os.register_at_fork``)."""
+        if self._forks != _FORKS[0]:
+            super()._checkpid()
+            self._forks = _FORKS[0]
 
     def get_connection(self, command_name: str | None = None, *keys: Any, **options: Any) -> Connection:
         """A connected connection, once one is free (or can be opened) within the bound."""

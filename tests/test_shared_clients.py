@@ -71,3 +71,30 @@ def test_async_caches_share_the_loops_client(server: ValkeyProcess) -> None:
         assert await two.aget("a") == 1
 
     asyncio.run(main())
+
+
+def test_a_forked_child_makes_its_own_connections(server: ValkeyProcess) -> None:
+    # The fork check runs only after a fork (os.register_at_fork), not per checkout: a child
+    # still never uses a socket of its parent's.
+    import os
+
+    cache = make(server.url)
+    cache.set("f", 1)
+    pool = cache.get_client().connection_pool
+    parent_conns = {id(conn) for conn in pool._available_connections}
+    assert parent_conns
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, then leave at once
+        try:
+            ok = cache.get("f") == 1 and pool.pid == os.getpid()
+            fresh = all(id(conn) not in parent_conns for conn in pool._available_connections)
+            os.write(write, b"ok" if ok and fresh else b"bad")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 8)
+    os.waitpid(pid, 0)
+    assert answer == b"ok"
+    assert cache.get("f") == 1  # the parent's pool is untouched
+    assert {id(conn) for conn in pool._available_connections} == parent_conns
