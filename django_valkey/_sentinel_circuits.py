@@ -16,7 +16,7 @@ from typing import Any
 from valkey import Valkey
 from valkey.asyncio import Valkey as AsyncValkey
 
-from django_valkey._async.io import probe_until as probe_task
+from django_valkey._async.io import probe_with_connection
 from django_valkey._async.io import spawn as spawn_task
 from django_valkey._core.breaker import Circuit, CircuitSettings, circuit_for
 from django_valkey._core.guard import unavailable
@@ -79,21 +79,7 @@ class _AsyncSentinelClient(AsyncValkey):
     async def _dv_probe(self) -> None:
         """PING on a connection of the probe loop's own (this client's belong to its loop)."""
         pool: Any = self.connection_pool
-        conn: Any = pool.connection_class(**pool.connection_kwargs)
-
-        async def ping() -> object:
-            try:
-                await conn.send_command("PING")
-                reply: object = await conn.read_response()
-                return reply
-            except Exception:
-                await conn.disconnect()
-                raise
-
-        try:
-            await probe_task(self.dv_circuit, ping, unavailable)
-        finally:
-            await conn.disconnect()
+        await probe_with_connection(self.dv_circuit, pool.connection_class, pool.connection_kwargs, unavailable)
 
 
 def guard_sentinels(manager: Any, addresses: Sequence[tuple[str, int]], settings: CircuitSettings | None) -> None:

@@ -24,7 +24,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10 (valkey-py depends on async-timeout there)
     from async_timeout import timeout as deadline_scope
 
-__all__ = ["CUT_AT_DEADLINE", "LoopClients", "deadline_scope", "encode_off_loop", "probe_until", "sleep", "spawn"]
+__all__ = [
+    "CUT_AT_DEADLINE",
+    "LoopClients",
+    "deadline_scope",
+    "encode_off_loop",
+    "probe_until",
+    "probe_with_connection",
+    "sleep",
+    "spawn",
+]
 
 #: ``deadline_scope`` cancels a call at its deadline, wherever it is (connect, send, read, wait).
 CUT_AT_DEADLINE = True
@@ -89,6 +98,29 @@ async def probe_until(
     except BaseException:  # cancelled: the probe loop closed (the interpreter is exiting)
         circuit.probe_abandoned()
         raise
+
+
+async def probe_with_connection(
+    circuit: Circuit, connection_class: Any, connection_kwargs: dict[str, Any], counts: Callable[[Exception], bool]
+) -> None:
+    """``probe_until`` with ``PING`` on a connection of the probe's own, made from a valkey-py
+    asyncio ``connection_class`` and its ``connection_kwargs`` (a client's own connections
+    belong to its event loop, not the probe loop); closed when the probe ends."""
+    conn: Any = connection_class(**connection_kwargs)
+
+    async def ping() -> object:
+        try:
+            await conn.send_command("PING")
+            reply: object = await conn.read_response()
+            return reply
+        except Exception:
+            await conn.disconnect()
+            raise
+
+    try:
+        await probe_until(circuit, ping, counts)
+    finally:
+        await conn.disconnect()
 
 
 def spawn(function: Callable[P, Coroutine[Any, Any, None]], *args: P.args, **kwargs: P.kwargs) -> None:

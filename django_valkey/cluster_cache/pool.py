@@ -26,7 +26,7 @@ from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
 from valkey.cluster import ClusterNode, ClusterPipeline, ValkeyCluster
 from valkey.connection import DefaultParser
 
-from django_valkey._async.io import probe_until as probe_task
+from django_valkey._async.io import probe_with_connection
 from django_valkey._async.io import spawn as spawn_task
 from django_valkey._core.breaker import Circuit, circuit_settings
 from django_valkey._core.guard import unavailable
@@ -346,21 +346,7 @@ class LoopValkeyCluster(AsyncValkeyCluster):
         """PING ``node`` on a connection of the probe loop's own (``spawn``: this client's
         connections belong to its event loop). If the node stays unavailable, this client
         refreshes its map of slots on its next command, as valkey-py does after a failure."""
-        conn: Any = node.connection_class(**node.connection_kwargs)
-
-        async def ping() -> object:
-            try:
-                await conn.send_command("PING")
-                reply: object = await conn.read_response()
-                return reply
-            except Exception:
-                await conn.disconnect()
-                raise
-
-        try:
-            await probe_task(circuit, ping, unavailable)
-        finally:
-            await conn.disconnect()
+        await probe_with_connection(circuit, node.connection_class, node.connection_kwargs, unavailable)
         if circuit.open_until:
             self._initialize = True  # read by this client's next command, on its own loop
 
