@@ -164,8 +164,9 @@ async def test_tasks_wait_for_a_free_connection(srv: ValkeyProcess) -> None:
 
 def test_the_wait_times_out_as_a_connection_error(srv: ValkeyProcess) -> None:
     """One connection, held by a call the server keeps waiting: the next calls wait 0.2 s for it,
-    then fail as a lost connection would (both caches have the same options: one pool)."""
-    options = {"CONNECTION_POOL_KWARGS": {"max_connections": 1, "timeout": 0.2}}
+    then fail as a lost connection would (both caches have the same options: one pool). The
+    socket timeout is longer than the pause: the holder gets its reply once the server resumes."""
+    options = {"CONNECTION_POOL_KWARGS": {"max_connections": 1, "timeout": 0.2}, "SOCKET_TIMEOUT": 3}
     cache = new_cache(srv, **options)
     lenient = new_cache(srv, IGNORE_EXCEPTIONS=True, **options)
     assert cache.get_client().connection_pool is lenient.get_client().connection_pool
