@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import pytest
+import valkey
 
 from tests.helpers import make, make_async
 from tests.servers import ValkeyProcess
@@ -98,3 +100,31 @@ def test_a_forked_child_makes_its_own_connections(server: ValkeyProcess) -> None
     assert answer == b"ok"
     assert cache.get("f") == 1  # the parent's pool is untouched
     assert {id(conn) for conn in pool._available_connections} == parent_conns
+
+
+class CountingValkey(valkey.Valkey):
+    """A BASE_CLIENT_CLASS of a user's: its execute_command must still see every command."""
+
+    calls: list[str] = []
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        CountingValkey.calls.append(str(args[0]))
+        return super().execute_command(*args, **options)
+
+
+def test_a_client_class_of_ones_own_sees_every_command(server: ValkeyProcess) -> None:
+    # The plain valkey.Valkey takes a leaner path than execute_command (send_one); a subclass
+    # does not, so what it overrides still runs.
+    cache = make(server.url, BASE_CLIENT_CLASS="tests.test_shared_clients.CountingValkey")
+    CountingValkey.calls.clear()
+    cache.set("sub", 1)
+    assert cache.get("sub") == 1
+    assert cache.delete("sub") is True
+    assert [call.upper() for call in CountingValkey.calls] == ["SET", "GET", "DEL"]
+
+
+def test_the_lean_path_keeps_valkey_pys_reply_callbacks(server: ValkeyProcess) -> None:
+    cache = make(server.url)
+    assert cache.set("cb", 1) is None and cache.add("cb", 2) is False  # SET ... NX: None -> False
+    assert cache.touch("cb", 10) is True and cache.ttl("cb") in (9, 10)
+    assert cache.get_client().connection_pool._in_use_connections == set()  # every checkout released

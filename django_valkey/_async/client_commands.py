@@ -17,10 +17,12 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._async.io import (
     CUT_AT_DEADLINE,
+    DEADLINE_PASSED,
     LoopClients,
     deadline_scope,
     encode_off_loop,
     probe_until,
+    send_one,
     sleep,
     spawn,
 )
@@ -116,7 +118,7 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
             return req.parse(None)
         try:
             try:
-                reply = await raw.execute_command(*req.args)
+                reply = await send_one(raw, req.args)
             except NoScriptError:
                 reply = await raw.execute_command(*as_eval(req.args))
         except ResponseError as exc:
@@ -178,7 +180,7 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         try:
             async with deadline_scope(deadline):
                 return await self._attempt(index, req, started)
-        except TimeoutError as error:
+        except DEADLINE_PASSED as error:
             if isinstance(error, ConnectionInterrupted):
                 raise
             self._circuits[index].failed()

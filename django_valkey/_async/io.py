@@ -38,6 +38,10 @@ __all__ = [
 #: ``deadline_scope`` cancels a call at its deadline, wherever it is (connect, send, read, wait).
 CUT_AT_DEADLINE = True
 
+#: What ``deadline_scope`` raises at the deadline (``asyncio.TimeoutError`` is the builtin
+#: ``TimeoutError`` from Python 3.11 on; on 3.10, async-timeout raises the former).
+DEADLINE_PASSED = asyncio.TimeoutError
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -75,6 +79,11 @@ class _ProbeLoop:
 
 
 _PROBES = _ProbeLoop()
+
+
+async def send_one(raw: Any, args: tuple[Any, ...]) -> Any:
+    """``await raw.execute_command(*args)`` (the sync twin takes a leaner path)."""
+    return await raw.execute_command(*args)
 
 
 async def probe_until(

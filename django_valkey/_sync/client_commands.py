@@ -34,10 +34,12 @@ from django_valkey._core.keys import KeyMaker
 from django_valkey._core.retries import RetryPolicy
 from django_valkey._sync.io import (
     CUT_AT_DEADLINE,
+    DEADLINE_PASSED,
     ProcessClients,
     deadline_scope,
     encode_off_loop,
     probe_until,
+    send_one,
     sleep,
     spawn,
 )
@@ -118,7 +120,7 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             return req.parse(None)
         try:
             try:
-                reply = raw.execute_command(*req.args)
+                reply = send_one(raw, req.args)
             except NoScriptError:
                 reply = raw.execute_command(*as_eval(req.args))
         except ResponseError as exc:
@@ -180,7 +182,7 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         try:
             with deadline_scope(deadline):
                 return self._attempt(index, req, started)
-        except TimeoutError as error:
+        except DEADLINE_PASSED as error:
             if isinstance(error, ConnectionInterrupted):
                 raise
             self._circuits[index].failed()

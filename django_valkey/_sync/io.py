@@ -9,15 +9,32 @@ from collections.abc import Callable
 from time import monotonic, sleep
 from typing import Any, NoReturn, ParamSpec
 
+from valkey import Valkey
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import TimeoutError as ValkeyTimeoutError
+
 from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
 from django_valkey._sync.deadline import scope
 from django_valkey.exceptions import SerializerError
 
-__all__ = ["CUT_AT_DEADLINE", "ProcessClients", "deadline_scope", "encode_off_loop", "probe_until", "sleep", "spawn"]
+__all__ = [
+    "CUT_AT_DEADLINE",
+    "ProcessClients",
+    "deadline_scope",
+    "encode_off_loop",
+    "probe_until",
+    "send_one",
+    "sleep",
+    "spawn",
+]
 
 #: A sync call cannot be cancelled, and a custom pool's connections may not cut their waits at
 #: the deadline: a retry is made only when a whole attempt still fits.
 CUT_AT_DEADLINE = False
+
+#: What a deadline that passed raises here (the connections' own ``DeadlineReached`` is mapped
+#: to ``DeadlineExceeded`` by the error policy before it gets this far).
+DEADLINE_PASSED = TimeoutError
 
 P = ParamSpec("P")
 
@@ -32,6 +49,31 @@ def deadline_scope(seconds: float) -> contextlib.AbstractContextManager[None]:
 def encode_off_loop(error: SerializerError, build: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
     """Sync code has no event loop to leave: a value that failed to encode stays an error."""
     raise error
+
+
+def send_one(raw: Any, args: tuple[Any, ...]) -> Any:
+    """``raw.execute_command(*args)`` for a plain ``valkey.Valkey`` over a pool, without the
+    layers a cache does not use (valkey-py's per-connection retry, which is 0 here, its client-side
+    caching, its per-call options): checkout, send, read, release, the response callback. Any
+    other client (a subclass, one holding its own connection) goes through ``execute_command``."""
+    client: Any = raw  # valkey-py's sync client is not annotated
+    if client.__class__ is not Valkey or client.connection is not None:
+        return client.execute_command(*args)
+    pool: Any = client.connection_pool
+    conn: Any = pool.get_connection(args[0])
+    try:
+        conn.send_command(*args)
+        reply: Any = conn.read_response()
+    except (ValkeyConnectionError, ValkeyTimeoutError):
+        conn.disconnect()  # as valkey-py does: the next call reconnects
+        raise
+    finally:
+        pool.release(conn)
+    callbacks: Any = client.response_callbacks
+    name = args[0]
+    if name in callbacks:
+        return callbacks[name](reply)
+    return reply
 
 
 def probe_until(circuit: Circuit, ping: Callable[[], object], counts: Callable[[Exception], bool]) -> None:
