@@ -90,7 +90,8 @@ def test_a_forked_child_makes_its_own_connections(server: ValkeyProcess) -> None
     if pid == 0:  # the child: report, then leave at once
         try:
             ok = cache.get("f") == 1 and pool.pid == os.getpid()
-            fresh = all(id(conn) not in parent_conns for conn in pool._available_connections)
+            mine = pool._available_connections
+            fresh = bool(mine) and all(conn.pid == os.getpid() for conn in mine)  # made in the child
             os.write(write, b"ok" if ok and fresh else b"bad")
         finally:
             os._exit(0)
