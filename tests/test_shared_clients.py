@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import valkey
+import valkey.asyncio
 
 from tests.helpers import make, make_async
 from tests.servers import ValkeyProcess
@@ -126,6 +127,48 @@ def test_a_client_class_of_ones_own_sees_every_command(server: ValkeyProcess) ->
 
 def test_the_lean_path_keeps_valkey_pys_reply_callbacks(server: ValkeyProcess) -> None:
     cache = make(server.url)
+    pool = cache.get_client().connection_pool
+    in_use = len(pool._in_use_connections)  # the pool is the process's: other tests' threads may hold some
     assert cache.set("cb", 1) is None and cache.add("cb", 2) is False  # SET ... NX: None -> False
     assert cache.touch("cb", 10) is True and cache.ttl("cb") in (9, 10)
-    assert cache.get_client().connection_pool._in_use_connections == set()  # every checkout released
+    assert len(pool._in_use_connections) == in_use  # every checkout released
+
+
+def test_a_cancelled_aget_leaves_no_reply_for_the_next_call(server: ValkeyProcess) -> None:
+    # One pooled connection; an aget is cancelled while its reply is on the way: the next call
+    # on that pool gets its own reply, not the cancelled one's.
+    from tests.faults import paused
+
+    async def main() -> None:
+        cache = make_async(server.url, CONNECTION_POOL_KWARGS={"max_connections": 1}, SOCKET_TIMEOUT=5)
+        await cache.aset("one", "first")
+        await cache.aset("two", "second")
+        with paused(server):
+            task = asyncio.ensure_future(cache.aget("one"))
+            await asyncio.sleep(0.05)  # sent, waiting for the reply
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert await cache.aget("two") == "second"
+        assert await cache.aget("one") == "first"
+
+    asyncio.run(main())
+
+
+class CountingAsyncValkey(valkey.asyncio.Valkey):
+    calls: list[str] = []
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        CountingAsyncValkey.calls.append(str(args[0]))
+        return await super().execute_command(*args, **options)
+
+
+def test_an_async_client_class_of_ones_own_sees_every_command(server: ValkeyProcess) -> None:
+    async def main() -> None:
+        cache = make_async(server.url, BASE_CLIENT_CLASS="tests.test_shared_clients.CountingAsyncValkey")
+        CountingAsyncValkey.calls.clear()
+        await cache.aset("sub", 1)
+        assert await cache.aget("sub") == 1
+        assert [call.upper() for call in CountingAsyncValkey.calls] == ["SET", "GET"]
+
+    asyncio.run(main())

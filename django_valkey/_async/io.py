@@ -4,6 +4,7 @@ command source uses (``django_valkey/_sync/io.py`` has the sync twins)."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 import threading
@@ -15,6 +16,9 @@ from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
+from valkey.asyncio import Valkey as AsyncValkey
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
 from django_valkey.exceptions import SerializerError
@@ -82,8 +86,32 @@ _PROBES = _ProbeLoop()
 
 
 async def send_one(raw: Any, args: tuple[Any, ...]) -> Any:
-    """``await raw.execute_command(*args)`` (the sync twin takes a leaner path)."""
-    return await raw.execute_command(*args)
+    """``await raw.execute_command(*args)`` for a plain ``valkey.asyncio.Valkey`` over a pool,
+    without the layers a cache does not use (valkey-py's per-connection retry, which is 0 here,
+    its client-side caching, its per-call options): checkout, send, read, release, the response
+    callback. A cancelled call's connection is closed by valkey-py's read (it disconnects on any
+    ``BaseException``), so no reply is left unread on a pooled connection. Any other client (a
+    subclass, a single-connection client) goes through ``execute_command``."""
+    client: Any = raw  # valkey-py leaves much of its client unannotated
+    if client.__class__ is not AsyncValkey or client.single_connection_client:
+        return await client.execute_command(*args)
+    pool: Any = client.connection_pool
+    conn: Any = await pool.get_connection(args[0])
+    try:
+        await conn.send_command(*args)
+        reply: Any = await conn.read_response()
+    except (ValkeyConnectionError, ValkeyTimeoutError):
+        await conn.disconnect()  # as valkey-py does: the next call reconnects
+        raise
+    finally:
+        await pool.release(conn)
+    callbacks: Any = client.response_callbacks
+    name = args[0]
+    if name in callbacks:
+        reply = callbacks[name](reply)
+        if inspect.isawaitable(reply):
+            reply = await reply
+    return reply
 
 
 async def probe_until(
