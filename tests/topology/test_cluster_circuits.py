@@ -24,7 +24,7 @@ from tests.servers import ValkeyProcess
 from tests.topology.launchers import ClusterTopology, poll, role
 
 TIMEOUT = 0.2  # SOCKET_TIMEOUT of these caches
-FAST = 0.05  # a call that fails at once, with room for a loaded machine
+FAST = TIMEOUT / 2  # no call waited for a timeout
 
 
 @pytest.fixture(scope="module")

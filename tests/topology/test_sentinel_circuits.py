@@ -18,7 +18,7 @@ from tests.servers import ValkeyProcess
 from tests.topology.launchers import SERVICE, SentinelTopology, poll
 
 TIMEOUT = 0.2
-FAST = 0.05
+FAST = TIMEOUT / 2  # no call waited for a timeout
 
 
 @pytest.fixture(scope="module")
