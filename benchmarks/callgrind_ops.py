@@ -155,7 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(args)
     sides = options.sides.split(",")
     # The run with no calls first (twice, for its .pyc files), then the counted one.
-    print(f"{'operation':<13}" + "".join(f"{side + ' instr/call':>18}" for side in sides) + f"{'ours/raw':>10}")
+    both = "ours" in sides and "raw" in sides
+    print(
+        f"{'operation':<13}"
+        + "".join(f"{side + ' instr/call':>18}" for side in sides)
+        + (f"{'ours/raw':>10}" if both else "")
+    )
     for op in options.ops.split(","):
         per_call: dict[str, float] = {}
         for side in sides:
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             counted = _instructions(options.location, side, op, options.calls)
             per_call[side] = (counted - base) / options.calls
         line = f"{op:<13}" + "".join(f"{per_call[side]:>18,.0f}" for side in sides)
-        if "ours" in per_call and "raw" in per_call:
+        if both:
             line += f"{per_call['ours'] / per_call['raw']:>10.2f}"
         print(line, flush=True)
     return 0
