@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import valkey
 from valkey.connection import ConnectionPool, DefaultParser
 
+from benchmarks._svg import grouped_bars
 from django_valkey._server import ThrowawayServer
 
 TIMEOUT = 300
@@ -312,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="interleaved repetitions (default 15, quick 5)")
     parser.add_argument("--batch", type=float, help="seconds per timed batch (default 0.1, quick 0.05)")
     parser.add_argument("--location", help="use this server (its current database is FLUSHED)")
+    parser.add_argument("--svg", type=Path, help="also draw the results as a grouped bar chart (SVG) here")
     args = parser.parse_args(argv)
     reps: int = args.reps or (5 if args.quick else 15)
     batch: float = args.batch or (0.05 if args.quick else 0.1)
@@ -335,6 +337,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             loop.close()
         report(results)
+        if args.svg is not None:
+            contenders = list(dict.fromkeys(alias for row in results.values() for alias in row))
+            title = f"Threads, tasks, a hot-key mix and a cache object per request (valkey-py {valkey.__version__})"
+            grouped_bars(args.svg, title, results, contenders, note=f"{reps} interleaved batches per contender")
+            print(f"chart written to {args.svg}")
         print(f"\n({time.perf_counter() - started:.1f} s)")
     finally:
         if server is not None:

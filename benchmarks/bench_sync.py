@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import valkey
 from valkey.connection import ConnectionPool, DefaultParser
 
+from benchmarks._svg import grouped_bars
 from django_valkey._server import ThrowawayServer
 
 TIMEOUT = 300
@@ -293,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="interleaved repetitions per contender (default 41, quick 15)")
     parser.add_argument("--batch", type=float, help="seconds per timed batch (default 0.03, quick 0.02)")
     parser.add_argument("--location", help="use this server (its current database is FLUSHED)")
+    parser.add_argument("--svg", type=Path, help="also draw the results as a grouped bar chart (SVG) here")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument(
         "--observer", action="store_true", help="also measure ValkeyCache with a do-nothing OPTIONS['OBSERVER']"
@@ -317,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         workloads, names = build_workloads(location)
         results = measure(workloads, names, reps, batch)
         ok = report(results, names, args.check)
+        if args.svg is not None:
+            title = f"Sync cache calls, one server on loopback (valkey-py {valkey.__version__}, {parser_name})"
+            grouped_bars(args.svg, title, results, names, note=f"{reps} interleaved batches per contender")
+            print(f"chart written to {args.svg}")
         print(f"({time.perf_counter() - started:.1f} s)")
     finally:
         if server is not None:
