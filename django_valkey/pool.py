@@ -186,11 +186,6 @@ class BoundedSentinelConnectionPool(SentinelConnectionPool, BoundedConnectionPoo
     """valkey-py's ``SentinelConnectionPool`` bounded and checked like ``BoundedConnectionPool``."""
 
 
-# The plain client of each process-wide pool (see ``ConnectionFactory.get_connection``), by the
-# pool's id; pools live as long as the process (``BaseConnectionFactory._pools``), so do these.
-_SHARED_CLIENTS: dict[int, tuple[ConnectionPool, Valkey]] = {}
-
-
 class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
     """Builds ``valkey.Valkey`` clients over process-wide ``BoundedConnectionPool``s."""
 
@@ -202,17 +197,8 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
 
     def get_connection(self, params: dict[str, Any]) -> Valkey:
         pool = self.get_or_create_connection_pool(params)
-        if self.base_client_cls is not Valkey or self.base_client_cls_kwargs:
-            client: Valkey = self.base_client_cls(connection_pool=pool, **self.base_client_cls_kwargs)
-            return client
-        # A plain ``valkey.Valkey`` on a shared pool holds no connection of its own and is safe
-        # to share between threads: one per pool serves every cache object Django builds (one per
-        # thread, one per ASGI request) instead of a new one each time (building one fills its
-        # table of reply callbacks: about half a get's client time).
-        shared = _SHARED_CLIENTS.get(id(pool))
-        if shared is None or shared[0] is not pool:
-            shared = _SHARED_CLIENTS[id(pool)] = (pool, Valkey(connection_pool=pool))
-        return shared[1]
+        client: Valkey = self.base_client_cls(connection_pool=pool, **self.base_client_cls_kwargs)
+        return client
 
     def disconnect(self, connection: Any) -> None:
         """Close the idle connections of ``connection``'s pool. The pool is shared by every cache

@@ -810,16 +810,3 @@ def test_a_connection_the_pool_no_longer_owns_frees_its_place_for_a_waiter(srv: 
     pool.release(got[0])
     assert pool._created_connections == 1
     pool.disconnect()
-
-
-def test_cache_objects_of_one_pool_share_its_plain_client(srv: ValkeyProcess) -> None:
-    # Django builds a cache object per thread and per ASGI request: with the same options they
-    # share the pool, and the plain valkey.Valkey on it is built once, not once per object.
-    first, second = new_cache(srv), new_cache(srv)
-    first.set("k", "v")
-    assert second.get("k") == "v"
-    assert first.get_client() is second.get_client()
-    other = new_cache(srv, BASE_CLIENT_KWARGS={"decode_responses": False})
-    assert other.get("k") == "v"
-    assert other.get_client() is not first.get_client()  # client options of its own: its own client
-    assert other.get_client().connection_pool is first.get_client().connection_pool
