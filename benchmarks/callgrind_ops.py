@@ -59,6 +59,7 @@ def _ours(location: str, op: str) -> Callable[[], object]:
     cache: Any = caches["default"]
     keys100 = [f"many:{i}" for i in range(100)]
     data100 = {k: {"i": i, "v": "value"} for i, k in enumerate(keys100)}
+    gone100 = [f"gone:{i}" for i in range(100)]
     cache.set("hit", VALUE_100B)
     cache.set("counter", 0)
     cache.set_many(data100)
@@ -67,7 +68,7 @@ def _ours(location: str, op: str) -> Callable[[], object]:
         "set": lambda: cache.set("s100", VALUE_100B),
         "get_many": lambda: cache.get_many(keys100),
         "set_many": lambda: cache.set_many(data100),
-        "delete_many": lambda: cache.delete_many([f"gone:{i}" for i in range(100)]),
+        "delete_many": lambda: cache.delete_many(gone100),
         "incr": lambda: cache.incr("counter"),
         "delete": lambda: cache.delete("gone"),
     }
