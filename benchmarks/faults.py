@@ -42,6 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._svg import COLOURS, escape
 from tests import faults
 from tests.servers import ValkeyProcess
 
@@ -323,11 +324,8 @@ def async_restart_timeline(
 
 # --- The picture ---------------------------------------------------------------------------------
 
-_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+_COLOURS = COLOURS
+_escape = escape
 
 
 def write_svg(path: Path, timelines: Sequence[Timeline], title: str) -> None:

@@ -506,6 +506,18 @@ def test_incr_exact_beyond_double_precision(cache: ValkeyCache) -> None:
     assert cache.get("n") == 2**62 - 1
 
 
+@pytest.mark.parametrize("start", [2**53 - 2, 2**53 - 1, 2**53, -(2**53) + 2, -(2**53) + 1, -(2**53)])
+def test_incr_exact_at_the_double_precision_boundary(cache: ValkeyCache, raw: Any, start: int) -> None:
+    # Below 2**53 the script returns INCRBY's reply (a Lua double, exact there); from 2**53 on it
+    # reads the digits back instead. Both sides of the boundary, up and down, must stay exact.
+    for delta in (1, -1, 2, -2):
+        cache.set("n", start)
+        assert cache.incr("n", delta) == start + delta
+        assert raw.get(cache.make_key("n")) == str(start + delta).encode()
+        assert cache.decr("n", delta) == start
+        assert type(cache.incr("n", 0)) is int
+
+
 def test_close_spares_connections_in_use(make_cache: MakeCache) -> None:
     # The pool is process-wide: another thread may be in the middle of a command on it.
     cache = make_cache(CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-busy"})

@@ -62,6 +62,33 @@ def test_get_many_warns_for_a_bad_key(cache: Any) -> None:
         assert cache.get_many(["fine", "not fine"]) == {}
 
 
+def test_remembered_keys_follow_version_and_prefix_and_bad_keys_warn_every_time(cache: Any) -> None:
+    keys = [f"k{i}" for i in range(50)]
+    cache.set_many({key: key for key in keys})
+    assert cache.get_many(keys) == {key: key for key in keys}  # built and remembered
+    assert cache.get_many(keys) == {key: key for key in keys}  # served from what was remembered
+    assert cache.client._keys.make_keys(keys, None) == one_by_one(cache, keys)
+    assert cache.get_many(keys, version=2) == {}  # another version: not the remembered keys
+    cache.version = 5
+    assert cache.get_many(keys) == {}
+    assert cache.client._keys.made_strings(keys[:2], None) == [":5:k0", ":5:k1"]
+    cache.key_prefix = "other"
+    assert cache.client._keys.made_strings(keys[:1], None) == ["other:5:k0"]
+    for _ in range(3):
+        with pytest.warns(CacheKeyWarning):
+            cache.get_many(["fine", "not fine"])
+
+
+def test_remembered_keys_stay_bounded(cache: Any) -> None:
+    from django_valkey._core.keys import _MEMO_SIZE
+
+    maker = cache.client._keys
+    for start in range(0, 3 * _MEMO_SIZE, 1000):
+        batch = [f"b{i}" for i in range(start, start + 1000)]
+        assert maker.made_strings(batch, None) == [f":1:{key}" for key in batch]
+        assert len(maker._memo) <= _MEMO_SIZE
+
+
 def test_decode_many_mixed_values(cache: Any, raw: Any) -> None:
     cache.set_many({"int": 12, "neg": -3, "str": "s", "list": [1, 2], "none": None})
     raw.set(cache.make_key("digits-text"), b"12abc")  # starts like an int, is not one

@@ -29,8 +29,9 @@ Args = tuple[Any, ...]
 
 # Django's incr: fail on a missing key, never create one; keeps the TTL. One round trip, atomic.
 # With ARGV[2] = '1' (django-valkey 0.4's ignore_key_check) a missing key is created holding the
-# delta, with no expiry, as INCRBY would. The new value is read back with GET: an integer that
-# passes through Lua becomes a double and loses precision above 2**53, the digits do not. When
+# delta, with no expiry, as INCRBY would. INCRBY's reply reaches Lua as a double: below 2**53 in
+# magnitude it is exact and is returned as it is (an integer reply); at or beyond, it may have lost
+# precision, and the new value is read back with GET, whose digits are exact. When
 # INCRBY refuses because the stored value or the result leaves the signed 64-bit range, the sum is
 # done on the decimal digits (as strings) and stored with KEEPTTL, so the result is exact at any
 # size, as Python's ints are.
@@ -41,7 +42,10 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return ARGV[1]
 end
 local done = redis.pcall('INCRBY', KEYS[1], ARGV[1])
-if type(done) ~= 'table' or not done.err then return redis.call('GET', KEYS[1]) end
+if type(done) == 'number' then
+  if done < 9007199254740992 and done > -9007199254740992 then return done end
+  return redis.call('GET', KEYS[1])
+end
 local x, y = redis.call('GET', KEYS[1]), ARGV[1]
 if x ~= '0' and not string.match(x, '^%-?[1-9]%d*$') then return done end
 local function plus(a, b)
@@ -581,9 +585,12 @@ class Commands:
 
     def set_many(self, data: Mapping[str, Any], timeout: object, version: int | None) -> Request[list[str]]:
         ms = self.timeout_ms(timeout)
-        make_key, encode = self.keys.make_key, self.codec.encode
+        encode = self.codec.encode
         # Everything is encoded before anything is sent: a bad value leaves the cache untouched.
-        items = [(make_key(key, version), encode(value)) for key, value in data.items()]
+        made: Sequence[str] | None = self.keys.made_strings(list(data), version)
+        if made is None:
+            made = self.keys.make_keys(list(data), version)
+        items = list(zip(made, map(encode, data.values())))
         if not items:
             return Request(None, _no_failures)
         if ms is None:
@@ -594,7 +601,10 @@ class Commands:
         return set_all([(key, value, ms) for key, value in items])
 
     def delete_many(self, keys: Iterable[str], version: int | None) -> Request[int]:
-        made = self.keys.make_keys(list(keys), version)
+        wanted = list(keys)
+        made: Sequence[str] | None = self.keys.made_strings(wanted, version)
+        if made is None:
+            made = self.keys.make_keys(wanted, version)
         if not made:
             return Request(None, _zero)
         return Request(("DEL", *made), _int, write=True)

@@ -17,6 +17,9 @@ __all__ = ["KeyMaker", "glob_escape"]
 # Characters memcached rejects: a key with none of them (and short enough) needs no slower check.
 _SUSPICIOUS = re.compile(r"[\x00-\x20\x7f]")
 _MAX_KEY_LENGTH = 250
+# Stored keys remembered for the batch fast path (user key -> stored key, current version only);
+# emptied when full, so memory stays bounded whatever the keys.
+_MEMO_SIZE = 4096
 _GLOB_SPECIALS = re.compile(r"([*?\[\]\\])")
 
 
@@ -41,7 +44,7 @@ class KeyMaker:
     method called for every key.
     """
 
-    __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse", "_own_head")
+    __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse", "_own_head", "_memo")
 
     def __init__(self, backend: CacheContext, reverse: Callable[[str], str]) -> None:
         overridden = getattr(type(backend), "validate_key", BaseCache.validate_key) is not BaseCache.validate_key
@@ -55,6 +58,8 @@ class KeyMaker:
         self._func: Callable[..., Any] = backend.key_func
         self._prefix = backend.key_prefix
         self._version = backend.version
+        # Keys of the current version that passed the checks without a warning (batch fast path).
+        self._memo: dict[str, str] = {}
         # Django's key layout and the default reverse: strip this cache's prefix exactly, since
         # splitting on ":" goes wrong when the prefix itself contains one ("site:a:1:k").
         default_layout = self._func is default_key_func and self.reverse is default_reverse_key
@@ -92,6 +97,14 @@ class KeyMaker:
         or ``None`` when it does not apply (custom key function or validation, non-``str`` keys)."""
         if self._func is not default_key_func or self._validate is not None or not set(map(type, keys)) <= {str}:
             return None
+        current = version is None or version == self._version
+        memo = self._memo
+        if current:
+            try:
+                # Every key seen before (the usual batch): looked up, not built and checked again.
+                return list(map(memo.__getitem__, keys))
+            except KeyError:
+                pass
         head = f"{self._prefix}:{self._version if version is None else version}:"
         made = [head + key for key in keys]
         joined = "".join(made)
@@ -101,6 +114,12 @@ class KeyMaker:
             for key in made:
                 if len(key) > _MAX_KEY_LENGTH or _SUSPICIOUS.search(key) is not None:
                     _warn_like_django(key)
+        elif current:
+            # None of them warns (a key that warns is never remembered, so it warns every time).
+            if len(memo) + len(made) > _MEMO_SIZE:
+                memo.clear()
+            if len(made) <= _MEMO_SIZE:
+                memo.update(zip(keys, made))
         return made
 
     def make_pattern(self, pattern: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
