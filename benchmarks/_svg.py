@@ -5,9 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["COLOURS", "escape", "grouped_bars"]
+__all__ = ["COLOURS", "colour_of", "escape", "grouped_bars"]
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+#: The same contender has the same colour in every chart.
+NAMED = {
+    "ours": "#1f77b4",
+    "raw": "#d62728",
+    "django": "#2ca02c",
+    "django-redis": "#ff7f0e",
+    "ours (aget)": "#9467bd",
+    "observed": "#8c564b",
+}
+
+
+def colour_of(name: str, index: int) -> str:
+    """``name``'s colour: a fixed one for the usual contenders, else the next of ``COLOURS``."""
+    return NAMED.get(name, COLOURS[index % len(COLOURS)])
 
 
 def escape(text: str) -> str:
@@ -48,7 +64,7 @@ def grouped_bars(
     ]
     for index, name in enumerate(contenders):
         x = left + index * 150
-        out.append(f'<rect x="{x}" y="32" width="12" height="12" fill="{COLOURS[index % len(COLOURS)]}"/>')
+        out.append(f'<rect x="{x}" y="32" width="12" height="12" fill="{colour_of(name, index)}"/>')
         out.append(f'<text x="{x + 16}" y="42">{escape(name)}</text>')
     tick = 0.0
     while tick <= scale + 1e-9:
@@ -68,7 +84,7 @@ def grouped_bars(
                 continue
             ops, ratio = row[name]
             x = gx + index * (bar_w + gap)
-            colour = COLOURS[index % len(COLOURS)]
+            colour = colour_of(name, index)
             out.append(
                 f'<rect x="{x}" y="{y(ratio):.1f}" width="{bar_w}" height="{top + plot_h - y(ratio):.1f}" '
                 f'fill="{colour}"><title>{escape(name)}: {ratio:.2f} of raw, {ops:,.0f} ops/s, '

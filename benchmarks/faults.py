@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._svg import COLOURS, escape
+from benchmarks._svg import colour_of, escape
 from tests import faults
 from tests.servers import ValkeyProcess
 
@@ -324,7 +324,6 @@ def async_restart_timeline(
 
 # --- The picture ---------------------------------------------------------------------------------
 
-_COLOURS = COLOURS
 _escape = escape
 
 
@@ -386,7 +385,7 @@ def write_svg(path: Path, timelines: Sequence[Timeline], title: str) -> None:
         f'transform="rotate(-90 16 {top + plot_h / 2})">latency of the call</text>'
     )
     for index, timeline in enumerate(timelines):
-        colour = _COLOURS[index % len(_COLOURS)]
+        colour = colour_of(timeline.label, index)
         points = " ".join(f"{x(call.start):.1f},{y(call.latency):.1f}" for call in timeline.calls)
         out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="0.8" opacity="0.5"/>')
         for call in timeline.calls:
