@@ -47,6 +47,7 @@ KNOWN_OPTIONS: frozenset[str] = frozenset(
         "BASE_CLIENT_CLASS",
         "BASE_CLIENT_KWARGS",
         "CIRCUIT_BREAKER",
+        "CLIENT_CACHE",
         "CLIENT_CLASS",
         "CLOSE_CONNECTION",
         "COMPRESSOR",

@@ -26,6 +26,7 @@ from django_valkey._redact import safe_repr
 from django_valkey._sync.cache_commands import CacheCommands
 from django_valkey._twins import DEFAULT_ASYNC_CLIENT, async_twin
 from django_valkey.checks import register as register_checks
+from django_valkey.client_cache import ClientCacheStats
 from django_valkey.protocols import (
     AsyncClientProtocol,
     ClientProtocol,
@@ -98,6 +99,16 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} {safe_repr(self._server)}>"
+
+    def client_cache_stats(self) -> ClientCacheStats | None:
+        """The counters of the client-side cache (``OPTIONS["CLIENT_CACHE"]``), which every cache
+        object of this process built with the same settings shares; ``None`` when it is off (or
+        the client is one of your own without ``client_cache_stats``)."""
+        stats = getattr(self.client, "client_cache_stats", None)
+        if stats is None:
+            return None
+        found: ClientCacheStats | None = stats()
+        return found
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Django's BaseCache reads key_func, key_prefix and version on every make_key, so code

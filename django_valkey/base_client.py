@@ -8,10 +8,12 @@ codec, the connection factory and replica routing. ``ClientCommands`` executes e
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+from django.core.cache.backends.base import default_key_func
 from django.core.exceptions import ImproperlyConfigured
 from typing_extensions import TypeVar as DefaultTypeVar
 
@@ -25,6 +27,14 @@ from django_valkey._core.retries import retry_policy
 from django_valkey._options import call_timeouts, check_members, load_class, load_object, scan_itersize
 from django_valkey._redact import safe_repr
 from django_valkey._sync.client_commands import ClientCommands
+from django_valkey.base_pool import freeze
+from django_valkey.client_cache import (
+    ClientCache,
+    ClientCacheSettings,
+    ClientCacheStats,
+    client_cache_for,
+    client_cache_settings,
+)
 from django_valkey.compressors.identity import IdentityCompressor
 from django_valkey.pool import get_connection_factory
 from django_valkey.protocols import (
@@ -45,6 +55,17 @@ Factory = DefaultTypeVar(
     default="ConnectionFactoryProtocol[Any, Any]",
 )
 R = TypeVar("R")
+
+
+# The OPTIONS that decide how a tracking connection reaches the servers.
+_CONNECTING = (
+    "PASSWORD",
+    "SENTINELS",
+    "SENTINEL_KWARGS",
+    "CONNECTION_POOL_KWARGS",
+    "SOCKET_CONNECT_TIMEOUT",
+    "SOCKET_TIMEOUT",
+)
 
 
 def split_servers(server: str | Sequence[str]) -> list[str]:
@@ -77,6 +98,9 @@ class BaseClient(Generic[Backend, Factory]):
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
     FACTORY_PROTOCOL: ClassVar[type] = ConnectionFactoryProtocol
+    TRACKER_FACTORY_PATH: ClassVar[str | None] = "django_valkey.pool.ConnectionFactory"
+    """The sync connection factory whose connections track keys for ``OPTIONS["CLIENT_CACHE"]``
+    (``None``: this client has no client-side cache)."""
     OPTIONS_KEYS: ClassVar[frozenset[str]] = frozenset()
     """``OPTIONS`` keys a subclass reads besides the documented ones (others are refused)."""
 
@@ -131,6 +155,46 @@ class BaseClient(Generic[Backend, Factory]):
         self._replica_reads = count > 1  # a read whose replica is down goes to the primary
         self.connection_factory = get_connection_factory(self.CONNECTION_FACTORY_PATH, options)
         check_members(self.connection_factory, self.FACTORY_PROTOCOL, "OPTIONS['CONNECTION_FACTORY']")
+        local = client_cache_settings(options.get("CLIENT_CACHE"))
+        self._local: ClientCache | None = None if local is None else self._client_cache(local)
+
+    def _tracked_servers(self) -> list[str]:
+        """The LOCATION entries the client cache tracks: the primary, which its fills read from
+        (a sharded client: every server)."""
+        return self._server[:1]
+
+    def _client_cache(self, settings: ClientCacheSettings) -> ClientCache:
+        """The process's local store for this client's servers and options (``CLIENT_CACHE``)."""
+        path = self.TRACKER_FACTORY_PATH
+        if path is None:
+            raise ImproperlyConfigured(f"OPTIONS['CLIENT_CACHE'] is not supported by {type(self).__qualname__}")
+        servers = self._tracked_servers()
+        options = self._options
+        backend = self._backend
+        # Django's key function makes "<prefix>:<version>:<key>": the server tracks that prefix
+        # only. Another key function may make any key: the server tracks every key.
+        prefix = f"{backend.key_prefix}:" if backend.key_func is default_key_func else None
+
+        def openers() -> list[tuple[functools.partial[Any], str]]:
+            factory: Any = load_object(path, "TRACKER_FACTORY_PATH")(options)
+            made: list[tuple[functools.partial[Any], str]] = []
+            for url in servers:
+                params = factory.make_connection_params(url)
+                params["health_check_interval"] = 0  # its PING would meet a subscribed connection
+                pool = factory.get_connection_pool(params)
+                made.append((functools.partial(pool.connection_class, **pool.connection_kwargs), url))
+            return made
+
+        # The sync and async clients of one cache (and every cache object of the same servers
+        # and prefix) share one store, so each sees the other's writes at once.
+        connecting = {name: options[name] for name in _CONNECTING if name in options}
+        key = (path, tuple(servers), freeze(connecting), prefix, settings.key())
+        sync = self.FACTORY_PROTOCOL is ConnectionFactoryProtocol
+        return client_cache_for(key, settings, openers, prefix, start_now=sync)
+
+    def client_cache_stats(self) -> ClientCacheStats | None:
+        """The client-side cache's counters (``None``: ``OPTIONS["CLIENT_CACHE"]`` is off)."""
+        return None if self._local is None else self._local.stats()
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} {safe_repr(self._server)}>"

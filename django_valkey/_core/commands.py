@@ -194,11 +194,11 @@ class Request(Generic[R]):
         batch: list[Args] | None = None,
         on_error: Callable[[Exception], Exception | None] | None = None,
     ) -> None:
-        self.args = args
-        self.parse = parse
-        self.write = write
-        self.batch = batch
-        self.on_error = on_error
+        self.args: Args | None = args
+        self.parse: Callable[[Any], R] = parse
+        self.write: bool = write
+        self.batch: list[Args] | None = batch
+        self.on_error: Callable[[Exception], Exception | None] | None = on_error
 
 
 def _bool(reply: Any) -> bool:

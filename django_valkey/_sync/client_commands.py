@@ -18,6 +18,7 @@ from valkey.exceptions import MaxConnectionsError, NoScriptError, ResponseError,
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core.breaker import Circuit
+from django_valkey._core.codec import Codec
 from django_valkey._core.commands import (
     Args,
     Commands,
@@ -43,6 +44,7 @@ from django_valkey._sync.io import (
     sleep,
     spawn,
 )
+from django_valkey.client_cache import ClientCache, Miss, written_batch
 from django_valkey.exceptions import ConnectionInterrupted, DeadlineExceeded, SerializerError
 from django_valkey.protocols import (
     AbsoluteTime,
@@ -86,6 +88,8 @@ class ClientCommands(ProcessClients, Generic[Backend]):
     _attempt_time: float
     _read_timeout: float
     _replica_reads: bool
+    _local: ClientCache | None
+    _codec: Codec
     connection_factory: ConnectionFactoryProtocol[Any, Any]
 
     def _read_index(self) -> int:
@@ -111,6 +115,8 @@ class ClientCommands(ProcessClients, Generic[Backend]):
 
     def _execute(self, client: Any, req: Request[R]) -> R:
         raw: RawClient = client
+        if self._local is not None and req.write:
+            req = self._local.writing(req)
         if req.batch is not None:
             pipe = raw.pipeline(transaction=False)
             for args in req.batch:
@@ -128,6 +134,15 @@ class ClientCommands(ProcessClients, Generic[Backend]):
             raise
         return req.parse(reply)
 
+    def _read_through(self, req: Request[R]) -> R:
+        """``req`` (a ``GET``) answered by the client-side cache, or sent and kept there."""
+        local = self._local
+        assert local is not None and req.args is not None
+        found = local.lookup(req.args[1])
+        if not isinstance(found, Miss):
+            return req.parse(found)
+        return self._run(local.fill_request(req, found))
+
     def _pipeline_client(self, commands: list[Args]) -> Backend:
         """The raw client a pipeline of ``commands`` runs on: the primary (a sharded client: the
         server that owns their keys)."""
@@ -142,7 +157,15 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         pipe = raw.pipeline(transaction=transaction)
         for args in commands:
             pipe.execute_command(*args)
-        return pipe.execute(raise_on_error=False)
+        local = self._local
+        if local is None:
+            return pipe.execute(raise_on_error=False)
+        written = written_batch(commands)
+        local.forget(written)
+        try:
+            return pipe.execute(raise_on_error=False)
+        finally:
+            local.forget(written)
 
     def _run(self, req: Request[R]) -> R:
         index = 0 if req.write or self._single else self._read_index()
@@ -282,6 +305,8 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         a replica: servers, circuits and every list of raw clients swap places."""
         _swap(self._server, index)
         _swap(self._circuits, index)
+        if self._local is not None:
+            self._local.flush()
         for clients in self._client_lists():
             _swap(clients, index)
 
@@ -308,6 +333,13 @@ class ClientCommands(ProcessClients, Generic[Backend]):
     # ---------------------------------------------------------------- Django's API
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        local = self._local
+        if local is not None:  # OPTIONS["CLIENT_CACHE"]
+            made = self._keys.make_key(key, version)
+            found = local.lookup(made)
+            if not isinstance(found, Miss):
+                return default if found is None else self._codec.decode(found, made)
+            return self._run(local.fill_request(self._cmd.get(key, default, version), found))
         return self._run(self._cmd.get(key, default, version))
 
     def set(

@@ -26,7 +26,8 @@ class HerdClient(DefaultClient):
         self._cmd = self._herd
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        value = self._run(self._herd.get(key, default, version))
+        req = self._herd.get(key, default, version)
+        value = self._run(req) if self._local is None else self._read_through(req)
         if type(value) is Stale:
             return self._run(self._herd.claim(value, default))
         return value

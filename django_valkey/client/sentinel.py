@@ -29,6 +29,7 @@ class SentinelClient(BaseClient[Valkey], ClientCommands[Valkey]):
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.SentinelConnectionFactory"
+    TRACKER_FACTORY_PATH: ClassVar[str | None] = "django_valkey.pool.SentinelConnectionFactory"
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__(primary_and_replica(split_servers(server)), params, backend)

@@ -40,6 +40,9 @@ class ShardClient(BaseClient[Valkey], ClientCommands[Valkey]):
         self._router = ShardRouter(self._server, self._cmd, shard_placement(self._options))
         self._replica_reads = False  # every server is a shard: none answers for another
 
+    def _tracked_servers(self) -> list[str]:
+        return list(self._server)  # every server owns keys
+
     @property
     def ring(self) -> HashRing[str]:
         """The hash ring over the LOCATION URLs (a ``CompatHashRing`` unless ``SHARD_PLACEMENT`` is ``"even"``)."""

@@ -115,6 +115,14 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("a-methods", "tests.django_suite.async_facade.AsyncFacadeCache", {}, "one"),
     # The operation hooks on (a do-nothing observer): the wrapped methods behave the same.
     ("observed", BACKEND, {"OBSERVER": "django_valkey.observers.Observer"}, "one"),
+    # The client-side cache on: hits served from process memory behave as the server would.
+    ("client-cache", BACKEND, {"CLIENT_CACHE": True}, "one"),
+    (
+        "client-cache-sentinel",
+        BACKEND,
+        {"CLIENT_CLASS": "django_valkey.client.SentinelClient", "CLIENT_CACHE": True},
+        "sentinel",
+    ),
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
 ]
 

@@ -23,7 +23,8 @@ class AsyncHerdClient(AsyncDefaultClient):
         self._cmd = self._herd
 
     async def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        value = await self._run(self._herd.get(key, default, version))
+        req = self._herd.get(key, default, version)
+        value = await (self._run(req) if self._local is None else self._read_through(req))
         if type(value) is Stale:
             return await self._run(self._herd.claim(value, default))
         return value

@@ -25,6 +25,7 @@ class AsyncSentinelClient(
     and is retried under the same policy."""
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.async_cache.pool.AsyncSentinelConnectionFactory"
+    TRACKER_FACTORY_PATH: ClassVar[str | None] = "django_valkey.pool.SentinelConnectionFactory"
     FACTORY_PROTOCOL: ClassVar[type] = AsyncConnectionFactoryProtocol
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:

@@ -34,6 +34,9 @@ class AsyncShardClient(
         self._router = ShardRouter(self._server, self._cmd, shard_placement(self._options))
         self._replica_reads = False  # every server is a shard: none answers for another
 
+    def _tracked_servers(self) -> list[str]:
+        return list(self._server)  # every server owns keys
+
     async def get_server_for_key(self, key: str, version: int | None = None) -> AsyncValkey:
         """The running loop's raw client of the server that owns ``key``."""
         return await self._client_at(self._router.node_of(self._keys.make_key(key, version)))

@@ -27,6 +27,7 @@ class AsyncDefaultClusterClient(
     (one per event loop): the same slot grouping, one cluster pipeline per multi-key call."""
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.AsyncClusterConnectionFactory"
+    TRACKER_FACTORY_PATH: ClassVar[str | None] = None  # no client-side cache on a cluster yet
     FACTORY_PROTOCOL: ClassVar[type] = AsyncConnectionFactoryProtocol
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:

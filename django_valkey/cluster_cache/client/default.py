@@ -32,6 +32,7 @@ class DefaultClusterClient(BaseClient[ValkeyCluster], ClusterClientCommands):
     """
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.ClusterConnectionFactory"
+    TRACKER_FACTORY_PATH: ClassVar[str | None] = None  # no client-side cache on a cluster yet
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__([",".join(split_servers(server))], params, backend)
