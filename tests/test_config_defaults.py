@@ -295,6 +295,19 @@ def check_circuit_breaker(make_cache: MakeCache, _: ValkeyProcess) -> None:
     assert tuned.settings.key() == (2, 1.0, 0.1)
 
 
+def check_client_cache(make_cache: MakeCache, _: ValkeyProcess) -> None:
+    off = make_cache()
+    assert off.client._local is None and off.client_cache_stats() is None
+    assert make_cache(CLIENT_CACHE=False).client._local is None
+    on = make_cache(CLIENT_CACHE=True).client._local
+    assert on is not None
+    assert on.settings.key() == (10_000, 64 * 1024 * 1024, None, None, 0.2)
+    one = make_cache(CLIENT_CACHE={"MAX_ENTRIES": 7}).client._local
+    assert one is not None and one.settings.key() == (7, 64 * 1024 * 1024, None, None, 0.2)
+    stats = make_cache(CLIENT_CACHE=True).client_cache_stats()
+    assert stats is not None and stats.tracking  # a sync cache connects its tracking at once
+
+
 def check_retry(make_cache: MakeCache, _: ValkeyProcess) -> None:
     policy = make_cache().client._retry
     assert policy.attempts == 3
@@ -456,6 +469,7 @@ CHECKS: dict[str, Check] = {
     "SOCKET_TIMEOUT": check_socket_timeout,
     "DEADLINE": check_deadline,
     "CIRCUIT_BREAKER": check_circuit_breaker,
+    "CLIENT_CACHE": check_client_cache,
     "RETRY": check_retry,
     "IGNORE_EXCEPTIONS": check_ignore_exceptions,
     "LOG_IGNORED_EXCEPTIONS": check_log_ignored_exceptions,

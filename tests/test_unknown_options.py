@@ -100,6 +100,7 @@ def test_a_correct_config_with_every_known_key_builds() -> None:
         "DEADLINE": 2,
         "CIRCUIT_BREAKER": {"FAILURES": 3, "WINDOW": 2.0, "OPEN_SECONDS": 1.0},
         "RETRY": {"ATTEMPTS": 1, "BASE": 0.01, "CAP": 0.1},
+        "CLIENT_CACHE": {"MAX_ENTRIES": 100},
         "IGNORE_EXCEPTIONS": False,
         "LOG_IGNORED_EXCEPTIONS": False,
         "CLOSE_CONNECTION": False,

@@ -17,6 +17,7 @@ from django_valkey import get_async_cache
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.async_cache.client import AsyncDefaultClient
 from django_valkey.cache import ValkeyCache
+from django_valkey.client_cache import ClientCacheStats
 from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterValkeyCache
 from django_valkey.cluster_cache.client import AsyncDefaultClusterClient
 from django_valkey.protocols import AsyncClientProtocol, AsyncLockProtocol
@@ -40,6 +41,7 @@ def async_clients(cache: AsyncValkeyCache, cluster: AsyncClusterValkeyCache) -> 
 
 
 def async_cache_sync_members(cache: AsyncValkeyCache | AsyncClusterValkeyCache) -> None:
+    assert_type(cache.client_cache_stats(), ClientCacheStats | None)
     assert_type(cache.async_client, AsyncClientProtocol[Any])
     assert_type(cache.make_key("k"), CacheKey)
     assert_type(cache.make_pattern("k*", version=2, prefix="p"), CacheKey)

@@ -19,6 +19,7 @@ from valkey.cluster import ValkeyCluster
 from django_valkey import get_cache, get_valkey_connection
 from django_valkey.cache import ValkeyCache
 from django_valkey.client import DefaultClient
+from django_valkey.client_cache import ClientCacheStats
 from django_valkey.cluster_cache.cache import ClusterValkeyCache
 from django_valkey.cluster_cache.client import DefaultClusterClient
 from django_valkey.protocols import LockProtocol
@@ -72,6 +73,7 @@ def django_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
 
 
 def extended_api(cache: ValkeyCache | ClusterValkeyCache) -> None:
+    assert_type(cache.client_cache_stats(), ClientCacheStats | None)
     assert_type(cache.ttl("k"), int | None)
     assert_type(cache.pttl("k"), int | None)
     assert_type(cache.expire("k", 10), bool)

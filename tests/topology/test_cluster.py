@@ -49,17 +49,20 @@ def ccache(cluster: ClusterTopology) -> Iterator[ClusterValkeyCache]:
 
 
 class SendCounter:
-    """Counts socket writes (one per command or per pipelined batch) per node."""
+    """Counts this thread's socket writes (one per command or per pipelined batch) per node
+    (other threads, such as a circuit's probe, are not the call being counted)."""
 
     def __init__(self) -> None:
         self.sends: list[int] = []
         self._original = Connection.send_packed_command
+        self._thread = threading.get_ident()
 
     def __enter__(self) -> SendCounter:
         counter = self
 
         def counting(conn: Any, command: Any, check_health: bool = True) -> None:
-            counter.sends.append(conn.port)
+            if threading.get_ident() == counter._thread:
+                counter.sends.append(conn.port)
             counter._original(conn, command, check_health)
 
         Connection.send_packed_command = counting  # type: ignore[method-assign]
