@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.core.cache.backends.base import default_key_func
@@ -23,6 +23,7 @@ from django_valkey._core.breaker import circuit_for, circuit_settings
 from django_valkey._core.codec import Codec
 from django_valkey._core.commands import Commands
 from django_valkey._core.keys import KeyMaker
+from django_valkey._core.primaries import follow_primary
 from django_valkey._core.retries import retry_policy
 from django_valkey._options import call_timeouts, check_members, load_class, load_object, scan_itersize
 from django_valkey._redact import safe_repr
@@ -32,6 +33,7 @@ from django_valkey.client_cache import (
     ClientCache,
     ClientCacheSettings,
     ClientCacheStats,
+    TrackedServer,
     client_cache_for,
     client_cache_settings,
 )
@@ -87,6 +89,23 @@ def socket_timeout(options: Mapping[str, Any]) -> float | None:
             return float(given)
         return None
     return call_timeouts(options)[1]
+
+
+def _sentinel_primary(
+    pool: Any,
+) -> tuple[Callable[[], tuple[str, int]] | None, Callable[[tuple[str, int]], None] | None]:
+    """For a pool that finds its primary through Sentinel: how to ask the sentinels where the
+    primary is, and how to point the service's pools at a new one (``None``s for any other pool)."""
+    manager = getattr(pool, "sentinel_manager", None)
+    if manager is None or not getattr(pool, "is_master", False):
+        return None, None
+    service: str = pool.service_name
+
+    def primary() -> tuple[str, int]:
+        address: tuple[str, int] = manager.discover_master(service)
+        return address
+
+    return primary, functools.partial(follow_primary, service)
 
 
 class BaseClient(Generic[Backend, Factory]):
@@ -175,14 +194,15 @@ class BaseClient(Generic[Backend, Factory]):
         # only. Another key function may make any key: the server tracks every key.
         prefix = f"{backend.key_prefix}:" if backend.key_func is default_key_func else None
 
-        def openers() -> list[tuple[functools.partial[Any], str]]:
+        def tracked() -> list[TrackedServer]:
             factory: Any = load_object(path, "TRACKER_FACTORY_PATH")(options)
-            made: list[tuple[functools.partial[Any], str]] = []
+            made: list[TrackedServer] = []
             for url in servers:
                 params = factory.make_connection_params(url)
                 params["health_check_interval"] = 0  # its PING would meet a subscribed connection
                 pool = factory.get_connection_pool(params)
-                made.append((functools.partial(pool.connection_class, **pool.connection_kwargs), url))
+                opener = functools.partial(pool.connection_class, **pool.connection_kwargs)
+                made.append(TrackedServer(opener, url, *_sentinel_primary(pool)))
             return made
 
         # The sync and async clients of one cache (and every cache object of the same servers
@@ -190,7 +210,7 @@ class BaseClient(Generic[Backend, Factory]):
         connecting = {name: options[name] for name in _CONNECTING if name in options}
         key = (path, tuple(servers), freeze(connecting), prefix, settings.key())
         sync = self.FACTORY_PROTOCOL is ConnectionFactoryProtocol
-        return client_cache_for(key, settings, openers, prefix, start_now=sync)
+        return client_cache_for(key, settings, tracked, prefix, start_now=sync)
 
     def client_cache_stats(self) -> ClientCacheStats | None:
         """The client-side cache's counters (``None``: ``OPTIONS["CLIENT_CACHE"]`` is off)."""

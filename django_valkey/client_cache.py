@@ -48,6 +48,7 @@ __all__ = [
     "ClientCacheSettings",
     "ClientCacheStats",
     "Miss",
+    "TrackedServer",
     "client_cache_for",
     "client_cache_settings",
     "written_keys",
@@ -58,6 +59,9 @@ _R = TypeVar("_R")
 log: logging.Logger = logging.getLogger("django_valkey.client_cache")
 
 #: ``OPTIONS["CLIENT_CACHE"]`` keys and their defaults.
+MAX_BACKOFF: Final = 2.0
+"""Seconds between attempts to reconnect a tracking connection to a server that stays down."""
+
 CLIENT_CACHE_DEFAULTS: Final[Mapping[str, object]] = {
     "MAX_ENTRIES": 10_000,
     "MAX_BYTES": 64 * 1024 * 1024,
@@ -188,19 +192,63 @@ _Entry = tuple["bytes | None", float, int]  # value (None: the key is missing), 
 _Opener = Callable[[], Any]  # a new, unconnected valkey-py Connection to the server
 
 
+@dataclass(frozen=True)
+class TrackedServer:
+    """A server whose invalidations a store follows: how to open a connection to it and its name
+    in log lines; for a primary found through Sentinel, where the sentinels say the primary is
+    (asked once per heartbeat: another address, or no answer, is a failover) and what to tell of
+    a new one (the data connections' pools follow it)."""
+
+    open: _Opener
+    label: str
+    primary: Callable[[], tuple[str, int]] | None = None
+    on_failover: Callable[[tuple[str, int]], None] | None = None
+
+
 class _Tracker:
     """The tracking connection to one server."""
 
-    __slots__ = ("open_connection", "label", "conn", "ping_sent", "last_pong", "retry_at", "warned")
+    __slots__ = (
+        "open_connection",
+        "label",
+        "primary",
+        "on_failover",
+        "conn",
+        "ping_sent",
+        "last_pong",
+        "checked_at",
+        "retry_at",
+        "failures",
+        "warned",
+    )
 
-    def __init__(self, open_connection: _Opener, label: str) -> None:
-        self.open_connection = open_connection
-        self.label = label
+    def __init__(self, server: TrackedServer) -> None:
+        self.open_connection = server.open
+        self.label = redact_url(server.label)
+        self.primary = server.primary
+        self.on_failover = server.on_failover
+        self.checked_at = 0.0
         self.conn: Any = None
         self.ping_sent = 0.0
         self.last_pong = 0.0
         self.retry_at = 0.0
-        self.warned = False  # a failed reconnect is logged once until one succeeds
+        self.failures = 0
+        """Connections lost or refused since the server last answered a PING (the backoff)."""
+        self.warned = False
+        """An outage is logged once: until the server answers a PING again."""
+
+    def healthy(self, now: float) -> None:
+        """The server answered a PING: the outage, if any, is over."""
+        self.ping_sent = 0.0
+        self.last_pong = now
+        self.failures = 0
+        self.warned = False
+
+    def backoff(self, heartbeat: float) -> float:
+        """Seconds to wait before the next connect: the heartbeat, doubled per failure since the
+        server last answered, at most ``MAX_BACKOFF``."""
+        self.failures += 1
+        return min(MAX_BACKOFF, heartbeat * (1 << min(self.failures - 1, 16)))
 
     def connect(self, prefix: str | None) -> Any:
         """A new tracking connection, or ``None`` (logged) if the server cannot be reached."""
@@ -222,7 +270,6 @@ class _Tracker:
                 self.warned = True
             _close(conn)
             return None
-        self.warned = False
         return conn
 
 
@@ -237,9 +284,7 @@ class ClientCache:
     """One process's local store for one set of servers and key prefix, shared by every cache
     object (and thread, and event loop) built with the same settings."""
 
-    def __init__(
-        self, settings: ClientCacheSettings, openers: Sequence[tuple[_Opener, str]], prefix: str | None
-    ) -> None:
+    def __init__(self, settings: ClientCacheSettings, servers: Sequence[TrackedServer], prefix: str | None) -> None:
         self.settings: ClientCacheSettings = settings
         self.prefix: str | None = prefix
         """The BCAST prefix: every stored key kept here starts with it (``None``: any key)."""
@@ -247,8 +292,9 @@ class ClientCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._pending: dict[str, Miss] = {}
         self._bytes = 0
-        self._trackers = [_Tracker(opener, redact_url(label)) for opener, label in openers]
+        self._trackers = [_Tracker(server) for server in servers]
         self._up = False
+        self._closed = False
         self._fds: list[int] = []
         """The tracking sockets, watched with one ``select`` per read."""
         self._watch_all = False
@@ -346,9 +392,13 @@ class ClientCache:
             if keys is None:
                 self._flush()
                 return
-            for key in keys:
-                self._pending.pop(key, None)
-                self._drop(key)
+            pending, entries = self._pending, self._entries
+            if pending:
+                for key in pending.keys() & keys:
+                    del pending[key]
+            if entries:
+                for key in entries.keys() & keys:
+                    self._drop(key)
 
     def flush(self) -> None:
         """Empty the local store (the server keeps its data)."""
@@ -463,8 +513,7 @@ class ClientCache:
                 else:
                     raise ValueError("unexpected invalidation on the tracking connection")
             elif kind == b"pong":
-                tracker.ping_sent = 0.0
-                tracker.last_pong = time.monotonic()
+                tracker.healthy(time.monotonic())
             else:
                 raise ValueError("unexpected message on the tracking connection")
             if not conn.can_read(0):
@@ -472,13 +521,16 @@ class ClientCache:
 
     def _lost(self, tracker: _Tracker, error: Exception | str) -> None:
         """``tracker``'s connection is gone or untrusted: stop using the store until it is back."""
-        why = error if isinstance(error, str) else type(error).__name__
-        log.warning("client cache: tracking connection to %s lost (%s); reads go to the server", tracker.label, why)
-        tracker.warned = True
+        if not tracker.warned:
+            why = error if isinstance(error, str) else type(error).__name__
+            log.warning("client cache: tracking connection to %s lost (%s); reads go to the server", tracker.label, why)
+            tracker.warned = True
         conn, tracker.conn = tracker.conn, None
         if conn is not None:
             _close(conn)
-        tracker.retry_at = 0.0
+        # the first reconnect at once (a failover, a restart); then backing off
+        tracker.retry_at = 0.0 if tracker.failures == 0 else time.monotonic() + tracker.backoff(self.settings.heartbeat)
+        tracker.failures = max(tracker.failures, 1)
         self._up = False
         self._flush()
         self._watch()
@@ -509,17 +561,46 @@ class ClientCache:
                         tracker.ping_sent = now
                 except Exception as error:
                     self._lost(tracker, error)
+                    continue
+            if tracker.primary is not None and now - tracker.checked_at >= heartbeat:
+                self._check_primary(tracker, now)
+
+    def _check_primary(self, tracker: _Tracker, now: float) -> None:
+        """Ask the sentinels (without the lock: a round trip) whether ``tracker`` is still
+        connected to the primary. After a failover: empty the store, point the data
+        connections' pools at the new primary, then follow it (the next tick reconnects)."""
+        tracker.checked_at = now
+        conn = tracker.conn
+        assert tracker.primary is not None
+        address: tuple[str, int] | None
+        try:
+            address = tracker.primary()
+        except Exception as error:
+            address, why = None, f"the sentinels did not say which server is the primary ({type(error).__name__})"
+        else:
+            if address == (conn.host, conn.port):
+                return
+            why = "the primary changed (failover)"
+        with self._lock:
+            if tracker.conn is conn:
+                self._lost(tracker, why)
+        if address is not None and tracker.on_failover is not None:
+            tracker.on_failover(address)
 
     def _reconnect(self, tracker: _Tracker) -> None:
         conn = tracker.connect(self.prefix)
         now = time.monotonic()
         if conn is None:
-            tracker.retry_at = now + self.settings.heartbeat
+            tracker.retry_at = now + tracker.backoff(self.settings.heartbeat)
             return
         with self._lock:
+            if self._closed:  # closed while this thread connected
+                _close(conn)
+                return
             tracker.conn = conn
             tracker.ping_sent = 0.0
             tracker.last_pong = now
+            tracker.checked_at = now  # the connect asked the sentinels just now
             self._watch()
             if all(t.conn is not None for t in self._trackers):
                 self._flush()  # nothing kept from before: invalidations may have been missed
@@ -535,6 +616,23 @@ class ClientCache:
         """Open the tracking connections now (the heartbeat thread keeps them)."""
         self.tick()
         _HEARTBEAT.ensure()
+
+    def close(self) -> None:
+        """Close the tracking connections and empty the store for good: clients that hold it send
+        every read to the server, and a cache built afterwards makes a new store."""
+        with _registry_lock:
+            for key in [key for key, cache in _REGISTRY.items() if cache is self]:
+                del _REGISTRY[key]
+        _ALL.discard(self)
+        with self._lock:
+            self._closed = True
+            self._up = False
+            for tracker in self._trackers:
+                conn, tracker.conn = tracker.conn, None
+                if conn is not None:
+                    _close(conn)
+            self._fds = []
+            self._flush()
 
     def after_fork(self) -> None:
         """In a forked child: forget the parent's connections (without closing the parent's
@@ -641,7 +739,7 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def client_cache_for(
     key: Hashable,
     settings: ClientCacheSettings,
-    openers: Callable[[], Sequence[tuple[_Opener, str]]],
+    servers: Callable[[], Sequence[TrackedServer]],
     prefix: str | None,
     start_now: bool,
 ) -> ClientCache:
@@ -654,7 +752,7 @@ def client_cache_for(
     with _registry_lock:
         cache = _REGISTRY.get(key)
         if cache is None:
-            cache = _REGISTRY[key] = ClientCache(settings, openers(), prefix)
+            cache = _REGISTRY[key] = ClientCache(settings, servers(), prefix)
             if start_now:
                 cache.start()
             else:

@@ -17,6 +17,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from valkey.sentinel import Sentinel, SentinelConnectionPool
 
+from django_valkey._core.primaries import register_sentinel_pool
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, load_object
 from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey._slots import no_free_connection, wait_timeout
@@ -207,6 +208,19 @@ class BoundedConnectionPool(ConnectionPool):
 
 class BoundedSentinelConnectionPool(SentinelConnectionPool, BoundedConnectionPool):
     """valkey-py's ``SentinelConnectionPool`` bounded and checked like ``BoundedConnectionPool``."""
+
+    def __init__(self, service_name: str, sentinel_manager: Any, **kwargs: Any) -> None:
+        base: Any = super()  # valkey-py leaves the Sentinel pool's arguments unannotated
+        base.__init__(service_name, sentinel_manager, **kwargs)
+        register_sentinel_pool(self)
+
+    def follow_primary(self, address: tuple[str, int]) -> None:
+        """A failover moved the primary to ``address``: connections to another server are closed
+        (idle ones now, those in use when they are given back)."""
+        proxy: Any = self.proxy  # valkey-py keeps the address on the pool's proxy, unannotated
+        if proxy.master_address != address:
+            proxy.master_address = address
+            self.disconnect(inuse_connections=False)
 
 
 class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):

@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from django_valkey._core.breaker import reset_circuits
 from django_valkey.cache import ValkeyCache
+from django_valkey.client_cache import _ALL as CLIENT_CACHES
 from tests.helpers import MakeCache, cache_params
 from tests.servers import ValkeyProcess
 
@@ -21,6 +22,16 @@ def fresh_circuits() -> Iterator[None]:
     reset_circuits()
     yield
     reset_circuits()
+
+
+@pytest.fixture(autouse=True)
+def closed_client_caches() -> Iterator[None]:
+    """The client-side caches a test made are closed after it: a store lives as long as its
+    process, and its heartbeat would go on pinging (or reconnecting to) the test's servers."""
+    before = set(CLIENT_CACHES)
+    yield
+    for store in set(CLIENT_CACHES) - before:
+        store.close()
 
 
 @pytest.fixture(scope="session")

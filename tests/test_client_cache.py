@@ -18,8 +18,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey.cache import ValkeyCache
 from django_valkey.client_cache import ClientCache
+from tests.faults import Failover, sentinel_failover
 from tests.helpers import make, make_async
 from tests.servers import ValkeyProcess, running, wait_for
+from tests.topology.launchers import SentinelTopology
 
 
 def local_of(cache: Any) -> ClientCache:
@@ -356,6 +358,28 @@ def test_a_killed_server_is_never_served_from_memory(server: ValkeyProcess) -> N
     assert cache.get("k") == "new"
 
 
+def test_a_server_that_stays_down_is_logged_once_and_retried_with_backoff(
+    server: ValkeyProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = cached(server.url, HEARTBEAT=0.05)
+    store = local_of(cache)
+    tracker = store._trackers[0]
+    port = server.port
+    server.kill()
+    assert wait_for(lambda: not store.tracking, 2)
+    time.sleep(1.5)
+    records = [r.getMessage() for r in caplog.records if r.name == "django_valkey.client_cache"]
+    assert len(records) == 1 and "lost (ConnectionError)" in records[0], records  # not one per reconnect
+    # 0.05, 0.1, 0.2, 0.4, 0.8 s apart (a fixed heartbeat would have tried 30 times)
+    assert 3 <= tracker.failures <= 7
+    assert tracker.retry_at - time.monotonic() <= 2.0  # MAX_BACKOFF
+    server.start(port=port)
+    assert store.wait_until_tracking(5)
+    cache.set("k", 1)
+    assert held(cache, "k") == 1
+    assert wait_for(lambda: tracker.failures == 0, 2)  # answered a PING: the outage is over
+
+
 def test_a_paused_server_stops_local_hits_within_two_heartbeats(server: ValkeyProcess) -> None:
     cache = cached(server.url, HEARTBEAT=0.05)
     store = local_of(cache)
@@ -509,3 +533,101 @@ def test_valkey_py_client_errors_stay_ours(server: ValkeyProcess) -> None:
 
     with pytest.raises(ConnectionInterrupted):
         cache.get("k")
+
+
+SENTINEL_OPTIONS: dict[str, Any] = {
+    "CLIENT_CLASS": "django_valkey.client.SentinelClient",
+    "RETRY": {"ATTEMPTS": 30, "BASE": 0.05, "CAP": 0.2},
+    "SOCKET_TIMEOUT": 0.5,
+    "SOCKET_CONNECT_TIMEOUT": 0.5,
+}
+
+
+@pytest.mark.parametrize(
+    "mode, kill",
+    [("sync", False), ("sync", True), ("async", False)],
+    ids=["sync-graceful", "sync-kill", "async-graceful"],
+)
+def test_a_sentinel_failover_empties_the_store(mode: str, kill: bool) -> None:
+    """After a failover, the store is emptied, tracking follows the new primary, and so do the
+    reads (valkey-py's Sentinel pools alone keep reading the old primary until a write fails):
+    a value another process writes on the new primary is read, and never the old one again."""
+    topology = SentinelTopology().start()
+    try:
+        cache = make(
+            "valkey://mymaster/0",
+            SENTINELS=topology.sentinel_addresses,
+            KEY_PREFIX="failover",
+            CLIENT_CACHE={"HEARTBEAT": 0.05},
+            **SENTINEL_OPTIONS,
+        )
+        store = local_of(cache)
+        assert store.wait_until_tracking(10)
+        old_port = topology.primary_address()[1]
+
+        def another_process_writes(failover: Failover, value: str) -> None:
+            with failover.new.client() as raw:
+                raw.set(stored(cache, "k"), pickle.dumps(value))
+
+        async def on_one_loop() -> list[Any]:
+            await cache.aset("k", "before")
+            assert await cache.aget("k") == "before"
+            assert await cache.aget("k") == "before"
+            failover = await asyncio.to_thread(sentinel_failover, topology, kill=kill)
+            another_process_writes(failover, "after")
+            end = time.monotonic() + 3
+            while await cache.aget("k") != "after" and time.monotonic() < end:
+                await asyncio.sleep(0.01)
+            return [await cache.aget("k") for _ in range(200)]
+
+        flushes = store.stats().flushes
+        if mode == "async":
+            reads = asyncio.run(on_one_loop())
+        else:
+            cache.set("k", "before")
+            assert held(cache, "k") == "before"
+            failover = sentinel_failover(topology, kill=kill)
+            another_process_writes(failover, "after")
+            assert wait_for(lambda: cache.get("k") == "after", 3)
+            reads = [cache.get("k") for _ in range(200)]
+        assert reads == ["after"] * 200
+        assert store.stats().flushes > flushes
+        assert store.wait_until_tracking(5)
+        tracker = store._trackers[0]
+        assert tracker.conn is not None and tracker.conn.port != old_port
+        if mode == "sync":
+            assert held(cache, "k") == "after"  # kept again, from the new primary
+    finally:
+        topology.cleanup()
+
+
+def test_sentinels_that_do_not_answer_stop_local_hits() -> None:
+    topology = SentinelTopology().start()
+    try:
+        cache = make(
+            "valkey://mymaster/0",
+            SENTINELS=topology.sentinel_addresses,
+            KEY_PREFIX="mute",
+            CLIENT_CACHE={"HEARTBEAT": 0.05},
+            **SENTINEL_OPTIONS,
+        )
+        store = local_of(cache)
+        assert store.wait_until_tracking(10)
+        cache.set("k", 1)
+        assert held(cache, "k") == 1
+        for sentinel in topology.sentinels:
+            assert sentinel.process is not None
+            os.kill(sentinel.process.pid, signal.SIGSTOP)
+        try:
+            # each sentinel is asked in turn, within SENTINEL_KWARGS' timeouts (0.5 s here)
+            assert wait_for(lambda: not store.tracking, 5)
+            assert store.stats().entries == 0
+            assert cache.get("k") == 1  # from the server, which still answers
+        finally:
+            for sentinel in topology.sentinels:
+                assert sentinel.process is not None
+                os.kill(sentinel.process.pid, signal.SIGCONT)
+        assert store.wait_until_tracking(10)
+        assert held(cache, "k") == 1
+    finally:
+        topology.cleanup()

@@ -27,6 +27,7 @@ from valkey.asyncio.sentinel import SentinelConnectionPool as AsyncSentinelConne
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
+from django_valkey._core.primaries import register_sentinel_pool
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, load_object
 from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey._slots import AsyncSlots, no_free_connection, wait_timeout
@@ -125,6 +126,25 @@ class AsyncBoundedConnectionPool(AsyncConnectionPool):
 class AsyncBoundedSentinelConnectionPool(AsyncSentinelConnectionPool, AsyncBoundedConnectionPool):
     """valkey-py's asyncio ``SentinelConnectionPool`` bounded and checked like
     ``AsyncBoundedConnectionPool``."""
+
+    def __init__(self, service_name: str, sentinel_manager: Any, **kwargs: Any) -> None:
+        base: Any = super()  # valkey-py leaves the Sentinel pool's arguments unannotated
+        base.__init__(service_name, sentinel_manager, **kwargs)
+        register_sentinel_pool(self)
+
+    def follow_primary(self, address: tuple[str, int]) -> None:
+        """A failover moved the primary to ``address`` (told from another thread): a connection
+        to another server is closed when it is next taken."""
+        pool: Any = self  # valkey-py leaves master_address unannotated
+        pool.master_address = address
+
+    async def ensure_connection(self, connection: AbstractConnection) -> None:
+        conn: Any = connection
+        pool: Any = self
+        address = pool.master_address
+        if address is not None and conn.is_connected and (conn.host, conn.port) != address and pool.is_master:
+            await conn.disconnect()  # to the old primary: connect again through the sentinels
+        await super().ensure_connection(connection)
 
 
 class _LoopPools:
