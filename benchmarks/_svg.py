@@ -18,6 +18,7 @@ NAMED = {
     "django-redis": "#ff7f0e",
     "ours (aget)": "#9467bd",
     "observed": "#8c564b",
+    "ours + client cache": "#17becf",
 }
 
 

@@ -40,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from django_valkey._server import ThrowawayServer
+from django_valkey.client_cache import close_client_caches
 
 TIMEOUT = 300
 PREFIX = "bench"
@@ -63,6 +64,7 @@ def configure_django(location: str) -> bool:
         "default": entry("django_valkey.cache.ValkeyCache", location),
         "async": entry("django_valkey.async_cache.cache.AsyncValkeyCache", location),
         "async-py": entry("django_valkey.async_cache.cache.AsyncValkeyCache", location, PARSER_CLASS=PY_PARSER),
+        "async+cc": entry("django_valkey.async_cache.cache.AsyncValkeyCache", location, CLIENT_CACHE=True),
     }
     has_redis = importlib.util.find_spec("redis") is not None
     if has_redis:
@@ -106,7 +108,7 @@ def contenders(location: str, has_redis: bool) -> dict[str, dict[str, Op]]:
     async_cache: Any = caches["async"]
     gets["async"] = lambda: async_cache.get("hit")
     sets["async"] = lambda: async_cache.set("set", VALUE_100B)
-    for alias in ("async-py",):
+    for alias in ("async-py", "async+cc"):
         other: Any = caches[alias]
         gets[alias] = lambda other=other: other.get("hit")
         sets[alias] = lambda other=other: other.set("set", VALUE_100B)
@@ -189,6 +191,10 @@ def report(results: dict[tuple[str, int], dict[str, list[float]]], check: bool =
         ok &= min(r_async, r_sync_a) >= 0.90
         if has_django and concurrency == 100:
             ok &= min(d_async, d_sync_a) >= 3.0
+    print("with the client cache (AsyncValkeyCache, OPTIONS['CLIENT_CACHE']), ratio to raw:")
+    for (workload, concurrency), samples in results.items():
+        cc = statistics.median(samples["async+cc"])
+        print(f"  {workload} x{concurrency}: {cc:,.0f} ops/s, {ratio(samples, 'async+cc'):.2f}")
     print("default parser (AsyncLibvalkeyParser) vs the pure-Python parser, ours:")
     for (workload, concurrency), samples in results.items():
         print(f"  {workload} x{concurrency}: default/python = {ratio(samples, 'async', 'async-py'):.2f}")
@@ -224,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"measured in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         ok = report(results, args.check)
     finally:
+        close_client_caches()  # before the server goes: no "tracking connection lost" line
         if server is not None:
             server.stop()
     return 1 if args.check and not ok else 0

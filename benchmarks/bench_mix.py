@@ -46,6 +46,7 @@ from valkey.connection import ConnectionPool, DefaultParser
 
 from benchmarks._svg import grouped_bars
 from django_valkey._server import ThrowawayServer
+from django_valkey.client_cache import close_client_caches
 
 TIMEOUT = 300
 PREFIX = "bench"
@@ -87,6 +88,14 @@ def configure_django(location: str) -> list[str]:
     caches = {
         "ours": entry("django_valkey.cache.ValkeyCache", location),
         "ours-async": entry("django_valkey.async_cache.cache.AsyncValkeyCache", location),
+        "ours + client cache": {
+            **entry("django_valkey.cache.ValkeyCache", location),
+            "OPTIONS": {"CLIENT_CACHE": True},
+        },
+        "client-cache-async": {
+            **entry("django_valkey.async_cache.cache.AsyncValkeyCache", location),
+            "OPTIONS": {"CLIENT_CACHE": True},
+        },
     }
     redis_url = location.replace("valkey://", "redis://", 1)
     if importlib.util.find_spec("redis") is not None:
@@ -97,7 +106,7 @@ def configure_django(location: str) -> list[str]:
     import django
 
     django.setup()
-    return [alias for alias in caches if alias != "ours-async"]
+    return [alias for alias in caches if alias not in ("ours-async", "client-cache-async")]
 
 
 def sync_mix(
@@ -259,8 +268,10 @@ def build_async(location: str, aliases: list[str], loop: asyncio.AbstractEventLo
     contenders["ours"] = mix(ours_async.get, ours_async.set)
     sync_ours = caches["ours"]
     contenders["ours (aget)"] = mix(sync_ours.aget, sync_ours.aset)
+    cc_async: Any = caches["client-cache-async"]
+    contenders["ours + client cache"] = mix(cc_async.get, cc_async.set)
     for alias in aliases:
-        if alias != "ours":
+        if alias not in ("ours", "ours + client cache"):
             cache = caches[alias]
             contenders[alias] = mix(cache.aget, cache.aset)
     return contenders
@@ -344,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"chart written to {args.svg}")
         print(f"\n({time.perf_counter() - started:.1f} s)")
     finally:
+        close_client_caches()  # before the server goes: no "tracking connection lost" line
         if server is not None:
             server.cleanup()
     return 0
