@@ -274,6 +274,25 @@ class _Tracker:
         return conn
 
 
+def _watcher(fds: list[int]) -> Callable[[float], list[Any]]:
+    """A call that lists which of ``fds`` are readable within a timeout: an ``epoll`` where
+    there is one (half the cost of a ``select`` per call), else ``select``. A new one per set of
+    sockets: a reader still holding the old one finds it intact (it closes when unused)."""
+    epoll = getattr(select, "epoll", None)
+    if epoll is not None:
+        watcher = epoll()
+        for fd in fds:
+            watcher.register(fd, select.EPOLLIN)
+        readable: Callable[[float], list[Any]] = watcher.poll
+        return readable
+
+    def selected(timeout: float) -> list[Any]:
+        ready: list[Any] = select.select(fds, _NONE, _NONE, timeout)[0]
+        return ready
+
+    return selected
+
+
 def _close(conn: Any) -> None:
     try:
         conn.disconnect()
@@ -297,6 +316,7 @@ class ClientCache:
         self._up = False
         self._closed = False
         self._fds: list[int] = []
+        self._readable: Callable[[float], list[Any]] = _watcher([])
         """The tracking sockets, watched with one ``select`` per read."""
         self._watch_all = False
         """A TLS socket may hold decrypted bytes ``select`` cannot see: ask each connection."""
@@ -320,7 +340,7 @@ class ClientCache:
         allowed = self.settings.key_prefixes
         if allowed is not None and not _user_key(key).startswith(allowed):
             return BYPASS
-        if self._watch_all or select.select(self._fds, _NONE, _NONE, 0)[0]:
+        if self._watch_all or self._readable(0):
             self._drain_all()
         if not self._up:
             self.bypassed += 1
@@ -608,10 +628,11 @@ class ClientCache:
                 self._up = True
 
     def _watch(self) -> None:
-        """Point the per-read ``select`` at the connected tracking sockets."""
+        """Point the per-read readiness check at the connected tracking sockets."""
         socks = [t.conn._sock for t in self._trackers if t.conn is not None and t.conn._sock is not None]
         self._watch_all = any(isinstance(sock, ssl.SSLSocket) for sock in socks)
         self._fds = [sock.fileno() for sock in socks]
+        self._readable = _watcher(self._fds)
 
     def start(self) -> None:
         """Open the tracking connections now (the heartbeat thread keeps them)."""
@@ -633,6 +654,7 @@ class ClientCache:
                 if conn is not None:
                     _close(conn)
             self._fds = []
+            self._readable = _watcher([])
             self._flush()
 
     def after_fork(self) -> None:
@@ -644,6 +666,7 @@ class ClientCache:
             tracker.retry_at = 0.0
         self._up = False
         self._fds = []
+        self._readable = _watcher([])  # not the parent's epoll: its kernel object is shared
         self._entries.clear()
         self._pending.clear()
         self._bytes = 0

@@ -115,3 +115,26 @@ def test_decode_many_with_a_compressor(make_cache: MakeCache) -> None:
     data = {"big": "x" * 1000, "small": "y", "n": 5}
     cache.set_many(data)
     assert cache.get_many(list(data)) == data
+
+
+def test_single_keys_are_remembered_exactly(make_cache: MakeCache) -> None:
+    """``make_key`` remembers the stored key of a plain key (current version, own prefix): the
+    same result, a warning every time for a key that warns, none kept for other versions or a
+    ``CacheKey``, forgotten when the prefix changes, bounded in size."""
+    from django_valkey._core.keys import _MEMO_SIZE
+
+    cache = make_cache(KEY_PREFIX="p")
+    keys = cache.client._keys
+    first = keys.make_key("k")
+    assert keys.make_key("k") is first and first == "p:1:k" and type(first) is CacheKey
+    assert keys.make_key("k", 2) == "p:2:k" and keys.make_key("k", None, "q") == "q:1:k"
+    assert keys.make_key(first) is first  # a CacheKey is not made again (nor looked up)
+    for _ in range(2):
+        with pytest.warns(CacheKeyWarning):
+            keys.make_key("has space")
+    cache.key_prefix = "other"
+    assert cache.make_key("k") == "other:1:k"
+    for i in range(_MEMO_SIZE + 10):
+        keys.make_key(f"k{i}")
+    assert keys._made is not None and len(keys._made) <= _MEMO_SIZE
+    assert keys.make_key("k5") == "other:1:k5"

@@ -44,7 +44,7 @@ class KeyMaker:
     method called for every key.
     """
 
-    __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse", "_own_head", "_memo")
+    __slots__ = ("_func", "_prefix", "_version", "_validate", "reverse", "_own_head", "_memo", "_made")
 
     def __init__(self, backend: CacheContext, reverse: Callable[[str], str]) -> None:
         overridden = getattr(type(backend), "validate_key", BaseCache.validate_key) is not BaseCache.validate_key
@@ -60,6 +60,10 @@ class KeyMaker:
         self._version = backend.version
         # Keys of the current version that passed the checks without a warning (batch fast path).
         self._memo: dict[str, str] = {}
+        # The same for single keys, as ``CacheKey``s (``None``: a custom key function or
+        # validation, which is called every time).
+        plain = self._func is default_key_func and self._validate is None
+        self._made: dict[str, CacheKey] | None = {} if plain else None
         # Django's key layout and the default reverse: strip this cache's prefix exactly, since
         # splitting on ":" goes wrong when the prefix itself contains one ("site:a:1:k").
         default_layout = self._func is default_key_func and self.reverse is default_reverse_key
@@ -71,7 +75,12 @@ class KeyMaker:
 
     def make_key(self, key: str, version: int | None = None, prefix: str | None = None) -> CacheKey:
         """The stored key for ``key``; a ``CacheKey`` is returned unchanged."""
-        if type(key) is CacheKey:
+        remembered = self._made
+        if remembered is not None and version is None and prefix is None and type(key) is str:
+            found = remembered.get(key)
+            if found is not None:
+                return found
+        elif type(key) is CacheKey:
             return key
         made = CacheKey(
             self._func(
@@ -83,7 +92,11 @@ class KeyMaker:
         if self._validate is not None:
             self._validate(made)
         elif len(made) > _MAX_KEY_LENGTH or _SUSPICIOUS.search(made) is not None:
-            _warn_like_django(made)
+            _warn_like_django(made)  # never remembered: it warns every time, as Django's does
+        elif remembered is not None and version is None and prefix is None and type(key) is str:
+            if len(remembered) >= _MEMO_SIZE:
+                remembered.clear()
+            remembered[key] = made
         return made
 
     def make_keys(self, keys: list[str], version: int | None) -> list[CacheKey]:
