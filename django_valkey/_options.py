@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from inspect import iscoroutinefunction
 from typing import Any, cast
@@ -394,3 +394,20 @@ def validate_timeout_param(params: Mapping[str, Any]) -> None:
                 raise ImproperlyConfigured(f"{key} must be a number of seconds or None, got {value!r}") from None
         elif key in params:
             number_or_none(value, key)
+
+
+def settings_dict(given: object, name: str, known: Iterable[str], expected: str) -> Mapping[str, object]:
+    """An ``OPTIONS`` entry made of settings (``CIRCUIT_BREAKER``, ``RETRY``, ``CLIENT_CACHE``),
+    once the caller has handled what turns it off: ``{}`` (every default) for ``True`` or
+    ``None``, else the dict, checked to be one (``expected`` says what it must be) and to hold
+    only ``known`` keys."""
+    if given is None or given is True:
+        return {}
+    if not isinstance(given, Mapping):
+        raise ImproperlyConfigured(f"OPTIONS['{name}'] must be {expected}, got {given!r}")
+    options = cast(Mapping[str, object], given)
+    keys = sorted(known)
+    unknown = sorted(set(options) - set(keys))
+    if unknown:
+        raise ImproperlyConfigured(f"OPTIONS['{name}'] has unknown keys {unknown}; the keys are {keys}")
+    return options

@@ -40,6 +40,7 @@ from typing import Any, Final, TypeVar, cast
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey._core.commands import Args, Request
+from django_valkey._options import settings_dict
 from django_valkey._redact import redact_url
 
 __all__ = [
@@ -122,16 +123,7 @@ def client_cache_settings(given: object) -> ClientCacheSettings | None:
     defaults for ``True``, else a dict of the keys in ``CLIENT_CACHE_DEFAULTS``."""
     if given is None or given is False:
         return None
-    if given is True:
-        given = {}
-    if not isinstance(given, Mapping):
-        raise ImproperlyConfigured(f"OPTIONS['CLIENT_CACHE'] must be a dict, True or False, got {given!r}")
-    options = cast(Mapping[str, object], given)
-    unknown = sorted(set(options) - set(CLIENT_CACHE_DEFAULTS))
-    if unknown:
-        raise ImproperlyConfigured(
-            f"OPTIONS['CLIENT_CACHE'] has unknown keys {unknown}; the keys are {sorted(CLIENT_CACHE_DEFAULTS)}"
-        )
+    options = settings_dict(given, "CLIENT_CACHE", CLIENT_CACHE_DEFAULTS, "a dict, True or False")
     prefixes = options.get("KEY_PREFIXES")
     if prefixes is not None:
         if isinstance(prefixes, str) or not isinstance(prefixes, (list, tuple)):

@@ -21,10 +21,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Final, cast
+from typing import Final
 
 from django.core.exceptions import ImproperlyConfigured
 
+from django_valkey._options import settings_dict
 from django_valkey._redact import redact_url
 from django_valkey.exceptions import CircuitOpen
 
@@ -81,18 +82,7 @@ def circuit_settings(given: object) -> CircuitSettings | None:
     defaults when it is missing or ``True``, else a dict of the keys in ``DEFAULTS``."""
     if given is False:
         return None
-    if given is None or given is True:
-        given = {}
-    if not isinstance(given, Mapping):
-        raise ImproperlyConfigured(
-            f"OPTIONS['CIRCUIT_BREAKER'] must be a dict (or False to turn it off), got {given!r}"
-        )
-    options = cast(Mapping[str, object], given)
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise ImproperlyConfigured(
-            f"OPTIONS['CIRCUIT_BREAKER'] has unknown keys {unknown}; the keys are {sorted(DEFAULTS)}"
-        )
+    options = settings_dict(given, "CIRCUIT_BREAKER", DEFAULTS, "a dict (or False to turn it off)")
     return CircuitSettings(
         int(_number(options, "FAILURES", True)),
         float(_number(options, "WINDOW", False)),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, cast
+from typing import Final
 
 from django.core.exceptions import ImproperlyConfigured
 from valkey.backoff import AbstractBackoff, EqualJitterBackoff, NoBackoff
+
+from django_valkey._options import settings_dict
 
 __all__ = ["DEFAULTS", "RetryPolicy", "retry_policy"]
 
@@ -37,14 +39,7 @@ def retry_policy(given: object) -> RetryPolicy:
     ``False``, else a dict of the keys in ``DEFAULTS``."""
     if given is False:
         return NO_RETRY
-    if given is None or given is True:
-        given = {}
-    if not isinstance(given, Mapping):
-        raise ImproperlyConfigured(f"OPTIONS['RETRY'] must be a dict (or False for no retries), got {given!r}")
-    options = cast(Mapping[str, object], given)
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise ImproperlyConfigured(f"OPTIONS['RETRY'] has unknown keys {unknown}; the keys are {sorted(DEFAULTS)}")
+    options = settings_dict(given, "RETRY", DEFAULTS, "a dict (or False for no retries)")
     attempts = options.get("ATTEMPTS", DEFAULTS["ATTEMPTS"])
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
         raise ImproperlyConfigured(f"OPTIONS['RETRY']['ATTEMPTS'] must be an int >= 0, got {attempts!r}")
