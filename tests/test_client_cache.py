@@ -543,6 +543,19 @@ SENTINEL_OPTIONS: dict[str, Any] = {
 }
 
 
+def sentinel_cached(topology: SentinelTopology, prefix: str) -> ValkeyCache:
+    """A SentinelClient cache of ``topology``'s service with a store of its own, tracking up."""
+    cache = make(
+        "valkey://mymaster/0",
+        SENTINELS=topology.sentinel_addresses,
+        KEY_PREFIX=prefix,
+        CLIENT_CACHE={"HEARTBEAT": 0.05},
+        **SENTINEL_OPTIONS,
+    )
+    assert local_of(cache).wait_until_tracking(10)
+    return cache
+
+
 @pytest.mark.parametrize(
     "mode, kill",
     [("sync", False), ("sync", True), ("async", False)],
@@ -554,15 +567,8 @@ def test_a_sentinel_failover_empties_the_store(mode: str, kill: bool) -> None:
     a value another process writes on the new primary is read, and never the old one again."""
     topology = SentinelTopology().start()
     try:
-        cache = make(
-            "valkey://mymaster/0",
-            SENTINELS=topology.sentinel_addresses,
-            KEY_PREFIX="failover",
-            CLIENT_CACHE={"HEARTBEAT": 0.05},
-            **SENTINEL_OPTIONS,
-        )
+        cache = sentinel_cached(topology, "failover")
         store = local_of(cache)
-        assert store.wait_until_tracking(10)
         old_port = topology.primary_address()[1]
 
         def another_process_writes(failover: Failover, value: str) -> None:
@@ -604,15 +610,8 @@ def test_a_sentinel_failover_empties_the_store(mode: str, kill: bool) -> None:
 def test_sentinels_that_do_not_answer_stop_local_hits() -> None:
     topology = SentinelTopology().start()
     try:
-        cache = make(
-            "valkey://mymaster/0",
-            SENTINELS=topology.sentinel_addresses,
-            KEY_PREFIX="mute",
-            CLIENT_CACHE={"HEARTBEAT": 0.05},
-            **SENTINEL_OPTIONS,
-        )
+        cache = sentinel_cached(topology, "mute")
         store = local_of(cache)
-        assert store.wait_until_tracking(10)
         cache.set("k", 1)
         assert held(cache, "k") == 1
         for sentinel in topology.sentinels:
