@@ -108,6 +108,16 @@ def _sentinel_primary(
     return primary, functools.partial(follow_primary, service)
 
 
+def tracked_server(factory: Any, url: str) -> TrackedServer:
+    """``url`` as the client cache tracks it: connections opened like ``factory``'s (a sync
+    connection factory), without the health check PING a subscribed connection cannot take."""
+    params = factory.make_connection_params(url)
+    params["health_check_interval"] = 0
+    pool = factory.get_connection_pool(params)
+    opener = functools.partial(pool.connection_class, **pool.connection_kwargs)
+    return TrackedServer(opener, url, *_sentinel_primary(pool))
+
+
 class BaseClient(Generic[Backend, Factory]):
     """State shared by sync and async clients: servers, keys, codec, factory, replica choice.
 
@@ -182,35 +192,36 @@ class BaseClient(Generic[Backend, Factory]):
         (a sharded client: every server)."""
         return self._server[:1]
 
+    def _trackers(self, factory_path: str) -> tuple[Callable[[], list[TrackedServer]], bool]:
+        """What the client cache tracks: a call that lists the servers (with how to connect to
+        each), and whether to call it again once per heartbeat (a cluster, whose primaries
+        change) rather than once."""
+        servers = self._tracked_servers()
+        options = self._options
+
+        def tracked() -> list[TrackedServer]:
+            factory: Any = load_object(factory_path, "TRACKER_FACTORY_PATH")(options)
+            return [tracked_server(factory, url) for url in servers]
+
+        return tracked, False
+
     def _client_cache(self, settings: ClientCacheSettings) -> ClientCache:
         """The process's local store for this client's servers and options (``CLIENT_CACHE``)."""
         path = self.TRACKER_FACTORY_PATH
         if path is None:
             raise ImproperlyConfigured(f"OPTIONS['CLIENT_CACHE'] is not supported by {type(self).__qualname__}")
-        servers = self._tracked_servers()
         options = self._options
         backend = self._backend
         # Django's key function makes "<prefix>:<version>:<key>": the server tracks that prefix
         # only. Another key function may make any key: the server tracks every key.
         prefix = f"{backend.key_prefix}:" if backend.key_func is default_key_func else None
-
-        def tracked() -> list[TrackedServer]:
-            factory: Any = load_object(path, "TRACKER_FACTORY_PATH")(options)
-            made: list[TrackedServer] = []
-            for url in servers:
-                params = factory.make_connection_params(url)
-                params["health_check_interval"] = 0  # its PING would meet a subscribed connection
-                pool = factory.get_connection_pool(params)
-                opener = functools.partial(pool.connection_class, **pool.connection_kwargs)
-                made.append(TrackedServer(opener, url, *_sentinel_primary(pool)))
-            return made
-
+        tracked, rediscover = self._trackers(path)
         # The sync and async clients of one cache (and every cache object of the same servers
         # and prefix) share one store, so each sees the other's writes at once.
         connecting = {name: options[name] for name in _CONNECTING if name in options}
-        key = (path, tuple(servers), freeze(connecting), prefix, settings.key())
+        key = (path, tuple(self._tracked_servers()), freeze(connecting), prefix, settings.key())
         sync = self.FACTORY_PROTOCOL is ConnectionFactoryProtocol
-        return client_cache_for(key, settings, tracked, prefix, start_now=sync)
+        return client_cache_for(key, settings, tracked, prefix, start_now=sync, rediscover=rediscover)
 
     def client_cache_stats(self) -> ClientCacheStats | None:
         """The client-side cache's counters (``None``: ``OPTIONS["CLIENT_CACHE"]`` is off)."""

@@ -296,7 +296,13 @@ class ClientCache:
     """One process's local store for one set of servers and key prefix, shared by every cache
     object (and thread, and event loop) built with the same settings."""
 
-    def __init__(self, settings: ClientCacheSettings, servers: Sequence[TrackedServer], prefix: str | None) -> None:
+    def __init__(
+        self,
+        settings: ClientCacheSettings,
+        servers: Sequence[TrackedServer],
+        prefix: str | None,
+        discover: Callable[[], Sequence[TrackedServer]] | None = None,
+    ) -> None:
         self.settings: ClientCacheSettings = settings
         self.prefix: str | None = prefix
         """The BCAST prefix: every stored key kept here starts with it (``None``: any key)."""
@@ -305,6 +311,9 @@ class ClientCache:
         self._pending: dict[str, Miss] = {}
         self._bytes = 0
         self._trackers = [_Tracker(server) for server in servers]
+        self._discover = discover
+        """Lists the servers to track now (a cluster's primaries), asked once per heartbeat."""
+        self._discovered_at = time.monotonic()
         self._up = False
         self._closed = False
         self._fds: list[int] = []
@@ -553,6 +562,8 @@ class ClientCache:
     def tick(self) -> None:
         """Drain, PING and reconnect the tracking connections (the heartbeat thread calls this)."""
         heartbeat = self.settings.heartbeat
+        if self._discover is not None and time.monotonic() - self._discovered_at >= heartbeat:
+            self._rediscover()
         for tracker in self._trackers:
             now = time.monotonic()
             if tracker.conn is None:
@@ -577,6 +588,35 @@ class ClientCache:
                     continue
             if tracker.primary is not None and now - tracker.checked_at >= heartbeat:
                 self._check_primary(tracker, now)
+
+    def _rediscover(self) -> None:
+        """Ask which servers to track (without the lock: round trips); when they changed (a
+        failover, a node added or removed), empty the store and track the new set."""
+        assert self._discover is not None
+        self._discovered_at = time.monotonic()
+        try:
+            servers = list(self._discover())
+        except Exception:  # no node answered: the trackers' own heartbeats judge the old set
+            return
+        labels = [redact_url(server.label) for server in servers]
+        if labels == [tracker.label for tracker in self._trackers]:
+            return
+        kept = {tracker.label: tracker for tracker in self._trackers}
+        with self._lock:
+            if self._closed:
+                return
+            trackers = [
+                kept.pop(label) if label in kept else _Tracker(server) for label, server in zip(labels, servers)
+            ]
+            for gone in kept.values():
+                if gone.conn is not None:
+                    _close(gone.conn)
+                    gone.conn = None
+            self._trackers = trackers
+            log.info("client cache: tracking %s now", ", ".join(labels))
+            self._flush()  # what was read from a server no longer tracked (or not yet) goes
+            self._watch()
+            self._up = bool(trackers) and all(tracker.conn is not None for tracker in trackers)  # else: on reconnect
 
     def _check_primary(self, tracker: _Tracker, now: float) -> None:
         """Ask the sentinels (without the lock: a round trip) whether ``tracker`` is still
@@ -758,17 +798,30 @@ def client_cache_for(
     servers: Callable[[], Sequence[TrackedServer]],
     prefix: str | None,
     start_now: bool,
+    rediscover: bool = False,
 ) -> ClientCache:
     """The process's store for ``key`` (servers, options, prefix), made and started on first use:
     ``start_now`` connects in this thread (a sync cache), else the heartbeat thread does (an
-    async cache: the event loop does not wait for a connect)."""
+    async cache: the event loop does not wait for a connect). With ``rediscover``, ``servers``
+    is asked again once per heartbeat (a cluster's primaries)."""
     cache = _REGISTRY.get(key)
     if cache is not None:
         return cache
     with _registry_lock:
         cache = _REGISTRY.get(key)
         if cache is None:
-            cache = _REGISTRY[key] = ClientCache(settings, servers(), prefix)
+            first: Sequence[TrackedServer]
+            try:
+                first = servers()
+            except Exception as error:
+                if not rediscover:
+                    raise
+                # A cluster with no node answering yet: tracked once one does; reads go to it meanwhile.
+                log.warning(
+                    "client cache: no cluster node answered (%s); reads go to the servers", type(error).__name__
+                )
+                first = []
+            cache = _REGISTRY[key] = ClientCache(settings, first, prefix, servers if rediscover else None)
             if start_now:
                 cache.start()
             else:

@@ -17,6 +17,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey.cache import ValkeyCache
+from django_valkey.client import DefaultClient
 from django_valkey.client_cache import ClientCache
 from tests.faults import Failover, sentinel_failover
 from tests.helpers import make, make_async
@@ -92,12 +93,15 @@ def test_off_by_default(valkey_server: ValkeyProcess) -> None:
     assert make(valkey_server.url, CLIENT_CACHE=False).client._local is None
 
 
-def test_cluster_refuses_it(valkey_server: ValkeyProcess) -> None:
-    from django_valkey.cluster_cache.cache import ClusterValkeyCache
+class NoTrackingClient(DefaultClient):
+    """A client of one's own that says it cannot track keys."""
 
-    params = {"LOCATION": valkey_server.url, "OPTIONS": {"CLIENT_CACHE": True}}
-    cache = ClusterValkeyCache(valkey_server.url, params)
-    with pytest.raises(ImproperlyConfigured, match="CLIENT_CACHE.*not supported"):
+    TRACKER_FACTORY_PATH = None
+
+
+def test_a_client_without_tracking_refuses_it(valkey_server: ValkeyProcess) -> None:
+    cache = make(valkey_server.url, CLIENT_CLASS=NoTrackingClient, CLIENT_CACHE=True)
+    with pytest.raises(ImproperlyConfigured, match=r"OPTIONS\['CLIENT_CACHE'\] is not supported by NoTrackingClient"):
         cache.get("k")
 
 

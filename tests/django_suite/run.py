@@ -124,6 +124,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
         "sentinel",
     ),
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
+    ("client-cache-cluster", CLUSTER_BACKEND, {"CLIENT_CACHE": True}, "cluster"),
 ]
 
 # Where each kind of servers is: LOCATION, and the OPTIONS it needs (SENTINELS).

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.servers import ValkeyProcess
+from tests.topology.launchers import ClusterTopology
 
 
 @pytest.fixture(scope="module")
@@ -16,3 +17,11 @@ def shard_servers() -> Iterator[list[ValkeyProcess]]:
     yield servers
     for server in servers:
         server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[ClusterTopology]:
+    """A 6-node cluster (three primaries, a replica each) for the tests of one module."""
+    topo = ClusterTopology().start()
+    yield topo
+    topo.cleanup()

@@ -26,14 +26,8 @@ from tests.topology.launchers import ClusterTopology, check_queryset_set_many, p
 BACKEND = "django_valkey.cluster_cache.cache.ClusterValkeyCache"
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[ClusterTopology]:
-    topo = ClusterTopology().start()
-    yield topo
-    topo.cleanup()
-
-
 def make_cluster_cache(topo: ClusterTopology, **options: Any) -> ClusterValkeyCache:
+    """A ClusterValkeyCache of ``topo``'s primaries (short timeouts), built with ``options``."""
     location = [node.url for node in topo.nodes[:3]]
     params = cache_params(location, **{"SOCKET_TIMEOUT": 2, "SOCKET_CONNECT_TIMEOUT": 0.5, **options})
     params["BACKEND"] = BACKEND

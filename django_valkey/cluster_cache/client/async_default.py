@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -13,7 +13,9 @@ from django_valkey._core.commands import Request
 from django_valkey._core.grouping import GroupedCommands, Move, gather
 from django_valkey._core.guard import cluster_unavailable
 from django_valkey.base_client import BaseClient, encode_off_loop, split_servers
+from django_valkey.client_cache import TrackedServer
 from django_valkey.cluster_cache.slots import slot_of
+from django_valkey.cluster_cache.tracking import cluster_trackers
 from django_valkey.exceptions import SerializerError
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, CacheContext, Timeout
 
@@ -27,12 +29,16 @@ class AsyncDefaultClusterClient(
     (one per event loop): the same slot grouping, one cluster pipeline per multi-key call."""
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.cluster_cache.pool.AsyncClusterConnectionFactory"
-    TRACKER_FACTORY_PATH: ClassVar[str | None] = None  # no client-side cache on a cluster yet
+    TRACKER_FACTORY_PATH: ClassVar[str | None] = "django_valkey.pool.ConnectionFactory"  # one per primary
     FACTORY_PROTOCOL: ClassVar[type] = AsyncConnectionFactoryProtocol
 
     def __init__(self, server: str | Sequence[str], params: Mapping[str, Any], backend: CacheContext) -> None:
         super().__init__([",".join(split_servers(server))], params, backend)
         self._grouped = GroupedCommands(self._cmd, slot_of)
+
+    def _trackers(self, factory_path: str) -> tuple[Callable[[], list[TrackedServer]], bool]:
+        # The client cache tracks every primary, and asks the cluster again once per heartbeat.
+        return cluster_trackers(self._server[0], self._options), True
 
     def _counts_against_circuit(self, error: Exception) -> bool:
         # One circuit stands for the whole cluster: only the cluster's own unavailability opens
