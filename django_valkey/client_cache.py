@@ -335,19 +335,30 @@ class ClientCache:
     def lookup(self, key: str) -> bytes | None | Miss:
         """The stored bytes of ``key`` (``None``: known to be missing), or a ``Miss`` to pass to
         ``fill`` with the server's reply."""
+        if self._watch_all or self._readable(0):
+            self._drain_all()
+        return self._find(key, time.monotonic())
+
+    def lookup_many(self, keys: Sequence[str]) -> list[bytes | None | Miss]:
+        """``lookup`` of each of ``keys``, the tracking sockets looked at once."""
+        if self._watch_all or self._readable(0):
+            self._drain_all()
+        now = time.monotonic()
+        find = self._find
+        return [find(key, now) for key in keys]
+
+    def _find(self, key: str, now: float) -> bytes | None | Miss:
+        """``lookup`` once the invalidations that had arrived are applied."""
         prefix = self.prefix
         if prefix is not None and not key.startswith(prefix):
             return BYPASS
         allowed = self.settings.key_prefixes
         if allowed is not None and not _user_key(key).startswith(allowed):
             return BYPASS
-        if self._watch_all or self._readable(0):
-            self._drain_all()
         if not self._up:
             self.bypassed += 1
             _HEARTBEAT.ensure()
             return BYPASS
-        now = time.monotonic()
         entries = self._entries
         entry = entries.get(key)
         if entry is not None and entry[1] > now:
@@ -477,6 +488,27 @@ class ClientCache:
 
         fill: Request[_R] = _Fill(None, parse_and_keep, write=True, batch=[args, ("PTTL", key)])
         return fill
+
+    def fill_many_request(self, keys: Sequence[str], found: list[bytes | None | Miss]) -> Request[None] | None:
+        """The read of what ``lookup_many(keys)`` did not answer (``None``: it answered all):
+        one ``MGET`` of those keys (and a ``PTTL`` of each that will be kept) in one round trip,
+        whose reply is put in ``found`` in their places."""
+        missing = [(at, keys[at], miss) for at, miss in enumerate(found) if isinstance(miss, Miss)]
+        if not missing:
+            return None
+        kept = [(key, miss) for _, key, miss in missing if miss is not BYPASS]
+        batch: list[Args] = [("MGET", *[key for _, key, _ in missing]), *[("PTTL", key) for key, _ in kept]]
+
+        def parse(replies: list[Any]) -> None:
+            pttls = iter(replies[1:])
+            for (at, key, miss), value in zip(missing, replies[0]):
+                found[at] = value
+                if miss is not BYPASS:
+                    self.fill(key, miss, value, next(pttls))
+
+        if not kept:  # tracking is down: nothing will be kept, any server may answer
+            return Request(None, parse, batch=batch[:1])
+        return _Fill(None, parse, write=True, batch=batch)
 
     def writing(self, req: Request[_R]) -> Request[_R]:
         """Forget the keys ``req`` writes, now and again when its reply comes (a fill from

@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_valkey.cache import ValkeyCache
 from django_valkey.client import DefaultClient
 from django_valkey.client_cache import ClientCache
+from django_valkey.exceptions import ConnectionInterrupted
 from tests.faults import Failover, sentinel_failover
 from tests.helpers import make, make_async
 from tests.servers import ValkeyProcess, running, wait_for
@@ -354,8 +355,11 @@ def test_a_killed_server_is_never_served_from_memory(server: ValkeyProcess) -> N
     server.kill()
     assert wait_for(lambda: not store.tracking, 2)
     assert store.stats().entries == 0
+    with pytest.raises(ConnectionInterrupted):  # the server is down: nothing from memory
+        cache.get_many(["k", "m"])
     server.start(port=port)  # a new, empty server on the same port
     server.client().set(stored(cache, "k"), pickle.dumps("new"))
+    assert cache.get_many(["k", "m"]) == {"k": "new"}  # tracking may still be down: bypassed
     assert cache.get("k") == "new"
     assert store.wait_until_tracking(5)
     assert cache.get("k") == "new"
@@ -454,6 +458,28 @@ def test_with_replicas_fills_read_the_primary(valkey_server: ValkeyProcess, repl
     assert cache.get("k") == "v2"
 
 
+def test_get_many_is_served_from_memory_and_kept_true(valkey_server: ValkeyProcess) -> None:
+    cache = cached(valkey_server.url)
+    store = local_of(cache)
+    data = {f"k{i}": [i] for i in range(10)}
+    cache.set_many(data)
+    wanted = [*data, "absent", "k3"]  # a missing key, and one asked twice
+    assert cache.get_many(wanted) == data  # one round trip: MGET and each key's PTTL
+    assert wait_for(lambda: cache.get_many(wanted) == data and len(store._entries) == 11, 2)
+    hits = store.stats().hits
+    first = cache.get_many(wanted)
+    assert first == data and store.stats().hits == hits + len(wanted)  # no round trip
+    first["k0"].append("changed")  # decoded per call: nobody else sees it
+    assert cache.get_many(["k0"]) == {"k0": [0]} and cache.get("k0") == [0]
+    with valkey_server.client() as other:
+        other.set(stored(cache, "k1"), pickle.dumps("theirs"))
+        other.set(stored(cache, "absent"), pickle.dumps("now here"))
+    until_pushed(store)
+    assert cache.get_many(["k1", "absent", "k2"]) == {"k1": "theirs", "absent": "now here", "k2": [2]}
+    cache.delete_many(["k2", "k3"])
+    assert cache.get_many(["k2", "k3", "k4"]) == {"k4": [4]}  # own writes: at once
+
+
 def test_async_cache_hits_and_invalidation(valkey_server: ValkeyProcess) -> None:
     cache = make_async(valkey_server.url, KEY_PREFIX=uuid.uuid4().hex[:8], CLIENT_CACHE=True)
     other = valkey_server.client()
@@ -473,6 +499,11 @@ def test_async_cache_hits_and_invalidation(valkey_server: ValkeyProcess) -> None
         assert await cache.aget("k") == "x"
         await cache.adelete("k")
         assert await cache.aget("k") is None
+        await cache.aset_many({"a": 1, "b": 2})
+        assert await cache.aget_many(["a", "b", "c"]) == {"a": 1, "b": 2}
+        hits = store.stats().hits
+        assert await cache.aget_many(["a", "b", "c"]) == {"a": 1, "b": 2}
+        assert store.stats().hits >= hits + 1  # from memory (an own-write push may cancel a fill)
 
     asyncio.run(main())
 

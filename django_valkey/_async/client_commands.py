@@ -369,7 +369,16 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         return await self._run(self._cmd.delete(key, version))
 
     async def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        return await self._run(self._cmd.get_many(keys, version))
+        req = self._cmd.get_many(keys, version)
+        local = self._local
+        if local is None or req.args is None:
+            return await self._run(req)
+        made = cast("list[str]", req.args[1:])  # OPTIONS["CLIENT_CACHE"]: the MGET's keys
+        found = local.lookup_many(made)
+        fill = local.fill_many_request(made, found)
+        if fill is not None:
+            await self._run(fill)  # puts the server's values in ``found``
+        return req.parse(found)
 
     async def set_many(
         self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None

@@ -371,7 +371,16 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         return self._run(self._cmd.delete(key, version))
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        return self._run(self._cmd.get_many(keys, version))
+        req = self._cmd.get_many(keys, version)
+        local = self._local
+        if local is None or req.args is None:
+            return self._run(req)
+        made = cast("list[str]", req.args[1:])  # OPTIONS["CLIENT_CACHE"]: the MGET's keys
+        found = local.lookup_many(made)
+        fill = local.fill_many_request(made, found)
+        if fill is not None:
+            self._run(fill)  # puts the server's values in ``found``
+        return req.parse(found)
 
     def set_many(
         self, data: Mapping[str, Any], timeout: Timeout = DEFAULT_TIMEOUT, version: int | None = None
