@@ -223,6 +223,15 @@ class BaseClient(Generic[Backend, Factory]):
         sync = self.FACTORY_PROTOCOL is ConnectionFactoryProtocol
         return client_cache_for(key, settings, tracked, prefix, start_now=sync, rediscover=rediscover)
 
+    def _retrack(self) -> None:
+        """After a failover within the LOCATION list: the client cache tracks the new primary
+        (emptied, and serving again once its tracking connection is up)."""
+        local, path = self._local, self.TRACKER_FACTORY_PATH
+        if local is None or path is None:
+            return
+        factory: Any = load_object(path, "TRACKER_FACTORY_PATH")(self._options)
+        local.track([tracked_server(factory, url) for url in self._tracked_servers()])
+
     def client_cache_stats(self) -> ClientCacheStats | None:
         """The client-side cache's counters (``None``: ``OPTIONS["CLIENT_CACHE"]`` is off)."""
         return None if self._local is None else self._local.stats()

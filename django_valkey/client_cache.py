@@ -622,14 +622,19 @@ class ClientCache:
                 self._check_primary(tracker, now)
 
     def _rediscover(self) -> None:
-        """Ask which servers to track (without the lock: round trips); when they changed (a
-        failover, a node added or removed), empty the store and track the new set."""
+        """Ask which servers to track (without the lock: round trips) and track them."""
         assert self._discover is not None
         self._discovered_at = time.monotonic()
         try:
             servers = list(self._discover())
         except Exception:  # no node answered: the trackers' own heartbeats judge the old set
             return
+        self.track(servers)
+
+    def track(self, servers: Sequence[TrackedServer]) -> None:
+        """Follow the invalidations of ``servers`` from now on (a failover, a node added or
+        removed): when they are not the ones tracked, the store is emptied and serves again
+        once each new one is connected (the heartbeat thread connects them)."""
         labels = [redact_url(server.label) for server in servers]
         if labels == [tracker.label for tracker in self._trackers]:
             return

@@ -665,3 +665,33 @@ def test_sentinels_that_do_not_answer_stop_local_hits() -> None:
         assert held(cache, "k") == 1
     finally:
         topology.cleanup()
+
+
+def test_a_failover_within_the_location_list_moves_tracking() -> None:
+    """A LOCATION of a primary and its replica: after an operator's failover (the replica
+    promoted, the old primary made its replica), the write that meets READONLY finds the new
+    primary (``ROLE``) and the store follows it: another process's write there is seen."""
+    with running() as primary:
+        with primary.client() as conn:
+            conn.config_set("repl-diskless-sync-delay", 0)
+        with running("--replicaof", "127.0.0.1", str(primary.port)) as replica:
+            location = [f"{primary.url}/0", f"{replica.url}/0"]
+            cache = make(location, KEY_PREFIX="moved", CLIENT_CACHE={"HEARTBEAT": 0.05}, SOCKET_TIMEOUT=0.5)
+            store = local_of(cache)
+            assert store.wait_until_tracking(5)
+            cache.set("k", "before")
+            assert held(cache, "k") == "before"
+            with replica.client() as conn:
+                conn.execute_command("REPLICAOF", "NO", "ONE")
+            with primary.client() as conn:
+                conn.execute_command("REPLICAOF", "127.0.0.1", str(replica.port))
+            assert wait_for(lambda: primary.client().info("replication")["master_link_status"] == "up")
+            cache.set("w", 1)  # READONLY from the old primary: the promoted one takes it
+            assert cache.client.servers[0] == f"{replica.url}/0"
+            assert store.wait_until_tracking(5)
+            assert store._trackers[0].conn.port == replica.port
+            with replica.client() as conn:
+                conn.set(stored(cache, "k"), pickle.dumps("after"))
+            until_pushed(store, 2)
+            assert cache.get("k") == "after"
+            assert held(cache, "k") == "after"

@@ -93,6 +93,9 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
     def _read_index(self) -> int:
         raise NotImplementedError  # provided by BaseClient
 
+    def _retrack(self) -> None:
+        raise NotImplementedError  # provided by BaseClient
+
     async def connect(self, index: int = 0) -> Backend:
         """A new raw client for LOCATION entry ``index`` (an async client: on the running loop's pool)."""
         client: Backend = await self.connection_factory.connect(self._server[index])
@@ -303,8 +306,7 @@ class AsyncClientCommands(LoopClients, Generic[Backend]):
         a replica: servers, circuits and every list of raw clients swap places."""
         _swap(self._server, index)
         _swap(self._circuits, index)
-        if self._local is not None:
-            self._local.flush()
+        self._retrack()  # the client cache follows the new primary
         for clients in self._client_lists():
             _swap(clients, index)
 

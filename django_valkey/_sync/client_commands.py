@@ -95,6 +95,9 @@ class ClientCommands(ProcessClients, Generic[Backend]):
     def _read_index(self) -> int:
         raise NotImplementedError  # provided by BaseClient
 
+    def _retrack(self) -> None:
+        raise NotImplementedError  # provided by BaseClient
+
     def connect(self, index: int = 0) -> Backend:
         """A new raw client for LOCATION entry ``index`` (an async client: on the running loop's pool)."""
         client: Backend = self.connection_factory.connect(self._server[index])
@@ -305,8 +308,7 @@ class ClientCommands(ProcessClients, Generic[Backend]):
         a replica: servers, circuits and every list of raw clients swap places."""
         _swap(self._server, index)
         _swap(self._circuits, index)
-        if self._local is not None:
-            self._local.flush()
+        self._retrack()  # the client cache follows the new primary
         for clients in self._client_lists():
             _swap(clients, index)
 
