@@ -26,6 +26,41 @@ MATRIX = [
 ]
 
 
+# Tests of the servers' behaviour (faults, topologies, pools, the client cache under writers):
+# they take three quarters of the suite's time and depend little on the Python and Django
+# versions. The main environment (.ci/run) runs them all; each also runs in one matrix session
+# (the async deadline and error tests on the oldest Python, where asyncio differs most), and
+# every session runs the rest of the suite.
+SHARES = {
+    "3.10": [
+        "tests/test_resilience.py",
+        "tests/test_errors.py",
+        "tests/test_error_policy.py",
+        "tests/test_resilience_faults.py",
+        "tests/test_tls.py",
+        "tests/test_client_cache.py",
+    ],
+    "3.12": [
+        "tests/test_pool_bounds.py",
+        "tests/test_faults_harness.py",
+        "tests/test_fault_behaviour.py",
+        "tests/topology/test_command_topologies.py",
+    ],
+    "3.13": [
+        "tests/test_client_cache_staleness.py",
+        "tests/topology/test_cluster.py",
+        "tests/topology/test_sentinel.py",
+        "tests/topology/test_cluster_circuits.py",
+        "tests/topology/test_cluster_client_cache.py",
+    ],
+}
+
+
+def ignored(python: str) -> list[str]:
+    """``--ignore`` options for the matrix session on ``python``: the other sessions' shares."""
+    return [f"--ignore={path}" for version, paths in SHARES.items() if version != python for path in paths]
+
+
 def interpreter(version: str) -> str:
     """``pythonX.Y`` from PATH, else the newest pyenv build of that version."""
     found = shutil.which(f"python{version}")
@@ -41,15 +76,17 @@ def interpreter(version: str) -> str:
     [nox.param(interpreter(py), req, id=f"py{py}-django{series}") for py, series, req in MATRIX],
 )
 def tests(session: nox.Session, django: str) -> None:
-    """The pytest suite, with the package's ``test`` and ``typing`` extras (the suite checks that
-    the type-checking gates bite) and Django pinned."""
+    """The pytest suite (with its share of ``SHARES``), with the package's ``test`` and ``typing``
+    extras (the suite checks that the type-checking gates bite) and Django pinned."""
     session.install("-e", ".[test,typing]", django)
     if shutil.which("node") is None:
         session.install("pyright[nodejs]")  # the pyright wheel runs on Node.js
     session.run(
         "python", "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.__version__)"
     )
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(session.posargs or ["tests"]))
+    python = next(py for py, _, req in MATRIX if req == django)
+    chosen = session.posargs or ["tests", *ignored(python)]
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *chosen)
 
 
 @nox.session(python=interpreter("3.13"))

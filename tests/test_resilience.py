@@ -273,7 +273,8 @@ def test_reads_skip_a_hung_replica(replicated: tuple[ValkeyProcess, list[ValkeyP
     slow = [d for d in durations if d > 0.15]  # a timeout is 0.2 s
     assert 1 <= len(slow) <= 5
     assert p99(durations[durations.index(slow[-1]) + 1 :]) < 0.02  # far below one timeout (0.2 s)
-    assert cache.client._circuits[1].state == "open"
+    # open, or half-open if its OPEN_SECONDS (0.1 s) passed since and a probe is on its way
+    assert cache.client._circuits[1].state in ("open", "half-open")
     assert cache.client._circuits[2].state == "closed"
 
 
