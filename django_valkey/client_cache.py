@@ -243,9 +243,14 @@ class _Tracker:
         self.failures += 1
         return min(MAX_BACKOFF, heartbeat * (1 << min(self.failures - 1, 16)))
 
-    def connect(self, prefix: str | None) -> Any:
-        """A new tracking connection, or ``None`` (logged) if the server cannot be reached."""
+    def connect(self, prefix: str | None, timeout: float) -> Any:
+        """A new tracking connection, or ``None`` (logged) if the server cannot be reached;
+        connecting and each reply of the handshake waited for at most ``timeout`` seconds (the
+        heartbeat thread serves every store: a server that accepts but does not answer must
+        not hold it up for a whole socket timeout)."""
         conn = self.open_connection()
+        conn.socket_connect_timeout = min(conn.socket_connect_timeout or timeout, timeout)
+        conn.socket_timeout = min(conn.socket_timeout or timeout, timeout)
         try:
             conn.connect()
             conn.send_command("CLIENT", "ID")
@@ -307,6 +312,7 @@ class ClientCache:
         self.prefix: str | None = prefix
         """The BCAST prefix: every stored key kept here starts with it (``None``: any key)."""
         self._lock = threading.Lock()
+        self._ticking = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._pending: dict[str, Miss] = {}
         self._bytes = 0
@@ -592,7 +598,16 @@ class ClientCache:
     # ---------------------------------------------------------------- the heartbeat thread
 
     def tick(self) -> None:
-        """Drain, PING and reconnect the tracking connections (the heartbeat thread calls this)."""
+        """Drain, PING and reconnect the tracking connections (the heartbeat thread calls this;
+        a store being made calls it once too: one of them at a time)."""
+        if not self._ticking.acquire(blocking=False):
+            return
+        try:
+            self._tick()
+        finally:
+            self._ticking.release()
+
+    def _tick(self) -> None:
         heartbeat = self.settings.heartbeat
         if self._discover is not None and time.monotonic() - self._discovered_at >= heartbeat:
             self._rediscover()
@@ -678,7 +693,7 @@ class ClientCache:
             tracker.on_failover(address)
 
     def _reconnect(self, tracker: _Tracker) -> None:
-        conn = tracker.connect(self.prefix)
+        conn = tracker.connect(self.prefix, max(0.1, 2 * self.settings.heartbeat))
         now = time.monotonic()
         if conn is None:
             tracker.retry_at = now + tracker.backoff(self.settings.heartbeat)
@@ -730,6 +745,7 @@ class ClientCache:
         """In a forked child: forget the parent's connections (without closing the parent's
         sockets) and the store; the heartbeat thread makes the child's own."""
         self._lock = threading.Lock()
+        self._ticking = threading.Lock()
         for tracker in self._trackers:
             tracker.conn = None
             tracker.retry_at = 0.0
