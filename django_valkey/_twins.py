@@ -7,7 +7,19 @@ overrides both.
 
 from __future__ import annotations
 
-__all__ = ["ASYNC_TWINS", "DEFAULT_ASYNC_CLIENT", "async_twin"]
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+
+__all__ = [
+    "ASYNC_FACTORY_TWINS",
+    "ASYNC_TWINS",
+    "DEFAULT_ASYNC_CLIENT",
+    "async_factory_twin",
+    "async_twin",
+    "with_async_factory",
+]
 
 DEFAULT_ASYNC_CLIENT = "django_valkey.async_cache.client.AsyncDefaultClient"
 
@@ -36,3 +48,29 @@ def async_twin(client_class: object) -> str:
         if twin is not None:
             return twin
     return DEFAULT_ASYNC_CLIENT
+
+
+#: sync connection factory (as OPTIONS names it, or its class's module path) -> the async factory
+#: a sync cache's async client uses: a driver chosen once serves both ``get`` and ``aget``.
+ASYNC_FACTORY_TWINS: dict[str, str] = {
+    "django_valkey.glide.GlideConnectionFactory": "django_valkey.glide.AsyncGlideConnectionFactory",
+    "django_valkey._sync.glide.GlideConnectionFactory": "django_valkey.glide.AsyncGlideConnectionFactory",
+}
+
+
+def async_factory_twin(factory: object) -> str | None:
+    """The async twin of ``OPTIONS["CONNECTION_FACTORY"]`` (a dotted path or a class), if it has one."""
+    if isinstance(factory, str):
+        return ASYNC_FACTORY_TWINS.get(factory)
+    if isinstance(factory, type):
+        return ASYNC_FACTORY_TWINS.get(f"{factory.__module__}.{factory.__qualname__}")
+    return None
+
+
+def with_async_factory(options: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``options`` for an async client: a sync factory with an async twin, named by
+    ``OPTIONS["CONNECTION_FACTORY"]`` or the ``DJANGO_VALKEY_CONNECTION_FACTORY`` setting, is
+    replaced by the twin (``AsyncValkeyCache`` takes ``GlideConnectionFactory`` as it is)."""
+    named: object = options.get("CONNECTION_FACTORY") or getattr(settings, "DJANGO_VALKEY_CONNECTION_FACTORY", None)
+    twin = async_factory_twin(named)
+    return options if twin is None else {**options, "CONNECTION_FACTORY": twin}

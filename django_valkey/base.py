@@ -24,7 +24,7 @@ from django_valkey._observe import Observation, load_observers, observe
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey._redact import safe_repr
 from django_valkey._sync.cache_commands import CacheCommands
-from django_valkey._twins import DEFAULT_ASYNC_CLIENT, async_twin
+from django_valkey._twins import DEFAULT_ASYNC_CLIENT, async_twin, with_async_factory
 from django_valkey.checks import register as register_checks
 from django_valkey.client_cache import ClientCacheStats
 from django_valkey.protocols import (
@@ -148,12 +148,17 @@ def async_twin_options(options: Mapping[str, Any]) -> tuple[object | None, dict[
     """For a sync cache's async client: ``(client class from ASYNC_OPTIONS or None, OPTIONS)``.
 
     The sync-only class paths are dropped, everything else (serializer, compressor, timeouts,
-    password, pool kwargs...) is kept, and ``OPTIONS["ASYNC_OPTIONS"]`` is laid over the result.
+    password, pool kwargs...) is kept; a connection factory with a shipped async twin (the GLIDE
+    driver's) is replaced by that twin; ``OPTIONS["ASYNC_OPTIONS"]`` is laid over the result.
     """
     overlay: object = options.get("ASYNC_OPTIONS") or {}
     if not isinstance(overlay, Mapping):
         raise ImproperlyConfigured(f"OPTIONS['ASYNC_OPTIONS'] must be a dict of OPTIONS, got {overlay!r}")
     twin = {key: value for key, value in options.items() if key not in _SYNC_CLASS_OPTIONS}
+    named = options.get("CONNECTION_FACTORY")
+    factory = with_async_factory({"CONNECTION_FACTORY": named})["CONNECTION_FACTORY"]
+    if factory is not named:  # a driver (GLIDE) named once serves the a* methods too
+        twin["CONNECTION_FACTORY"] = factory
     twin.update(cast(Mapping[str, Any], overlay))
     client_class = twin.pop("CLIENT_CLASS", None)
     return client_class, twin

@@ -28,6 +28,7 @@ from django_valkey._core.retries import retry_policy
 from django_valkey._options import call_timeouts, check_members, load_class, load_object, scan_itersize
 from django_valkey._redact import safe_repr
 from django_valkey._sync.client_commands import ClientCommands
+from django_valkey._twins import with_async_factory
 from django_valkey.base_pool import freeze
 from django_valkey.client_cache import (
     ClientCache,
@@ -182,6 +183,8 @@ class BaseClient(Generic[Backend, Factory]):
         self._read_timeout = read
         self._attempt_time = read + connect  # the longest one attempt can take (sync)
         self._replica_reads = count > 1  # a read whose replica is down goes to the primary
+        if self.FACTORY_PROTOCOL is not ConnectionFactoryProtocol:
+            options = with_async_factory(options)
         self.connection_factory = get_connection_factory(self.CONNECTION_FACTORY_PATH, options)
         check_members(self.connection_factory, self.FACTORY_PROTOCOL, "OPTIONS['CONNECTION_FACTORY']")
         local = client_cache_settings(options.get("CLIENT_CACHE"))

@@ -11,8 +11,19 @@ from django.test import override_settings
 from django_valkey._core.breaker import reset_circuits
 from django_valkey.cache import ValkeyCache
 from django_valkey.client_cache import _ALL as CLIENT_CACHES
-from tests.helpers import MakeCache, cache_params
+from tests.helpers import DRIVER, MakeCache, cache_params
 from tests.servers import ValkeyProcess
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the GLIDE driver, the tests marked ``valkey_py`` do not apply (each says why)."""
+    if DRIVER != "glide":
+        return
+    for item in items:
+        marker = item.get_closest_marker("valkey_py")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "valkey-py only")
+            item.add_marker(pytest.mark.skip(reason=f"valkey-py driver only: {reason}"))
 
 
 @pytest.fixture(autouse=True)

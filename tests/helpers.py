@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import os
 import pickle
 import re
 from collections.abc import Callable
@@ -17,12 +18,21 @@ MakeCache = Callable[..., ValkeyCache]
 """The type of the ``make_cache`` fixture: ``make_cache(location=None, **options)``."""
 
 
+#: ``DJANGO_VALKEY_TEST_DRIVER=glide`` runs the tests that build their caches here on the GLIDE
+#: driver (``.ci/run`` does it for the API suites): a cache that names no connection factory
+#: of its own gets GLIDE's.
+DRIVER = os.environ.get("DJANGO_VALKEY_TEST_DRIVER", "valkey-py")
+GLIDE_FACTORY = "django_valkey.glide.GlideConnectionFactory"
+
+
 def cache_params(location: str | list[str], **options: Any) -> dict[str, Any]:
     """A CACHES entry; ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level."""
     params: dict[str, Any] = {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": location}
     for top in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
         if top in options:
             params[top] = options.pop(top)
+    if DRIVER == "glide" and "CONNECTION_FACTORY" not in options and "CLIENT_CLASS" not in options:
+        options["CONNECTION_FACTORY"] = GLIDE_FACTORY
     params["OPTIONS"] = options
     return params
 

@@ -518,6 +518,7 @@ def test_incr_exact_at_the_double_precision_boundary(cache: ValkeyCache, raw: An
         assert type(cache.incr("n", 0)) is int
 
 
+@pytest.mark.valkey_py(reason="valkey-py pool connections")
 def test_close_spares_connections_in_use(make_cache: MakeCache) -> None:
     # The pool is process-wide: another thread may be in the middle of a command on it.
     cache = make_cache(CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-busy"})

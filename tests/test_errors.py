@@ -184,6 +184,7 @@ def test_no_log_without_the_option(make_cache: MakeCache, dead_url: str, caplog:
     assert not [r for r in caplog.records if r.name.startswith("django_valkey")]
 
 
+@pytest.mark.valkey_py(reason="GLIDE reports a stopped server as a timeout while it reconnects")
 def test_server_stopped_under_an_open_pool(make_cache: MakeCache) -> None:
     server = ValkeyProcess().start()
     try:
@@ -395,6 +396,7 @@ def test_database_that_is_not_a_number(make_cache: MakeCache, valkey_server: Any
     bad(make_cache, "LOCATION.*database must be a number", f"{valkey_server.url}{suffix}")
 
 
+@pytest.mark.valkey_py(reason="GLIDE connects over TCP only")
 def test_unix_socket_path_is_not_a_database(make_cache: MakeCache, valkey_server: Any) -> None:
     bad(make_cache, "LOCATION.*database must be a number >= 0, got 'x'", "unix:///tmp/no-such.sock?db=x")
     with pytest.raises(ConnectionInterrupted):  # the path passes; there is no socket there
@@ -449,11 +451,13 @@ def test_non_numeric_socket_timeouts(make_cache: MakeCache, option: str, value: 
         "REVERSE_KEY_FUNCTION",
     ],
 )
+@pytest.mark.valkey_py(reason="GLIDE refuses the valkey-py class options")
 @pytest.mark.parametrize("path", ["no.such.module.Thing", "django_valkey.cache.NoSuchClass"])
 def test_unknown_class_path(make_cache: MakeCache, option: str, path: str) -> None:
     bad(make_cache, rf"{option}.*{path}", **{option: path})
 
 
+@pytest.mark.valkey_py(reason="the GLIDE run names its factory in OPTIONS, which wins over the setting")
 def test_unknown_connection_factory_setting(make_cache: MakeCache) -> None:
     with override_settings(DJANGO_VALKEY_CONNECTION_FACTORY="no.such.Factory"):
         bad(make_cache, r"DJANGO_VALKEY_CONNECTION_FACTORY.*no\.such\.Factory")

@@ -348,6 +348,7 @@ def test_hash_name_goes_through_make_key(make_cache: MakeCache, raw: Any) -> Non
 # ------------------------------------------------------------------ raw clients
 
 
+@pytest.mark.valkey_py(reason="the raw client is valkey.Valkey")
 def test_get_client(cache: ValkeyCache, valkey_server: Any) -> None:
     for write in (True, False):
         client = cache.get_client(write=write)
@@ -356,6 +357,7 @@ def test_get_client(cache: ValkeyCache, valkey_server: Any) -> None:
     assert cache.get_client() is cache.get_client(write=True)
 
 
+@pytest.mark.valkey_py(reason="get_valkey_connection returns a valkey.Valkey")
 def test_get_valkey_connection(django_caches: None, valkey_server: Any) -> None:
     from django.core.cache import cache
 
@@ -371,6 +373,7 @@ def test_get_valkey_connection_rejects_other_backends() -> None:
         django_valkey.get_valkey_connection()
 
 
+@pytest.mark.valkey_py(reason="get_valkey_connection returns a valkey.Valkey")
 def test_get_valkey_connection_other_alias(valkey_server: Any) -> None:
     caches = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

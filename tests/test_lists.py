@@ -97,6 +97,7 @@ async def test_blocking_timeout_is_bounded(api: Api, timeout: Any) -> None:
         await api.blmove("a", "b", timeout)
 
 
+@pytest.mark.valkey_py(reason="blocking commands are refused on GLIDE's shared connection")
 def test_blocking_timeout_follows_the_socket_timeout(make_cache: MakeCache) -> None:
     short = make_cache(SOCKET_TIMEOUT=0.5)
     with pytest.raises(ValueError, match=r"shorter than the socket timeout \(0.5 s\)"):
@@ -109,6 +110,7 @@ def test_blocking_timeout_follows_the_socket_timeout(make_cache: MakeCache) -> N
         forever.blpop(timeout=1)
 
 
+@pytest.mark.valkey_py(reason="blocking commands are refused on GLIDE's shared connection")
 async def test_async_blpop_waits_for_a_push(valkey_server: Any) -> None:
     params = cache_params(f"{valkey_server.url}/0")
     cache = AsyncValkeyCache(params["LOCATION"], params)

@@ -42,6 +42,7 @@ def replicated(
     yield cache
 
 
+@pytest.mark.valkey_py(reason="inspects valkey-py pools")
 def test_location_forms(make_cache: MakeCache, valkey_server: ValkeyProcess, replica_server: ValkeyProcess) -> None:
     primary, replica = f"{valkey_server.url}/0", f"{replica_server.url}/0"
     as_list = make_cache([primary, replica])
@@ -112,6 +113,7 @@ def test_scans_and_set_reads(replicated: ValkeyCache, replica_server: ValkeyProc
     assert calls(replica_server, "scan") >= 1
 
 
+@pytest.mark.valkey_py(reason="inspects valkey-py pools")
 def test_replica_read_only_false_reads_everywhere(
     make_cache: MakeCache, valkey_server: ValkeyProcess, replica_server: ValkeyProcess
 ) -> None:
@@ -161,6 +163,7 @@ def test_replica_down_and_primary_down_raises(make_cache: MakeCache) -> None:
         replica.cleanup()
 
 
+@pytest.mark.valkey_py(reason="get_valkey_connection returns a valkey.Valkey")
 def test_get_valkey_connection_write_and_read(valkey_server: ValkeyProcess, replica_server: ValkeyProcess) -> None:
     from django.test import override_settings
 

@@ -257,6 +257,7 @@ def replicated() -> Iterator[tuple[ValkeyProcess, list[ValkeyProcess]]]:
         process.cleanup()
 
 
+@pytest.mark.valkey_py(reason="GLIDE's request timeout is per client, not per call")
 def test_reads_skip_a_hung_replica(replicated: tuple[ValkeyProcess, list[ValkeyProcess]]) -> None:
     primary, replicas = replicated
     cache = make([f"{p.url}/0" for p in (primary, *replicas)], **SICK)
@@ -294,6 +295,7 @@ async def test_async_deadline_cuts_the_call(server: ValkeyProcess) -> None:
     await cache.aclose()
 
 
+@pytest.mark.valkey_py(reason="per-call socket timeouts are valkey-py's")
 def test_sync_deadline_bounds_the_call(server: ValkeyProcess) -> None:
     cache = make(f"{server.url}/0", DEADLINE=0.2, SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
     cache.set("k", 1)
@@ -307,6 +309,7 @@ def test_sync_deadline_bounds_the_call(server: ValkeyProcess) -> None:
         assert time.monotonic() - before < 0.2 + 0.05
 
 
+@pytest.mark.valkey_py(reason="valkey-py pool wait")
 @pytest.mark.parametrize("ignore", [False, True], ids=["raise", "IGNORE_EXCEPTIONS"])
 def test_sync_deadline_covers_the_pool_wait_and_the_read_together(server: ValkeyProcess, ignore: bool) -> None:
     # One pooled connection, held by another thread for 0.25 s, and a hung server: the call
@@ -339,6 +342,7 @@ def test_sync_deadline_covers_the_pool_wait_and_the_read_together(server: Valkey
     assert cache.get("k") == 1  # the connection whose read was cut was not reused with a reply pending
 
 
+@pytest.mark.valkey_py(reason="valkey-py handshake timeouts")
 def test_sync_deadline_in_the_connection_handshake(server: ValkeyProcess) -> None:
     # A new connection's handshake (valkey-py's CLIENT SETINFO) to a hung server is cut too.
     cache = make(f"{server.url}/0", DEADLINE=0.3, SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
@@ -349,6 +353,7 @@ def test_sync_deadline_in_the_connection_handshake(server: ValkeyProcess) -> Non
         assert time.monotonic() - before < 0.3 + 0.05
 
 
+@pytest.mark.valkey_py(reason="valkey-py connections")
 def test_without_a_deadline_the_connections_are_valkey_pys(server: ValkeyProcess) -> None:
     pool = make(f"{server.url}/0").get_client().connection_pool
     assert pool.connection_class.__name__ == "Connection"
@@ -357,6 +362,7 @@ def test_without_a_deadline_the_connections_are_valkey_pys(server: ValkeyProcess
 # ------------------------------------------------------------------ retries
 
 
+@pytest.mark.valkey_py(reason="GLIDE reports a stopped server as a timeout while it reconnects")
 def test_a_restarted_server_is_retried_within_the_budget(server: ValkeyProcess) -> None:
     cache = make(f"{server.url}/0", RETRY={"ATTEMPTS": 8, "BASE": 0.05, "CAP": 0.2}, **SICK)
     cache.set("k", 1)
@@ -373,6 +379,7 @@ def test_a_restarted_server_is_retried_within_the_budget(server: ValkeyProcess) 
     assert cache.get("k") == 2
 
 
+@pytest.mark.valkey_py(reason="GLIDE reports a stopped server as a timeout while it reconnects")
 def test_no_retry_when_told_so(server: ValkeyProcess) -> None:
     cache = make(f"{server.url}/0", RETRY=False, **SICK)
     cache.set("k", 1)

@@ -83,6 +83,22 @@ TARGETS = [
         names={"AsyncCacheCommands": "AsyncPlainCacheCommands", "apipeline": "pipeline"},
     ),
     Target("_async/cluster_client_commands.py", "_sync/cluster_client_commands.py", sync=True, strip_a=False),
+    Target(
+        "_async/glide.py",
+        "_sync/glide.py",
+        sync=True,
+        strip_a=False,
+        names={
+            "from glide import": "from glide_sync import",
+            "AsyncGlideConnectionFactory": "GlideConnectionFactory",
+            "AsyncGlidePipeline": "GlidePipeline",
+            "AsyncGlideRawClient": "GlideRawClient",
+            "AsyncScript": "Script",
+            "valkey.asyncio.lock": "valkey.lock",
+            "aclose": "close",
+            "django_valkey._async.io": "django_valkey._sync.io",
+        },
+    ),
     Target("_async/cluster_cache_commands.py", "_sync/cluster_cache_commands.py", sync=True, strip_a=True),
     Target(
         "_async/cluster_cache_commands.py",

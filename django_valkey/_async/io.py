@@ -35,6 +35,7 @@ __all__ = [
     "encode_off_loop",
     "probe_until",
     "probe_with_connection",
+    "scope_objects",
     "sleep",
     "spawn",
 ]
@@ -202,3 +203,16 @@ class LoopClients:
         clients = None if by_loop is None else by_loop.pop(asyncio.get_running_loop(), None)
         self._loop_current = None
         return clients or []
+
+
+# Objects shared by the coroutines of one event loop (an asyncio connection must not cross loops).
+_LOOP_OBJECTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def scope_objects() -> dict[Any, Any]:
+    """The objects shared within this scope: the running event loop's (gone with the loop)."""
+    loop = asyncio.get_running_loop()
+    found = _LOOP_OBJECTS.get(loop)
+    if found is None:
+        found = _LOOP_OBJECTS[loop] = {}
+    return found

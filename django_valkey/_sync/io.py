@@ -4,6 +4,7 @@ command source uses (hand-written twin of ``django_valkey/_async/io.py``)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable
 from time import monotonic, sleep
@@ -23,6 +24,7 @@ __all__ = [
     "deadline_scope",
     "encode_off_loop",
     "probe_until",
+    "scope_objects",
     "send_one",
     "sleep",
     "spawn",
@@ -121,3 +123,14 @@ class ProcessClients:
         released = list(self._clients)
         self._clients[:] = [None] * len(released)
         return released
+
+
+# Objects shared by the whole process (a forked child starts with none: they may hold sockets).
+_PROCESS_OBJECTS: dict[Any, Any] = {}
+os.register_at_fork(after_in_child=_PROCESS_OBJECTS.clear)
+
+
+def scope_objects() -> dict[Any, Any]:
+    """The objects shared within this scope: for sync code, the process (emptied in a forked
+    child); the asyncio twin gives each event loop its own."""
+    return _PROCESS_OBJECTS

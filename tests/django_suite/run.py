@@ -125,6 +125,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
     ("client-cache-cluster", CLUSTER_BACKEND, {"CLIENT_CACHE": True}, "cluster"),
+    ("GLIDE", BACKEND, {"CONNECTION_FACTORY": "django_valkey.glide.GlideConnectionFactory"}, "one"),
 ]
 
 # Where each kind of servers is: LOCATION, and the OPTIONS it needs (SENTINELS).

@@ -1,0 +1,213 @@
+"""The GLIDE driver (``django_valkey.glide``) on real servers: what is its own.
+
+The whole API runs on it too: ``.ci/run`` runs the API, error, replica and resilience suites
+again with ``DJANGO_VALKEY_TEST_DRIVER=glide`` (tests/helpers.py), and Django's own cache suite
+has a ``glide`` configuration. Here: the factory's conformance, one connection per process
+whatever the number of threads and cache objects, what it refuses and how, and the failure paths
+(a paused server, a killed and restarted one, a fork).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_valkey.cache import ValkeyCache
+from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted
+from django_valkey.glide import (
+    AsyncGlideConnectionFactory,
+    AsyncGlideRawClient,
+    GlideConnectionFactory,
+    GlideRawClient,
+)
+from django_valkey.protocols import AsyncConnectionFactoryProtocol, ConnectionFactoryProtocol
+from tests.faults import kill9, paused, restart
+from tests.helpers import make, make_async
+from tests.servers import ValkeyProcess
+
+GLIDE = "django_valkey.glide.GlideConnectionFactory"
+ASYNC_GLIDE = "django_valkey.glide.AsyncGlideConnectionFactory"
+
+
+def glide_cache(location: str, **options: Any) -> ValkeyCache:
+    return make(location, CONNECTION_FACTORY=GLIDE, **options)
+
+
+def named_connections(server: ValkeyProcess, name: str) -> int:
+    with server.client() as conn:
+        return sum(1 for client in conn.client_list() if client.get("name") == name)
+
+
+@pytest.fixture
+def own_server() -> Iterator[ValkeyProcess]:
+    """A server of the test's own, to pause, kill and restart."""
+    server = ValkeyProcess().start()
+    yield server
+    server.cleanup()
+
+
+def test_the_factories_conform_without_inheriting() -> None:
+    assert isinstance(GlideConnectionFactory({}), ConnectionFactoryProtocol)
+    assert isinstance(AsyncGlideConnectionFactory({}), AsyncConnectionFactoryProtocol)
+    assert GlideConnectionFactory.__mro__ == (GlideConnectionFactory, object)
+
+
+def test_one_option_selects_the_driver_for_sync_and_async(valkey_server: ValkeyProcess) -> None:
+    cache = glide_cache(f"{valkey_server.url}/0")
+    cache.set("k", {"v": 1})
+    assert isinstance(cache.get_client(), GlideRawClient)
+
+    async def both() -> Any:
+        raw = await cache.async_client.get_client()
+        assert isinstance(raw, AsyncGlideRawClient)
+        asynchronous = make_async(f"{valkey_server.url}/0", CONNECTION_FACTORY=GLIDE)  # the sync name will do
+        assert isinstance(await asynchronous.client.get_client(), AsyncGlideRawClient)
+        return await cache.aget("k"), await asynchronous.get("k")
+
+    assert asyncio.run(both()) == ({"v": 1}, {"v": 1})
+
+
+def test_one_connection_per_process_whatever_the_threads(valkey_server: ValkeyProcess) -> None:
+    name = "glide-one-connection"
+    location = f"{valkey_server.url}/0"
+    options = {"CONNECTION_POOL_KWARGS": {"client_name": name}}
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            for round_ in range(50):
+                cache = glide_cache(location, **options)  # a cache object per "request"
+                cache.set(f"t{index}", round_)
+                assert cache.get(f"t{index}") == round_
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert named_connections(valkey_server, name) == 1
+
+
+def test_an_event_loop_has_one_connection_whatever_the_tasks(valkey_server: ValkeyProcess) -> None:
+    name = "glide-loop-connection"
+    location = f"{valkey_server.url}/0"
+
+    async def main() -> int:
+        async def task(index: int) -> None:
+            cache = make_async(location, CONNECTION_FACTORY=ASYNC_GLIDE, CONNECTION_POOL_KWARGS={"client_name": name})
+            for round_ in range(20):
+                await cache.set(f"a{index}", round_)
+                assert await cache.get(f"a{index}") == round_
+
+        await asyncio.gather(*(task(i) for i in range(200)))
+        return named_connections(valkey_server, name)
+
+    assert asyncio.run(main()) == 1
+
+
+@pytest.mark.parametrize(
+    ("location", "options", "message"),
+    [
+        ("unix:///tmp/valkey.sock", {}, "over TCP only"),
+        ("valkey://127.0.0.1:1/0", {"CONNECTION_POOL_KWARGS": {"max_connections": 5}}, "max_connections"),
+        ("valkey://127.0.0.1:1/0", {"CONNECTION_POOL_CLASS": "valkey.ConnectionPool"}, "CONNECTION_POOL_CLASS"),
+        ("valkey://127.0.0.1:1/0", {"PARSER_CLASS": "valkey.connection._RESP2Parser"}, "PARSER_CLASS"),
+        ("valkey://127.0.0.1:1/x", {}, "must be a number"),
+    ],
+)
+def test_what_it_cannot_do_is_refused_by_name(location: str, options: dict[str, Any], message: str) -> None:
+    cache = glide_cache(location, **options)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        cache.get("k")
+
+
+def test_a_blocking_command_is_refused_and_nothing_is_sent(valkey_server: ValkeyProcess) -> None:
+    cache = glide_cache(f"{valkey_server.url}/0")
+    cache.rpush("q", "job")
+    with pytest.raises(NotImplementedError, match="BLPOP blocks its connection"):
+        cache.blpop(["q"], timeout=0.5)
+    assert cache.lrange("q", 0, -1) == ["job"]  # not popped
+
+
+def test_the_password_is_in_no_repr_or_error(own_server: ValkeyProcess) -> None:
+    with own_server.client() as conn:
+        conn.config_set("requirepass", "s3cret-pw")
+    cache = glide_cache(f"valkey://:s3cret-pw@127.0.0.1:{own_server.port}/0")
+    cache.set("k", 1)
+    raw = cache.get_client()
+    assert cache.get("k") == 1
+    assert "s3cret-pw" not in repr(raw) + repr(raw.settings) + repr(cache.client.connection_factory)
+    wrong = glide_cache(f"valkey://:wrong-pw@127.0.0.1:{own_server.port}/0")
+    with pytest.raises(ConnectionInterrupted) as info:
+        wrong.get("k")
+    assert "wrong-pw" not in str(info.value) and "s3cret-pw" not in str(info.value)
+
+
+def test_a_paused_server_times_out_at_the_socket_timeout(own_server: ValkeyProcess) -> None:
+    cache = glide_cache(own_server.url, SOCKET_TIMEOUT=0.3)
+    ignoring = glide_cache(own_server.url, SOCKET_TIMEOUT=0.3, IGNORE_EXCEPTIONS=True)
+    cache.set("k", 1)
+    with paused(own_server):
+        started = time.monotonic()
+        with pytest.raises(CacheTimeout):
+            cache.get("k")
+        assert 0.25 < time.monotonic() - started < 1.5
+        assert ignoring.get("k", "fallback") == "fallback"
+    assert cache.get("k") == 1  # the same connection serves again once resumed
+
+
+def test_a_killed_and_restarted_server_is_served_again(own_server: ValkeyProcess) -> None:
+    cache = glide_cache(own_server.url, SOCKET_TIMEOUT=0.3, CIRCUIT_BREAKER=False)
+    cache.set("k", 1)
+    kill9(own_server)
+    with pytest.raises(ConnectionInterrupted):
+        cache.get("k")
+    restart(own_server, keep_data=False)
+    deadline = time.monotonic() + 10
+    while True:  # GLIDE reconnects in the background
+        try:
+            cache.set("k", 2)
+            break
+        except ConnectionInterrupted:
+            assert time.monotonic() < deadline, "GLIDE did not reconnect within 10 s"
+            time.sleep(0.1)
+    assert cache.get("k") == 2
+
+
+def _in_child(location: str, queue: Any) -> None:
+    cache = glide_cache(location)
+    queue.put((cache.get("forked"), cache.get_client() is not None))
+
+
+def test_a_forked_child_builds_its_own_client(valkey_server: ValkeyProcess) -> None:
+    location = f"{valkey_server.url}/0"
+    cache = glide_cache(location)
+    cache.set("forked", "parent's")
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_in_child, args=(location, queue))
+    child.start()
+    assert queue.get(timeout=20) == ("parent's", True)
+    child.join(10)
+    assert child.exitcode == 0
+    assert cache.get("forked") == "parent's"  # the parent's connection is untouched
+
+
+def test_an_acl_user_without_info_cannot_connect_and_is_told_why(own_server: ValkeyProcess) -> None:
+    # GLIDE sends INFO REPLICATION when it connects to find the primary: a user that may not
+    # run INFO cannot use this driver (the valkey-py driver needs no INFO).
+    with own_server.client() as conn:
+        conn.acl_setuser("reader", enabled=True, passwords=["+pw"], keys=["*"], commands=["+get", "+ping", "+hello"])
+    cache = glide_cache(f"valkey://reader:pw@127.0.0.1:{own_server.port}/0")
+    with pytest.raises(ConnectionInterrupted, match="no permissions to run the 'info' command"):
+        cache.get("k")
