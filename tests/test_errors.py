@@ -109,10 +109,12 @@ CALLS: list[tuple[str, Call, Any]] = [
     ("zscan", lambda c: c.zscan("z"), []),
     ("zscan_iter", lambda c: list(c.zscan_iter("z")), []),
 ]
-IDS = [name for name, _, _ in CALLS]
+# GLIDE refuses blocking commands (tests/test_glide.py checks the refusal).
+_BLOCKING = pytest.mark.valkey_py(reason="blocking commands are refused on GLIDE's shared connection")
+PARAMS = [pytest.param(*call, id=call[0], marks=_BLOCKING if call[0] in ("blpop", "blmove") else ()) for call in CALLS]
 
 
-@pytest.mark.parametrize("name, call, fallback", CALLS, ids=IDS)
+@pytest.mark.parametrize("name, call, fallback", PARAMS)
 def test_dead_server_raises_connection_interrupted(
     make_cache: MakeCache, dead_url: str, name: str, call: Call, fallback: Any
 ) -> None:
@@ -130,7 +132,7 @@ def test_dead_server_incr_raises_connection_interrupted(make_cache: MakeCache, d
         getattr(cache, name)("k")
 
 
-@pytest.mark.parametrize("name, call, fallback", CALLS, ids=IDS)
+@pytest.mark.parametrize("name, call, fallback", PARAMS)
 def test_ignore_exceptions_option(make_cache: MakeCache, dead_url: str, name: str, call: Call, fallback: Any) -> None:
     cache = make_cache(dead_url, IGNORE_EXCEPTIONS=True, **FAST)
     assert call(cache) == fallback

@@ -76,6 +76,7 @@ async def test_lmove(api: Api) -> None:
         await api.lmove("src", "dst", "UP")
 
 
+@pytest.mark.valkey_py(reason="blocking commands are refused on GLIDE's shared connection")
 async def test_blocking_pops(api: Api) -> None:
     await api.rpush("b", "x", "y")
     assert await api.blpop("a", "b", timeout=0.5) == ("b", "x")
@@ -154,6 +155,12 @@ async def test_wrong_type_of_several_keys(api: Api) -> None:
     await api.rpush("l", 1)
     with pytest.raises(TypeError, match=r"one of 'l', 's' holds another type of value, not a list"):
         await api.lmove("l", "s")
+
+
+@pytest.mark.valkey_py(reason="blocking commands are refused on GLIDE's shared connection")
+async def test_wrong_type_of_several_keys_blocking(api: Api) -> None:
+    await api.set("s", "a string")
+    await api.rpush("l", 1)
     with pytest.raises(TypeError, match=r"one of 's', 'l' holds another type of value, not a list"):
         await api.blpop("s", "l", timeout=0.1)
     with pytest.raises(TypeError, match=r"not a list"):
@@ -165,5 +172,13 @@ def test_list_keys_and_values_as_stored(make_cache: MakeCache, raw: Any) -> None
     cache.rpush("l", 1, "two")
     assert raw.lindex("p:3:l", 0) == b"1" and raw.llen("p:3:l") == 2
     cache.rpush("l", "v2", version=2)
-    assert cache.blpop("l", timeout=0.1, version=2) == ("l", "v2")
+    assert cache.lpop("l", version=2) == "v2" and not raw.exists("p:2:l")
     assert cache.lmove("l", "m") == 1 and raw.lrange("p:3:m", 0, -1) == [b"1"]
+
+
+@pytest.mark.valkey_py(reason="blocking commands are refused on GLIDE's shared connection")
+def test_blocking_pop_names_the_key_as_given(make_cache: MakeCache, raw: Any) -> None:
+    cache = make_cache(KEY_PREFIX="p", VERSION=3)
+    cache.rpush("l", "v2", version=2)
+    assert raw.llen("p:2:l") == 1
+    assert cache.blpop("l", timeout=0.1, version=2) == ("l", "v2")
