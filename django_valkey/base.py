@@ -7,6 +7,7 @@ guard. ``AsyncBackendCommands`` is the asyncio twin.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, cast
@@ -20,6 +21,7 @@ from django_valkey._async.cache_commands import AsyncCacheCommands
 from django_valkey._async.plain_cache_commands import AsyncPlainCacheCommands
 from django_valkey._core.guard import ErrorGuard
 from django_valkey._core.keys import KeyMaker
+from django_valkey._memo import NO_OPTIONS, derived
 from django_valkey._observe import Observation, load_observers, observe
 from django_valkey._options import CacheOptions, load_class, validate_timeout_param
 from django_valkey._redact import safe_repr
@@ -65,8 +67,13 @@ class BaseValkeyCache(BaseCache, Generic[ClientT, BackendT]):
         super().__init__(params)
         self._server = server
         self._params = params
-        self._options: Mapping[str, Any] = params.get("OPTIONS") or {}
-        options = CacheOptions.parse(self._options, self.DEFAULT_CLIENT_CLASS, self.CLIENT_PROTOCOL)
+        self._options: Mapping[str, Any] = params.get("OPTIONS") or NO_OPTIONS
+        default_client, protocol = self.DEFAULT_CLIENT_CLASS, self.CLIENT_PROTOCOL
+        options = derived(
+            (default_client, protocol, "cache"),
+            self._options,
+            functools.partial(CacheOptions.parse, self._options, default_client, protocol),
+        )
         self._client_cls = options.client_class
         self._guard = ErrorGuard(options.ignore_exceptions, options.log_ignored_exceptions, options.logger)
         self._ignore_exceptions = options.ignore_exceptions

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.core.cache.backends.base import default_key_func
@@ -19,12 +20,13 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from django_valkey._async.client_commands import AsyncClientCommands
 from django_valkey._async.io import encode_off_loop
-from django_valkey._core.breaker import circuit_for, circuit_settings
+from django_valkey._core.breaker import CircuitSettings, circuit_for, circuit_settings
 from django_valkey._core.codec import Codec
 from django_valkey._core.commands import Commands
 from django_valkey._core.keys import KeyMaker
 from django_valkey._core.primaries import follow_primary
-from django_valkey._core.retries import retry_policy
+from django_valkey._core.retries import RetryPolicy, retry_policy
+from django_valkey._memo import NO_OPTIONS, derived
 from django_valkey._options import call_timeouts, check_members, load_class, load_object, scan_itersize
 from django_valkey._redact import safe_repr
 from django_valkey._sync.client_commands import ClientCommands
@@ -69,6 +71,25 @@ _CONNECTING = (
     "SOCKET_CONNECT_TIMEOUT",
     "SOCKET_TIMEOUT",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSetup:
+    """What a client derives from its ``OPTIONS`` and the settings alone, worked out once per
+    ``OPTIONS`` dict (``django_valkey._memo``) and shared by the cache objects Django builds
+    from it; the connection factory is one of them."""
+
+    serializer_cls: Callable[[Mapping[str, Any]], SerializerProtocol]
+    compressor_cls: Callable[[Mapping[str, Any]], CompressorProtocol]
+    reverse: Callable[[str], str]
+    socket_timeout: float | None
+    scan_itersize: int
+    replica_read_only: bool
+    breaker: CircuitSettings | None
+    retry: RetryPolicy
+    timeouts: tuple[float | None, float, float]
+    factory: Any
+    local: ClientCacheSettings | None
 
 
 def split_servers(server: str | Sequence[str]) -> list[str]:
@@ -142,9 +163,39 @@ class BaseClient(Generic[Backend, Factory]):
         self._backend = backend
         self._server = split_servers(server)
         self._params = params
-        self._options: Mapping[str, Any] = params.get("OPTIONS") or {}
+        self._options: Mapping[str, Any] = params.get("OPTIONS") or NO_OPTIONS
         options = self._options
+        setup = derived((type(self), "client"), options, functools.partial(self._setup, options))
 
+        self._serializer: SerializerProtocol = setup.serializer_cls(options)
+        self._compressor: CompressorProtocol = setup.compressor_cls(options)
+        codec_compressor = None if isinstance(self._compressor, IdentityCompressor) else self._compressor
+        self._codec = Codec(self._serializer, codec_compressor)
+        self._keys = KeyMaker(backend, setup.reverse)
+        self._cmd = Commands(self._keys, self._codec, backend.default_timeout)
+        self._cmd.socket_timeout = setup.socket_timeout
+        self._scan_itersize = setup.scan_itersize
+
+        count = len(self._server)
+        self._single = count == 1
+        # Reads go to a replica (or, with REPLICA_READ_ONLY off, to any server).
+        self._read_choices: tuple[int, ...] = (
+            (0,) if count == 1 else tuple(range(1, count)) if setup.replica_read_only else tuple(range(count))
+        )
+        self._clients: list[Backend | None] = [None] * count
+        # Resilience: a circuit per server (shared by the process), retries, the deadline.
+        self._circuits = [circuit_for(url, setup.breaker) for url in self._server]
+        self._retry = setup.retry
+        self._deadline, read, connect = setup.timeouts
+        self._read_timeout = read
+        self._attempt_time = read + connect  # the longest one attempt can take (sync)
+        self._replica_reads = count > 1  # a read whose replica is down goes to the primary
+        self.connection_factory = setup.factory
+        self._local: ClientCache | None = None if setup.local is None else self._client_cache(setup.local)
+
+    @classmethod
+    def _setup(cls, options: Mapping[str, Any]) -> ClientSetup:
+        """What this client class derives from ``options`` (and settings) alone, checked."""
         serializer_cls = load_class(
             options.get("SERIALIZER", "django_valkey.serializers.pickle.PickleSerializer"),
             "OPTIONS['SERIALIZER']",
@@ -155,40 +206,28 @@ class BaseClient(Generic[Backend, Factory]):
             "OPTIONS['COMPRESSOR']",
             CompressorProtocol,
         )
-        self._serializer: SerializerProtocol = serializer_cls(options)
-        self._compressor: CompressorProtocol = compressor_cls(options)
         reverse = load_object(
             options.get("REVERSE_KEY_FUNCTION", default_reverse_key), "OPTIONS['REVERSE_KEY_FUNCTION']"
         )
-        codec_compressor = None if isinstance(self._compressor, IdentityCompressor) else self._compressor
-        self._codec = Codec(self._serializer, codec_compressor)
-        self._keys = KeyMaker(backend, reverse)
-        self._cmd = Commands(self._keys, self._codec, backend.default_timeout)
-        self._cmd.socket_timeout = socket_timeout(options)
-        self._scan_itersize = scan_itersize(options)
-
-        replica_read_only = options.get("REPLICA_READ_ONLY", True)
-        count = len(self._server)
-        self._single = count == 1
-        # Reads go to a replica (or, with REPLICA_READ_ONLY off, to any server).
-        self._read_choices: tuple[int, ...] = (
-            (0,) if count == 1 else tuple(range(1, count)) if replica_read_only else tuple(range(count))
-        )
-        self._clients: list[Backend | None] = [None] * count
-        # Resilience: a circuit per server (shared by the process), retries, the deadline.
         breaker = circuit_settings(options.get("CIRCUIT_BREAKER"))
-        self._circuits = [circuit_for(url, breaker) for url in self._server]
-        self._retry = retry_policy(options.get("RETRY"))
-        self._deadline, read, connect = call_timeouts(options)
-        self._read_timeout = read
-        self._attempt_time = read + connect  # the longest one attempt can take (sync)
-        self._replica_reads = count > 1  # a read whose replica is down goes to the primary
-        if self.FACTORY_PROTOCOL is not ConnectionFactoryProtocol:
-            options = with_async_factory(options)
-        self.connection_factory = get_connection_factory(self.CONNECTION_FACTORY_PATH, options)
-        check_members(self.connection_factory, self.FACTORY_PROTOCOL, "OPTIONS['CONNECTION_FACTORY']")
-        local = client_cache_settings(options.get("CLIENT_CACHE"))
-        self._local: ClientCache | None = None if local is None else self._client_cache(local)
+        retry = retry_policy(options.get("RETRY"))
+        timeouts = call_timeouts(options)
+        factory_options = options if cls.FACTORY_PROTOCOL is ConnectionFactoryProtocol else with_async_factory(options)
+        factory = get_connection_factory(cls.CONNECTION_FACTORY_PATH, factory_options)
+        check_members(factory, cls.FACTORY_PROTOCOL, "OPTIONS['CONNECTION_FACTORY']")
+        return ClientSetup(
+            serializer_cls=serializer_cls,
+            compressor_cls=compressor_cls,
+            reverse=reverse,
+            socket_timeout=socket_timeout(options),
+            scan_itersize=scan_itersize(options),
+            replica_read_only=bool(options.get("REPLICA_READ_ONLY", True)),
+            breaker=breaker,
+            retry=retry,
+            timeouts=timeouts,
+            factory=factory,
+            local=client_cache_settings(options.get("CLIENT_CACHE")),
+        )
 
     def _tracked_servers(self) -> list[str]:
         """The LOCATION entries the client cache tracks: the primary, which its fills read from

@@ -19,6 +19,7 @@ from valkey.sentinel import Sentinel, SentinelConnectionPool
 
 from django_valkey._core.primaries import register_sentinel_pool
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, load_object
+from django_valkey._readable import waiting
 from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey._slots import no_free_connection, wait_timeout
 from django_valkey._sync.deadline import deadline_connection
@@ -153,9 +154,10 @@ class BoundedConnectionPool(ConnectionPool):
         conn: Any = connection  # valkey-py's sync Connection is not annotated
         was_connected = conn._sock is not None
         conn.connect()
-        # valkey-py's own check: pending data or a close the server sent means a reconnect.
+        # valkey-py's own check: pending data or a close the server sent means a reconnect
+        # (asked with one poll instead of can_read's three system calls: see _readable).
         try:
-            if conn.can_read() and conn.client_cache is None:
+            if waiting(conn) and conn.client_cache is None:
                 raise ValkeyConnectionError("Connection has data")
         except (ValkeyConnectionError, OSError):
             conn.disconnect()
@@ -229,6 +231,10 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
     path_pool_cls = "django_valkey.pool.BoundedConnectionPool"
     path_base_cls = "valkey.client.Valkey"
 
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self._connected: dict[str, Valkey] = {}
+
     def pool_defaults(self, url: str | None) -> dict[str, Any]:
         """``BaseConnectionFactory.pool_defaults``, and with a ``DEADLINE``, ``cut_at_deadline``:
         the pool's connections cut each wait on the network to what is left of the call's."""
@@ -238,7 +244,15 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
         return defaults
 
     def connect(self, url: str) -> Valkey:
-        return self.get_connection(self.make_connection_params(url))
+        """The raw client for ``url``: the same one each time for this factory (which the cache
+        objects built from one ``OPTIONS`` share), unless it holds a connection of its own."""
+        known = self._connected.get(url)
+        if known is not None:
+            return known
+        client = self.get_connection(self.make_connection_params(url))
+        if not self.base_client_cls_kwargs.get("single_connection_client"):
+            self._connected[url] = client
+        return client
 
     def get_connection(self, params: dict[str, Any]) -> Valkey:
         client: Valkey = self.client_for(self.get_or_create_connection_pool(params))
