@@ -23,8 +23,8 @@ class RetryPolicy:
     __slots__ = ("attempts", "backoff")
 
     def __init__(self, attempts: int, backoff: AbstractBackoff) -> None:
-        self.attempts = attempts
-        self.backoff = backoff
+        self.attempts: int = attempts
+        self.backoff: AbstractBackoff = backoff
 
     def pause(self, attempt: int) -> float:
         """Seconds to wait before attempt ``attempt`` (0: the first retry)."""
