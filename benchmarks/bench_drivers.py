@@ -12,6 +12,8 @@ One throwaway valkey-server; ``get`` of a ~100 B dict from 1, 8 and 32 threads a
 - ``ours``: ``ValkeyCache.get`` (threads: a cache object each, as Django gives each thread), and
   ``AsyncValkeyCache.get`` for tasks (one cache object);
 - ``ours on GLIDE``: the same with ``OPTIONS["CONNECTION_FACTORY"]`` set to the GLIDE driver;
+- ``ours auto-pipelined`` (tasks): ``AsyncValkeyCache`` with ``OPTIONS["BASE_CLIENT_CLASS"]`` set to
+  ``AutoPipelineValkey``, the commands of one loop turn written together on one connection;
 - ``django-vcache``: its ``get``/``aget``, when ``django_vcache`` is installed (Python 3.12+).
 
 Contenders alternate batch by batch (the order flips every repetition); a ratio is the median
@@ -49,6 +51,7 @@ TASKS = (1, 10, 100, 1000)
 VALUE = {"id": 12345, "name": "a cached thing", "tags": ["x", "y", "z"], "score": 0.5, "pad": "p" * 20}
 KEY = "hot"
 GLIDE = "django_valkey.glide.GlideConnectionFactory"
+AUTOPIPELINE = "django_valkey.async_cache.autopipeline.AutoPipelineValkey"
 VCACHE = importlib.util.find_spec("django_vcache") is not None
 
 Batch = Callable[[], float]  # runs OPS gets, returns the seconds it took
@@ -66,6 +69,7 @@ def configure(location: str) -> None:
         "ours on GLIDE": entry(sync, CONNECTION_FACTORY=GLIDE),
         "ours async": entry(asyn),
         "ours async on GLIDE": entry(asyn, CONNECTION_FACTORY=GLIDE),
+        "ours auto-pipelined": entry(asyn, BASE_CLIENT_CLASS=AUTOPIPELINE),
     }
     if VCACHE:
         caches["django-vcache"] = {"BACKEND": "django_vcache.backend.ValkeyCache", "LOCATION": location}
@@ -160,6 +164,7 @@ def async_workloads(port: int, loop: asyncio.AbstractEventLoop) -> dict[str, dic
 
     async def connect() -> tuple[Any, Any]:
         araw = aio.Valkey(port=port, max_connections=2000)
+        await araw.set(stored, pickle.dumps(VALUE, pickle.HIGHEST_PROTOCOL))
         config = glide.GlideClientConfiguration(
             [glide.NodeAddress("127.0.0.1", port)], protocol=glide.ProtocolVersion.RESP2
         )
@@ -173,7 +178,7 @@ def async_workloads(port: int, loop: asyncio.AbstractEventLoop) -> dict[str, dic
     async def glide_get() -> object:
         return loads(await anative.custom_command(["GET", stored]))
 
-    ours, ours_glide = caches["ours async"], caches["ours async on GLIDE"]
+    ours, ours_glide, ours_muxed = caches["ours async"], caches["ours async on GLIDE"], caches["ours auto-pipelined"]
     vcache = caches["django-vcache"] if VCACHE else None
     workloads: dict[str, dict[str, Batch]] = {}
     for count in TASKS:
@@ -182,6 +187,7 @@ def async_workloads(port: int, loop: asyncio.AbstractEventLoop) -> dict[str, dic
             "raw GLIDE": in_tasks(loop, count, glide_get),
             "ours": in_tasks(loop, count, lambda: ours.get(KEY)),
             "ours on GLIDE": in_tasks(loop, count, lambda: ours_glide.get(KEY)),
+            "ours auto-pipelined": in_tasks(loop, count, lambda: ours_muxed.get(KEY)),
         }
         if vcache is not None:
             row["django-vcache"] = in_tasks(loop, count, lambda: vcache.aget(KEY))
@@ -220,6 +226,7 @@ def report(results: dict[str, dict[str, tuple[float, float]]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions (default 3)")
+    parser.add_argument("--tasks-only", action="store_true", help="only the asyncio workloads")
     parser.add_argument("--svg", type=Path, help="also draw the results as a grouped bar chart (SVG) here")
     args = parser.parse_args(argv)
     with ThrowawayServer() as server:
@@ -232,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         loop = asyncio.new_event_loop()
         try:
-            workloads = sync_workloads(server.port)
+            workloads = {} if args.tasks_only else sync_workloads(server.port)
             workloads.update(async_workloads(server.port, loop))
             results = measure(workloads, args.reps)
         finally:
