@@ -57,6 +57,7 @@ class Api:
 
 def build_cache(mode: str, location: str, **options: Any) -> AnyCache:
     """A cache of the backend ``mode`` needs (``ValkeyCache`` or ``AsyncValkeyCache``)."""
-    params = cache_params(location, **options)
-    backend = ValkeyCache if mode.startswith("sync") else AsyncValkeyCache
+    asynchronous = not mode.startswith("sync")
+    params = cache_params(location, asynchronous=asynchronous, **options)
+    backend = AsyncValkeyCache if asynchronous else ValkeyCache
     return backend(params["LOCATION"], params)

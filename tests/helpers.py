@@ -20,19 +20,28 @@ MakeCache = Callable[..., ValkeyCache]
 
 #: ``DJANGO_VALKEY_TEST_DRIVER=glide`` runs the tests that build their caches here on the GLIDE
 #: driver (``.ci/run`` does it for the API suites): a cache that names no connection factory
-#: of its own gets GLIDE's.
+#: of its own gets GLIDE's. ``DJANGO_VALKEY_TEST_DRIVER=autopipeline`` gives the async methods
+#: of a cache that names no client class of its own the auto-pipelining raw client.
 DRIVER = os.environ.get("DJANGO_VALKEY_TEST_DRIVER", "valkey-py")
 GLIDE_FACTORY = "django_valkey.glide.GlideConnectionFactory"
+AUTOPIPELINE = "django_valkey.async_cache.autopipeline.AutoPipelineValkey"
 
 
-def cache_params(location: str | list[str], **options: Any) -> dict[str, Any]:
-    """A CACHES entry; ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level."""
+def cache_params(location: str | list[str], asynchronous: bool = False, **options: Any) -> dict[str, Any]:
+    """A CACHES entry (for ``AsyncValkeyCache`` when ``asynchronous``, a ``BACKEND`` the caller
+    sets); ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level."""
     params: dict[str, Any] = {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": location}
     for top in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
         if top in options:
             params[top] = options.pop(top)
-    if DRIVER == "glide" and "CONNECTION_FACTORY" not in options and "CLIENT_CLASS" not in options:
+    own_driver = "CONNECTION_FACTORY" in options or "CLIENT_CLASS" in options
+    if DRIVER == "glide" and not own_driver:
         options["CONNECTION_FACTORY"] = GLIDE_FACTORY
+    if DRIVER == "autopipeline" and not own_driver and "BASE_CLIENT_CLASS" not in options:
+        if asynchronous:
+            options["BASE_CLIENT_CLASS"] = AUTOPIPELINE
+        else:
+            options["ASYNC_OPTIONS"] = {"BASE_CLIENT_CLASS": AUTOPIPELINE, **options.get("ASYNC_OPTIONS", {})}
     params["OPTIONS"] = options
     return params
 
@@ -45,7 +54,7 @@ def make(location: str | list[str], **options: Any) -> ValkeyCache:
 
 def make_async(location: str | list[str], **options: Any) -> AsyncValkeyCache:
     """An ``AsyncValkeyCache`` built directly."""
-    params = cache_params(location, **options)
+    params = cache_params(location, asynchronous=True, **options)
     params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
     return AsyncValkeyCache(params["LOCATION"], params)
 
