@@ -140,6 +140,10 @@ def tracked_server(factory: Any, url: str) -> TrackedServer:
     return TrackedServer(opener, url, *_sentinel_primary(pool))
 
 
+_RAW_CLIENT_OPTIONS = frozenset({"BASE_CLIENT_CLASS", "BASE_CLIENT_KWARGS"})
+_ASYNC_CLASS_OPTIONS = _RAW_CLIENT_OPTIONS | {"CONNECTION_POOL_CLASS", "PARSER_CLASS"}
+
+
 class BaseClient(Generic[Backend, Factory]):
     """State shared by sync and async clients: servers, keys, codec, factory, replica choice.
 
@@ -239,7 +243,10 @@ class BaseClient(Generic[Backend, Factory]):
         each), and whether to call it again once per heartbeat (a cluster, whose primaries
         change) rather than once."""
         servers = self._tracked_servers()
-        options = self._options
+        # The tracker opens plain sync connections: the classes an asyncio client names are not
+        # for it, nor is the raw client class of any client.
+        dropped = _RAW_CLIENT_OPTIONS if self.FACTORY_PROTOCOL is ConnectionFactoryProtocol else _ASYNC_CLASS_OPTIONS
+        options = {name: value for name, value in self._options.items() if name not in dropped}
 
         def tracked() -> list[TrackedServer]:
             factory: Any = load_object(factory_path, "TRACKER_FACTORY_PATH")(options)

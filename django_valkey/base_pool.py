@@ -12,6 +12,7 @@ with a wait, health checks and TCP keepalive. Any other pool class gets only wha
 
 from __future__ import annotations
 
+import inspect
 import socket
 import ssl
 import threading
@@ -125,6 +126,47 @@ def check_url(url: str) -> None:
             raise ImproperlyConfigured(f"LOCATION {safe_repr(url)}: the database must be a number >= 0, got {db!r}")
 
 
+def _family(cls: object) -> str | None:
+    """Which of valkey-py's four clients ``cls`` is (a subclass of), if any."""
+    import valkey
+    import valkey.asyncio
+    import valkey.asyncio.cluster
+    import valkey.cluster
+
+    if not isinstance(cls, type):
+        return None
+    roots: tuple[tuple[type[Any], str], ...] = (
+        (valkey.asyncio.cluster.ValkeyCluster, "an asyncio cluster"),
+        (valkey.cluster.ValkeyCluster, "a sync cluster"),
+        (valkey.asyncio.Valkey, "an asyncio"),
+        (valkey.Valkey, "a sync"),
+    )
+    return next((name for root, name in roots if issubclass(cls, root)), None)
+
+
+def check_client_kind(named: object, default: object) -> None:
+    """ImproperlyConfigured when ``OPTIONS["BASE_CLIENT_CLASS"]`` is not the kind of client the
+    factory builds (its default is ``default``): asyncio for sync, or not a cluster client for a
+    cluster. A class of none of valkey-py's kinds is judged by whether ``execute_command`` is a
+    coroutine function."""
+    kinds = {True: "an asyncio", False: "a sync"}
+    named_kind, wanted_kind = _family(named), _family(default)
+    if named_kind is None or wanted_kind is None:
+        if not callable(getattr(named, "execute_command", None)):
+            return
+        named_kind = kinds[inspect.iscoroutinefunction(getattr(named, "execute_command", None))]
+        wanted_kind = kinds[inspect.iscoroutinefunction(getattr(default, "execute_command", None))]
+    if named_kind == wanted_kind:
+        return
+    hint = ""
+    if named_kind.startswith("an asyncio") and wanted_kind.startswith("a sync"):
+        hint = " (a sync cache's async methods take theirs from OPTIONS['ASYNC_OPTIONS'])"
+    raise ImproperlyConfigured(
+        f"OPTIONS['BASE_CLIENT_CLASS'] {getattr(named, '__qualname__', named)} is {named_kind} client, "
+        f"but this connection factory builds {wanted_kind} one{hint}"
+    )
+
+
 class BaseConnectionFactory(Generic[Base, Pool]):
     """Reference base for connection factories, Generic over the raw client and the pool.
 
@@ -147,6 +189,8 @@ class BaseConnectionFactory(Generic[Base, Pool]):
         self.base_client_cls: Any = load_object(
             options.get("BASE_CLIENT_CLASS", self.path_base_cls), "OPTIONS['BASE_CLIENT_CLASS']"
         )
+        if "BASE_CLIENT_CLASS" in options:
+            check_client_kind(self.base_client_cls, load_object(self.path_base_cls, "the factory's path_base_cls"))
         self.base_client_cls_kwargs: dict[str, Any] = dict(options.get("BASE_CLIENT_KWARGS") or {})
         deadline, read, connect = call_timeouts(options)
         self.deadline: float | None = deadline

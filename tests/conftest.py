@@ -14,16 +14,24 @@ from django_valkey.client_cache import _ALL as CLIENT_CACHES
 from tests.helpers import DRIVER, MakeCache, cache_params
 from tests.servers import ValkeyProcess
 
+#: The tests that do not apply to a driver (each says why), by the mark they carry.
+_NOT_FOR_DRIVER = {
+    "glide": ("valkey_py", "valkey-py driver only"),
+    "autopipeline": ("pooled", "pooled async calls only"),
+}
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the GLIDE driver, the tests marked ``valkey_py`` do not apply (each says why)."""
-    if DRIVER != "glide":
+    """On the GLIDE driver the tests marked ``valkey_py`` do not apply, with auto-pipelining
+    those marked ``pooled``."""
+    if DRIVER not in _NOT_FOR_DRIVER:
         return
+    mark, why = _NOT_FOR_DRIVER[DRIVER]
     for item in items:
-        marker = item.get_closest_marker("valkey_py")
+        marker = item.get_closest_marker(mark)
         if marker is not None:
-            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "valkey-py only")
-            item.add_marker(pytest.mark.skip(reason=f"valkey-py driver only: {reason}"))
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else why)
+            item.add_marker(pytest.mark.skip(reason=f"{why}: {reason}"))
 
 
 @pytest.fixture(autouse=True)

@@ -40,7 +40,7 @@ def cache_params(location: str | list[str], asynchronous: bool = False, **option
     if DRIVER == "autopipeline" and not own_driver and "BASE_CLIENT_CLASS" not in options:
         if asynchronous:
             options["BASE_CLIENT_CLASS"] = AUTOPIPELINE
-        else:
+        elif isinstance(options.get("ASYNC_OPTIONS", {}), dict):  # (a test may pass a wrong one)
             options["ASYNC_OPTIONS"] = {"BASE_CLIENT_CLASS": AUTOPIPELINE, **options.get("ASYNC_OPTIONS", {})}
     params["OPTIONS"] = options
     return params

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import valkey.asyncio
+from django.core.exceptions import ImproperlyConfigured
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import DataError, ResponseError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
@@ -285,3 +286,47 @@ async def test_pipelines_and_transactions_use_a_pooled_connection(raw: AutoPipel
         assert await pipe.execute() == [True, 2]
     assert await raw.get("x") == b"2"
     assert isinstance(raw, valkey.asyncio.Valkey)
+
+
+def test_an_asyncio_client_class_for_sync_methods_is_refused_by_name() -> None:
+    cache = make("valkey://127.0.0.1:1/0", BASE_CLIENT_CLASS=AUTOPIPELINE)
+    with pytest.raises(ImproperlyConfigured, match=r"AutoPipelineValkey is an asyncio client.*ASYNC_OPTIONS"):
+        cache.get("k")
+
+
+async def test_a_sync_client_class_for_async_methods_is_refused_by_name() -> None:
+    cache = make_async("valkey://127.0.0.1:1/0", BASE_CLIENT_CLASS="valkey.Valkey")
+    with pytest.raises(
+        ImproperlyConfigured, match="Valkey is a sync client, but this connection factory builds an asyncio"
+    ):
+        await cache.get("k")
+
+
+def test_a_plain_client_class_for_a_cluster_is_refused_by_name() -> None:
+    from django_valkey.cluster_cache.cache import ClusterValkeyCache
+
+    params = {"OPTIONS": {"BASE_CLIENT_CLASS": "valkey.Valkey"}}
+    cache = ClusterValkeyCache("valkey://127.0.0.1:1", params)
+    with pytest.raises(
+        ImproperlyConfigured, match="Valkey is a sync client, but this connection factory builds a sync cluster"
+    ):
+        cache.get("k")
+
+
+async def test_a_key_that_cannot_be_encoded_is_refused_to_its_caller(raw: AutoPipelineValkey) -> None:
+    await raw.set("k", "v")
+    results = await asyncio.gather(raw.get("k"), raw.set("bad\ud800key", 1), raw.get("k"), return_exceptions=True)
+    assert results[0] == b"v" and results[2] == b"v"
+    assert isinstance(results[1], UnicodeEncodeError)
+    assert await raw.keys("*") == [b"k"]
+
+
+async def test_closing_the_cache_closes_the_shared_connection_when_idle(valkey_server: ValkeyProcess) -> None:
+    name = "ap-close"
+    cache = muxed(f"{valkey_server.url}/0", CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": name})
+    await cache.set("k", 1)
+    assert named_connections(valkey_server, name) == 1
+    await cache.aclose()  # what Django's request_finished does for CLOSE_CONNECTION
+    assert named_connections(valkey_server, name) == 0
+    assert await cache.get("k") == 1  # opened again
+    assert named_connections(valkey_server, name) == 1

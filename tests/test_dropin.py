@@ -168,7 +168,9 @@ async def test_set_store_commands_take_a_version_per_side(api: Api, raw: Any, na
 def closing_caches(server: ValkeyProcess) -> dict[str, dict[str, Any]]:
     """A sync and an async cache with CLOSE_CONNECTION, their connections named for CLIENT LIST."""
     sync = cache_params(f"{server.url}/0", CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"})
-    asyn = cache_params(f"{server.url}/0", CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"})
+    asyn = cache_params(
+        f"{server.url}/0", asynchronous=True, CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"}
+    )
     asyn["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
     return {"sync": sync, "async": asyn, "other": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -106,6 +106,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL) == (50, 5.0, 30)
 
 
+@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
 async def test_a_burst_of_tasks_holds_at_most_the_bound(srv: ValkeyProcess) -> None:
     cache = new_cache(srv)
     await cache.aset("k", "v")
@@ -189,6 +190,7 @@ def test_the_wait_times_out_as_a_connection_error(srv: ValkeyProcess) -> None:
     assert cache.get("k") == "v"  # the connection came back
 
 
+@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
 async def test_the_async_wait_times_out_as_a_connection_error(srv: ValkeyProcess) -> None:
     # A socket timeout longer than the pause: the holder gets its reply once the server resumes.
     options = {"CONNECTION_POOL_KWARGS": {"max_connections": 1, "timeout": 0.2}, "SOCKET_TIMEOUT": 3}
@@ -218,6 +220,7 @@ async def test_the_async_wait_times_out_as_a_connection_error(srv: ValkeyProcess
 # ------------------------------------------------------------------ the user's settings
 
 
+@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
 async def test_the_users_max_connections_is_kept(srv: ValkeyProcess) -> None:
     cache = new_cache(srv, CONNECTION_POOL_KWARGS={"max_connections": 7})
     await cache.aset("k", "v")
@@ -228,6 +231,7 @@ async def test_the_users_max_connections_is_kept(srv: ValkeyProcess) -> None:
     assert cache.get_client().connection_pool.max_connections == 7
 
 
+@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
 @pytest.mark.parametrize("unbounded", [None, 0])
 async def test_max_connections_none_or_zero_is_unbounded(srv: ValkeyProcess, unbounded: int | None) -> None:
     cache = new_cache(srv, CONNECTION_POOL_KWARGS={"max_connections": unbounded})

@@ -8,7 +8,8 @@ pool, so one multiplexed connection per event loop and LOCATION serves all of th
 
 How it behaves (each point has a test in ``tests/test_autopipeline.py``):
 
-- A command's reply goes to its caller only, an error reply included; a caller cancelled while its
+- A command's reply goes to its caller only, an error reply and an argument that cannot be
+  encoded included; a caller cancelled while its
   command is on the wire leaves the stream in step (its reply is read and dropped), one cancelled
   before the write is never sent.
 - ``SOCKET_TIMEOUT`` bounds the wait for the oldest reply: when it passes (a paused server), every
@@ -30,7 +31,7 @@ from typing import Any, Final
 from valkey._parsers.libvalkey import NOT_ENOUGH_DATA
 from valkey.asyncio import Valkey as AsyncValkey
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
-from valkey.exceptions import DataError, ResponseError
+from valkey.exceptions import ResponseError
 
 __all__ = ["MAX_IN_FLIGHT", "OWN_CONNECTION", "AutoPipelineValkey"]
 
@@ -99,13 +100,18 @@ class _Multiplexer:
                 continue
             try:
                 chunks += conn.pack_command(*args)
-            except DataError as error:  # a bad argument: its caller's alone
+            except Exception as error:  # a bad argument (DataError, UnicodeEncodeError): its caller's
                 future.set_exception(error)
                 continue
             sent.append(future)
         if not sent:
             return
-        conn._writer.writelines(chunks)
+        try:
+            conn._writer.writelines(chunks)
+        except Exception as error:  # the transport is gone: nothing was sent
+            for future in sent:
+                future.set_exception(ValkeyConnectionError(f"Error while writing to the server: {error}"))
+            return
         self._in_flight.extend(sent)
         if self._reader is None:
             self._reader = asyncio.get_running_loop().create_task(self._read(conn))
@@ -166,6 +172,10 @@ class _Multiplexer:
             if self._queue and not self._flushing:
                 self._flushing = True
                 asyncio.get_running_loop().call_soon(self._flush)
+
+    def idle(self) -> bool:
+        """Whether no command is queued, on the wire or waiting for the connection."""
+        return not self._queue and not self._in_flight and self._connecting is None
 
     async def aclose(self) -> None:
         """Fail what waits, and give the connection back to its pool closed."""
@@ -237,6 +247,14 @@ class AutoPipelineValkey(AsyncValkey):
         """valkey-py's own path: a pooled connection for this command alone."""
         base: Any = super()  # valkey-py leaves execute_command unannotated
         return await base.execute_command(*args, **options)
+
+    async def disconnect_idle(self) -> None:
+        """Close the multiplexed connection if no command uses it (as a pool closes its idle
+        connections, for ``close()`` after a request); the next command opens it again."""
+        mux = self._django_valkey_mux
+        if mux is not None and mux.idle():
+            self._django_valkey_mux = None
+            await mux.aclose()
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         """Close the multiplexed connection, then what valkey-py's ``aclose`` closes."""

@@ -31,6 +31,7 @@ from django_valkey._core.primaries import register_sentinel_pool
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, load_object
 from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey._slots import AsyncSlots, no_free_connection, wait_timeout
+from django_valkey.async_cache.autopipeline import AutoPipelineValkey
 from django_valkey.async_cache.parser import default_async_parser
 from django_valkey.base_pool import BaseConnectionFactory
 
@@ -292,7 +293,10 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
         return client
 
     async def disconnect(self, connection: Any) -> None:
-        """Close the idle connections of ``connection``'s pool (in-use ones belong to other tasks)."""
+        """Close the idle connections of ``connection``'s pool (in-use ones belong to other tasks),
+        and an auto-pipelining client's shared connection if no command is using it."""
+        if isinstance(connection, AutoPipelineValkey):
+            await connection.disconnect_idle()
         await connection.connection_pool.disconnect(inuse_connections=False)
 
     def get_parser_cls(self) -> type[Any]:
