@@ -12,8 +12,9 @@ One throwaway valkey-server; ``get`` of a ~100 B dict from 1, 8 and 32 threads a
 - ``ours``: ``ValkeyCache.get`` (threads: a cache object each, as Django gives each thread), and
   ``AsyncValkeyCache.get`` for tasks (one cache object);
 - ``ours on GLIDE``: the same with ``OPTIONS["CONNECTION_FACTORY"]`` set to the GLIDE driver;
-- ``ours auto-pipelined`` (tasks): ``AsyncValkeyCache`` with ``OPTIONS["BASE_CLIENT_CLASS"]`` set to
-  ``AutoPipelineValkey``, the commands of one loop turn written together on one connection;
+- ``ours auto-pipelined``: ``OPTIONS["BASE_CLIENT_CLASS"]`` set to ``AutoPipelineValkey``
+  (``django_valkey.autopipeline``'s for threads, ``django_valkey.async_cache.autopipeline``'s for
+  tasks): the commands issued at the same time written together on one connection;
 - ``django-vcache``: its ``get``/``aget``, when ``django_vcache`` is installed (Python 3.12+).
 
 Contenders alternate batch by batch (the order flips every repetition); a ratio is the median
@@ -52,6 +53,7 @@ VALUE = {"id": 12345, "name": "a cached thing", "tags": ["x", "y", "z"], "score"
 KEY = "hot"
 GLIDE = "django_valkey.glide.GlideConnectionFactory"
 AUTOPIPELINE = "django_valkey.async_cache.autopipeline.AutoPipelineValkey"
+THREAD_AUTOPIPELINE = "django_valkey.autopipeline.AutoPipelineValkey"
 VCACHE = importlib.util.find_spec("django_vcache") is not None
 
 Batch = Callable[[], float]  # runs OPS gets, returns the seconds it took
@@ -67,6 +69,7 @@ def configure(location: str) -> None:
     caches = {
         "ours": entry(sync),
         "ours on GLIDE": entry(sync, CONNECTION_FACTORY=GLIDE),
+        "ours auto-pipelined (threads)": entry(sync, BASE_CLIENT_CLASS=THREAD_AUTOPIPELINE),
         "ours async": entry(asyn),
         "ours async on GLIDE": entry(asyn, CONNECTION_FACTORY=GLIDE),
         "ours auto-pipelined": entry(asyn, BASE_CLIENT_CLASS=AUTOPIPELINE),
@@ -149,6 +152,7 @@ def sync_workloads(port: int) -> dict[str, dict[str, Batch]]:
             "raw GLIDE": in_threads(count, glide_get),
             "ours": in_threads(count, cache_get("ours")),
             "ours on GLIDE": in_threads(count, cache_get("ours on GLIDE")),
+            "ours auto-pipelined": in_threads(count, cache_get("ours auto-pipelined (threads)")),
         }
         if VCACHE:
             row["django-vcache"] = in_threads(count, cache_get("django-vcache"))
@@ -227,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions (default 3)")
     parser.add_argument("--tasks-only", action="store_true", help="only the asyncio workloads")
+    parser.add_argument("--threads-only", action="store_true", help="only the thread workloads")
     parser.add_argument("--svg", type=Path, help="also draw the results as a grouped bar chart (SVG) here")
     args = parser.parse_args(argv)
     with ThrowawayServer() as server:
@@ -240,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         loop = asyncio.new_event_loop()
         try:
             workloads = {} if args.tasks_only else sync_workloads(server.port)
-            workloads.update(async_workloads(server.port, loop))
+            if not args.threads_only:
+                workloads.update(async_workloads(server.port, loop))
             results = measure(workloads, args.reps)
         finally:
             loop.close()

@@ -23,6 +23,7 @@ from django_valkey._readable import waiting
 from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey._slots import no_free_connection, wait_timeout
 from django_valkey._sync.deadline import deadline_connection
+from django_valkey.autopipeline import AutoPipelineValkey
 from django_valkey.base_pool import BaseConnectionFactory
 
 __all__ = [
@@ -262,6 +263,9 @@ class ConnectionFactory(BaseConnectionFactory[Valkey, ConnectionPool]):
         """Close the idle connections of ``connection``'s pool. The pool is shared by every cache
         (and thread) with the same options: connections in use belong to other threads' calls.
         (valkey-py's ``BlockingConnectionPool`` ignores the flag and closes them all.)"""
+        muxed: object = connection
+        if isinstance(muxed, AutoPipelineValkey):
+            muxed.disconnect_idle()
         connection.connection_pool.disconnect(False)  # positional: BlockingConnectionPool names it ``_``
 
     def get_parser_cls(self) -> type[Any]:

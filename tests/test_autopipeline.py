@@ -20,7 +20,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import DataError, ResponseError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
-from django_valkey.async_cache import autopipeline
+from django_valkey._core import autopipeline as shared_autopipeline
 from django_valkey.async_cache.autopipeline import AutoPipelineValkey
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted
@@ -192,7 +192,7 @@ async def test_a_killed_and_restarted_server_is_served_again(own_server: ValkeyP
 async def test_at_most_max_in_flight_wait_on_the_connection(
     own_server: ValkeyProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(autopipeline, "MAX_IN_FLIGHT", 5)
+    monkeypatch.setattr(shared_autopipeline, "MAX_IN_FLIGHT", 5)
     client = AutoPipelineValkey.from_url(own_server.url, socket_timeout=5, client_name="ap-bound")
     await client.set("k", "v")
     pause(own_server)

@@ -26,32 +26,17 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import deque
-from typing import Any, Final
+from typing import Any
 
 from valkey._parsers.libvalkey import NOT_ENOUGH_DATA
 from valkey.asyncio import Valkey as AsyncValkey
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import ResponseError
 
+from django_valkey._core import autopipeline as shared
+from django_valkey._core.autopipeline import MAX_IN_FLIGHT, OWN_CONNECTION, copy_error, multiplexable
+
 __all__ = ["MAX_IN_FLIGHT", "OWN_CONNECTION", "AutoPipelineValkey"]
-
-#: The most commands waiting on the multiplexed connection at once (written or queued); more go
-#: through the pool.
-MAX_IN_FLIGHT: Final = 10_000
-
-#: Commands that hold a connection (blocking ones) or change its state: never multiplexed.
-OWN_CONNECTION: Final = frozenset(
-    {
-        *("BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP"),
-        *("XREAD", "XREADGROUP", "WAIT", "WAITAOF", "DEBUG", "MONITOR", "SYNC", "PSYNC"),
-        *("SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"),
-        *("SELECT", "WATCH", "UNWATCH", "MULTI", "EXEC", "DISCARD", "CLIENT", "AUTH", "HELLO"),
-        *("RESET", "QUIT", "READONLY", "READWRITE", "SHUTDOWN", "SWAPDB"),
-    }
-)
-
-# Per-call options that change nothing on the wire (valkey-py's own client-side cache keys).
-_HARMLESS_OPTIONS: Final = frozenset({"keys"})
 
 
 class _Multiplexer:
@@ -71,7 +56,7 @@ class _Multiplexer:
 
     def busy(self) -> bool:
         """Whether another command would pass ``MAX_IN_FLIGHT``."""
-        return len(self._in_flight) + len(self._queue) >= MAX_IN_FLIGHT
+        return len(self._in_flight) + len(self._queue) >= shared.MAX_IN_FLIGHT
 
     def call(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         """The future of ``args``'s reply; the command is written at the end of this loop turn."""
@@ -129,7 +114,7 @@ class _Multiplexer:
             queue, self._queue = self._queue, []
             for _, future in queue:
                 if not future.done():
-                    future.set_exception(_copy(error) if isinstance(error, Exception) else ValkeyConnectionError())
+                    future.set_exception(copy_error(error, ValkeyConnectionError))
             if not isinstance(error, Exception):
                 raise
             return
@@ -164,7 +149,7 @@ class _Multiplexer:
             in_flight.clear()
             for future in failed:
                 if not future.done():
-                    future.set_exception(_copy(error) if isinstance(error, Exception) else ValkeyConnectionError())
+                    future.set_exception(copy_error(error, ValkeyConnectionError))
             if not isinstance(error, Exception):
                 raise
         finally:
@@ -203,16 +188,6 @@ def _deliver(future: asyncio.Future[Any], reply: Any) -> None:
         future.set_result(reply)
 
 
-def _copy(error: Exception) -> Exception:
-    """A fresh exception like ``error``, so the callers it fails do not share one traceback."""
-    try:
-        copy = type(error)(*error.args)
-    except Exception:
-        return error
-    copy.__cause__ = error.__cause__
-    return copy
-
-
 class AutoPipelineValkey(AsyncValkey):
     """``valkey.asyncio.Valkey`` whose plain commands share one connection per client and event
     loop, written in batches: see the module's docstring for what goes elsewhere."""
@@ -224,11 +199,7 @@ class AutoPipelineValkey(AsyncValkey):
         docstring, on a pooled one) and return the parsed reply."""
         command = args[0]
         client: Any = self  # valkey-py leaves much of its client unannotated
-        if (
-            (options and not _HARMLESS_OPTIONS.issuperset(options))
-            or client.single_connection_client
-            or str(command).upper() in OWN_CONNECTION
-        ):
+        if not multiplexable(command, options, client.single_connection_client):
             return await self._pooled(*args, **options)
         mux = self._django_valkey_mux
         if mux is None or mux.closed:

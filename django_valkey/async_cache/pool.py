@@ -295,8 +295,9 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
     async def disconnect(self, connection: Any) -> None:
         """Close the idle connections of ``connection``'s pool (in-use ones belong to other tasks),
         and an auto-pipelining client's shared connection if no command is using it."""
-        if isinstance(connection, AutoPipelineValkey):
-            await connection.disconnect_idle()
+        muxed: object = connection
+        if isinstance(muxed, AutoPipelineValkey):
+            await muxed.disconnect_idle()
         await connection.connection_pool.disconnect(inuse_connections=False)
 
     def get_parser_cls(self) -> type[Any]:

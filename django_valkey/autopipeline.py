@@ -1,0 +1,297 @@
+"""Auto-pipelining for threads: the commands that threads issue at the same time are written
+together on one connection, and a reader thread hands the replies back in order.
+
+Select it with ``OPTIONS["BASE_CLIENT_CLASS"] = "django_valkey.autopipeline.AutoPipelineValkey"``
+on a ``ValkeyCache`` (its async methods keep theirs: see
+``django_valkey.async_cache.autopipeline``). Django builds a cache object per thread; they share
+one raw client per pool, so one multiplexed connection per process and LOCATION serves them all.
+
+How it behaves (each point has a test in ``tests/test_autopipeline_threads.py``):
+
+- A thread that finds another one writing leaves its command for that writer, which sends what
+  has gathered in one ``sendall``: under load, many commands go out per system call.
+- A command's reply goes to its caller only, an error reply and an argument that cannot be
+  encoded included.
+- ``SOCKET_TIMEOUT`` bounds each caller's wait: when it passes (a paused server), every command on
+  the wire fails with valkey-py's ``TimeoutError`` and the connection is closed; a lost
+  connection fails them with ``ConnectionError``. The next command connects again.
+- At most ``MAX_IN_FLIGHT`` commands wait on the connection; more, and a command takes a pooled
+  connection of its own, as do blocking and connection-state commands, calls with valkey-py
+  per-call options, pipelines, and every command when the parser is not libvalkey's.
+- A forked child never uses its parent's connection: it opens its own.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections import deque
+from typing import Any
+
+import valkey
+from valkey._parsers.libvalkey import NOT_ENOUGH_DATA
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import ResponseError
+from valkey.exceptions import TimeoutError as ValkeyTimeoutError
+
+from django_valkey._core import autopipeline as shared
+from django_valkey._core.autopipeline import copy_error, multiplexable
+
+__all__ = ["AutoPipelineValkey"]
+
+_READ_SIZE = 65_536
+
+
+class _Waiter:
+    """One caller's place in line: a lock it blocks on until its reply is in ``reply``."""
+
+    __slots__ = ("lock", "reply", "failed")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.reply: Any = None
+        self.failed = False
+
+    def give(self, reply: Any, failed: bool = False) -> None:
+        self.reply = reply
+        self.failed = failed
+        self.lock.release()
+
+
+class _Link:
+    """One connection and what waits on it; replaced as a whole when it fails."""
+
+    __slots__ = ("conn", "sock", "reader", "in_flight", "pending", "writing", "broken")
+
+    def __init__(self, conn: Any) -> None:
+        self.conn: Any = conn
+        self.sock: Any = conn._sock
+        self.reader: Any = conn._parser._reader
+        self.in_flight: deque[_Waiter] = deque()
+        self.pending: list[bytes] = []
+        self.writing = False
+        self.broken = False
+
+    def alive(self) -> bool:
+        """Not failed or closed (another thread may set ``broken`` at any time)."""
+        return not self.broken
+
+
+class _ThreadMultiplexer:
+    """One connection of a pool, shared by the threads of a process."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool: Any = pool
+        self._lock = threading.Lock()
+        self._link: _Link | None = None
+        self._pid = os.getpid()
+        self.closed = False
+        self.pool_only = False  # the pool's parser is not libvalkey's
+        _LIVE.add(self)
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the parent's connection, lock and reader thread are not ours."""
+        self._lock = threading.Lock()
+        self._link = None
+        self._pid = os.getpid()
+
+    def usable(self) -> bool:
+        """Whether commands may use it: libvalkey's parser, and not past ``MAX_IN_FLIGHT``."""
+        if self.pool_only:
+            return False
+        link = self._link
+        return link is None or len(link.in_flight) < shared.MAX_IN_FLIGHT
+
+    def call(self, args: tuple[Any, ...]) -> Any:
+        """Send ``args`` and return the raw reply (an error reply raised)."""
+        link = self._link
+        if link is None or link.broken:
+            link = self._connect()
+        data = link.conn.pack_command(*args)  # a bad argument raises here, nothing is queued
+        waiter = _Waiter()
+        with self._lock:
+            if link.broken:
+                raise ValkeyConnectionError("the connection was lost")
+            link.in_flight.append(waiter)
+            link.pending += data
+            leader = not link.writing
+            link.writing = True
+        if leader:
+            self._write(link)
+        timeout: float | None = link.conn.socket_timeout
+        if not waiter.lock.acquire(timeout=-1 if timeout is None else timeout):
+            self._fail(link, ValkeyTimeoutError(f"Timeout reading from {link.conn.host}:{link.conn.port}"))
+            waiter.lock.acquire()  # given the failure (or, just now, the reply)
+        if waiter.failed:
+            raise waiter.reply
+        return waiter.reply
+
+    def _connect(self) -> _Link:
+        with self._lock:
+            link = self._link
+            if link is not None and not link.broken:
+                return link
+            if link is not None:
+                self._pool.release(link.conn)
+                self._link = None
+            conn: Any = self._pool.get_connection("PING")
+            if getattr(getattr(conn, "_parser", None), "_reader", None) is None:
+                self._pool.release(conn)
+                self.pool_only = True
+                raise _NotMultiplexable
+            link = self._link = _Link(conn)
+        threading.Thread(target=self._read, args=(link,), daemon=True, name="django-valkey-autopipeline").start()
+        return link
+
+    def _write(self, link: _Link) -> None:
+        """Send what has gathered, until nothing more has (the other callers' commands too)."""
+        while True:
+            with self._lock:
+                data, link.pending = link.pending, []
+                if not data:
+                    link.writing = False
+                    return
+            try:
+                link.sock.sendall(b"".join(data))
+            except OSError as error:
+                with self._lock:
+                    link.writing = False
+                self._fail(link, ValkeyConnectionError(f"Error while writing to the server: {error}"))
+                return
+
+    def _read(self, link: _Link) -> None:
+        """The reader thread of ``link``: each reply to the oldest caller, until it fails."""
+        recv, feed, gets = link.sock.recv, link.reader.feed, link.reader.gets
+        in_flight, lock = link.in_flight, self._lock
+        while link.alive():
+            try:
+                data = recv(_READ_SIZE)
+            except TimeoutError:
+                continue  # idle (a caller's own wait bounds a reply)
+            except OSError as error:
+                self._fail(link, ValkeyConnectionError(f"Error while reading from the server: {error}"))
+                return
+            if not data:
+                self._fail(link, ValkeyConnectionError("Connection closed by server."))
+                return
+            feed(data)
+            while True:
+                reply = gets()
+                if reply is NOT_ENOUGH_DATA:
+                    break
+                if isinstance(reply, ValkeyConnectionError):
+                    self._fail(link, reply)
+                    return
+                with lock:
+                    if not link.alive() or not in_flight:
+                        return
+                    waiter = in_flight.popleft()
+                waiter.give(reply, isinstance(reply, ResponseError))
+
+    def _fail(self, link: _Link, error: Exception) -> None:
+        """Close ``link`` and fail every caller waiting on it (each its own exception)."""
+        with self._lock:
+            if link.broken:
+                return
+            link.broken = True
+            waiting = list(link.in_flight)
+            link.in_flight.clear()
+        try:
+            link.conn.disconnect()
+        except Exception:
+            pass
+        for waiter in waiting:
+            waiter.give(copy_error(error, ValkeyConnectionError), failed=True)
+
+    def disconnect_idle(self) -> bool:
+        """Close the connection if no command uses it; whether it did."""
+        with self._lock:
+            link = self._link
+            if link is None:
+                return True
+            if link.in_flight or link.writing:
+                return False
+            self._link = None
+            link.broken = True
+        link.conn.disconnect()
+        self._pool.release(link.conn)
+        return True
+
+    def close(self) -> None:
+        """Fail what waits and give the connection back to its pool, closed."""
+        self.closed = True
+        link = self._link
+        if link is not None:
+            self._fail(link, ValkeyConnectionError("the client was closed"))
+            self._link = None
+            self._pool.release(link.conn)
+
+
+class _NotMultiplexable(Exception):
+    """The pool's connections do not use libvalkey's parser: the pool serves every command."""
+
+
+_LIVE: weakref.WeakSet[_ThreadMultiplexer] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for mux in list(_LIVE):
+        mux.forget_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class AutoPipelineValkey(valkey.Valkey):
+    """``valkey.Valkey`` whose plain commands share one connection per client (per process),
+    written in batches by whichever thread finds the connection free: see the module's
+    docstring for what goes elsewhere."""
+
+    _django_valkey_mux: _ThreadMultiplexer | None = None
+    _django_valkey_mux_lock = threading.Lock()
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Send ``args`` on the multiplexed connection (or, for the commands listed in the module's
+        docstring, on a pooled one) and return the parsed reply."""
+        command = args[0]
+        client: Any = self  # valkey-py leaves its sync client unannotated
+        if not multiplexable(command, options, client.connection is not None):
+            return self._pooled(*args, **options)
+        mux = self._django_valkey_mux
+        if mux is None or mux.closed:
+            with AutoPipelineValkey._django_valkey_mux_lock:
+                mux = self._django_valkey_mux
+                if mux is None or mux.closed:
+                    mux = self._django_valkey_mux = _ThreadMultiplexer(client.connection_pool)
+        if not mux.usable():
+            return self._pooled(*args, **options)
+        try:
+            reply: Any = mux.call(args)
+        except _NotMultiplexable:
+            return self._pooled(*args, **options)
+        callbacks: Any = client.response_callbacks
+        if command in callbacks:
+            return callbacks[command](reply)
+        return reply
+
+    def _pooled(self, *args: Any, **options: Any) -> Any:
+        """valkey-py's own path: a pooled connection for this command alone."""
+        base: Any = super()  # valkey-py leaves execute_command unannotated
+        return base.execute_command(*args, **options)
+
+    def disconnect_idle(self) -> None:
+        """Close the multiplexed connection if no command uses it (for ``close()`` after a
+        request, as a pool closes its idle connections); the next command opens it again."""
+        mux = self._django_valkey_mux
+        if mux is not None:
+            mux.disconnect_idle()
+
+    def close(self) -> None:
+        """Close the multiplexed connection, then what valkey-py's ``close`` closes."""
+        mux, self._django_valkey_mux = self._django_valkey_mux, None
+        if mux is not None:
+            mux.close()
+        base: Any = super()
+        base.close()
