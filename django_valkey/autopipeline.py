@@ -15,6 +15,9 @@ How it behaves (each point has a test in ``tests/test_autopipeline_threads.py``)
 - ``SOCKET_TIMEOUT`` bounds each caller's wait: when it passes (a paused server), every command on
   the wire fails with valkey-py's ``TimeoutError`` and the connection is closed; a lost
   connection fails them with ``ConnectionError``. The next command connects again.
+- A connection found closed by the server, or idle for longer than the pool's
+  ``health_check_interval``, is replaced before a command is written on it; ``DEADLINE`` cuts a
+  caller's wait (its reply is read and dropped).
 - At most ``MAX_IN_FLIGHT`` commands wait on the connection; more, and a command takes a pooled
   connection of its own, as do blocking and connection-state commands, calls with valkey-py
   per-call options, pipelines, and every command when the parser is not libvalkey's.
@@ -24,9 +27,11 @@ How it behaves (each point has a test in ``tests/test_autopipeline_threads.py``)
 from __future__ import annotations
 
 import os
+import select
 import threading
 import weakref
 from collections import deque
+from time import monotonic
 from typing import Any
 
 import valkey
@@ -37,6 +42,7 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core import autopipeline as shared
 from django_valkey._core.autopipeline import copy_error, multiplexable
+from django_valkey._sync.deadline import DeadlineReached, remaining
 
 __all__ = ["AutoPipelineValkey"]
 
@@ -63,7 +69,7 @@ class _Waiter:
 class _Link:
     """One connection and what waits on it; replaced as a whole when it fails."""
 
-    __slots__ = ("conn", "sock", "reader", "in_flight", "pending", "writing", "broken")
+    __slots__ = ("conn", "sock", "reader", "in_flight", "pending", "writing", "broken", "used", "poll", "idle_limit")
 
     def __init__(self, conn: Any) -> None:
         self.conn: Any = conn
@@ -73,10 +79,23 @@ class _Link:
         self.pending: list[bytes] = []
         self.writing = False
         self.broken = False
+        self.used = monotonic()
+        self.poll = select.poll()
+        self.poll.register(self.sock, select.POLLIN)
+        self.idle_limit: float = conn.health_check_interval or 0.0
 
     def alive(self) -> bool:
         """Not failed or closed (another thread may set ``broken`` at any time)."""
         return not self.broken
+
+    def stale(self) -> bool:
+        """Idle, and either closed by the server (readable with nothing in flight) or unused for
+        longer than the pool's ``health_check_interval`` (it may have been dropped silently)."""
+        if self.in_flight or self.writing:
+            return False
+        if self.idle_limit and monotonic() - self.used > self.idle_limit:
+            return True
+        return bool(self.poll.poll(0))
 
 
 class _ThreadMultiplexer:
@@ -107,35 +126,49 @@ class _ThreadMultiplexer:
     def call(self, args: tuple[Any, ...]) -> Any:
         """Send ``args`` and return the raw reply (an error reply raised)."""
         link = self._link
-        if link is None or link.broken:
-            link = self._connect()
+        if link is None or not link.alive() or (not link.in_flight and self._stale(link)):
+            link = self._connect(link)
+        socket_timeout: float | None = link.conn.socket_timeout
+        wait = remaining(socket_timeout)  # DEADLINE: DeadlineReached before anything is sent
         data = link.conn.pack_command(*args)  # a bad argument raises here, nothing is queued
         waiter = _Waiter()
         with self._lock:
-            if link.broken:
+            if not link.alive():
                 raise ValkeyConnectionError("the connection was lost")
             link.in_flight.append(waiter)
             link.pending += data
+            link.used = monotonic()
             leader = not link.writing
             link.writing = True
         if leader:
             self._write(link)
-        timeout: float | None = link.conn.socket_timeout
-        if not waiter.lock.acquire(timeout=-1 if timeout is None else timeout):
+        if not waiter.lock.acquire(timeout=-1 if wait is None else wait):
+            if wait is not None and (socket_timeout is None or wait < socket_timeout):
+                # This call's deadline, not the server's silence: its reply is read and dropped.
+                raise DeadlineReached("the call's deadline passed")
             self._fail(link, ValkeyTimeoutError(f"Timeout reading from {link.conn.host}:{link.conn.port}"))
             waiter.lock.acquire()  # given the failure (or, just now, the reply)
         if waiter.failed:
             raise waiter.reply
         return waiter.reply
 
-    def _connect(self) -> _Link:
+    def _stale(self, link: _Link) -> bool:
+        with self._lock:  # a poll object takes one caller at a time
+            return link.stale()
+
+    def _connect(self, seen: _Link | None) -> _Link:
+        """A live link: the current one, unless it is ``seen`` (found failed or stale), which is
+        closed and replaced by a new connection from the pool."""
         with self._lock:
             link = self._link
-            if link is not None and not link.broken:
+            if link is not None and link is not seen and link.alive():
                 return link
             if link is not None:
-                self._pool.release(link.conn)
+                link.broken = True
                 self._link = None
+                if not link.in_flight:
+                    link.conn.disconnect()  # stale: closed here, its reader thread ends
+                self._pool.release(link.conn)
             conn: Any = self._pool.get_connection("PING")
             if getattr(getattr(conn, "_parser", None), "_reader", None) is None:
                 self._pool.release(conn)

@@ -57,7 +57,6 @@ class Api:
 
 def build_cache(mode: str, location: str, **options: Any) -> AnyCache:
     """A cache of the backend ``mode`` needs (``ValkeyCache`` or ``AsyncValkeyCache``)."""
-    asynchronous = not mode.startswith("sync")
-    params = cache_params(location, asynchronous=asynchronous, **options)
-    backend = AsyncValkeyCache if asynchronous else ValkeyCache
+    backend = ValkeyCache if mode.startswith("sync") else AsyncValkeyCache
+    params = cache_params(location, backend, **options)
     return backend(params["LOCATION"], params)

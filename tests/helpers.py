@@ -20,17 +20,25 @@ MakeCache = Callable[..., ValkeyCache]
 
 #: ``DJANGO_VALKEY_TEST_DRIVER=glide`` runs the tests that build their caches here on the GLIDE
 #: driver (``.ci/run`` does it for the API suites): a cache that names no connection factory
-#: of its own gets GLIDE's. ``DJANGO_VALKEY_TEST_DRIVER=autopipeline`` gives the async methods
-#: of a cache that names no client class of its own the auto-pipelining raw client.
+#: of its own gets GLIDE's. ``DJANGO_VALKEY_TEST_DRIVER=autopipeline`` gives a cache that names
+#: no client class of its own the auto-pipelining raw clients (the thread one for the sync
+#: methods, the asyncio one for the async methods).
 DRIVER = os.environ.get("DJANGO_VALKEY_TEST_DRIVER", "valkey-py")
 GLIDE_FACTORY = "django_valkey.glide.GlideConnectionFactory"
 AUTOPIPELINE = "django_valkey.async_cache.autopipeline.AutoPipelineValkey"
+THREAD_AUTOPIPELINE = "django_valkey.autopipeline.AutoPipelineValkey"
 
 
-def cache_params(location: str | list[str], asynchronous: bool = False, **options: Any) -> dict[str, Any]:
-    """A CACHES entry (for ``AsyncValkeyCache`` when ``asynchronous``, a ``BACKEND`` the caller
-    sets); ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level."""
-    params: dict[str, Any] = {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": location}
+SYNC_BACKEND = "django_valkey.cache.ValkeyCache"
+ASYNC_BACKEND = "django_valkey.async_cache.cache.AsyncValkeyCache"
+
+
+def cache_params(location: str | list[str], backend: str | type[Any] = SYNC_BACKEND, **options: Any) -> dict[str, Any]:
+    """A CACHES entry for ``backend`` (a path or a class; ``ValkeyCache`` by default);
+    ``TIMEOUT``, ``KEY_PREFIX``, ``VERSION``, ``KEY_FUNCTION`` go top level. The driver
+    ``DJANGO_VALKEY_TEST_DRIVER`` names is added to what the options leave open."""
+    path = backend if isinstance(backend, str) else f"{backend.__module__}.{backend.__qualname__}"
+    params: dict[str, Any] = {"BACKEND": path, "LOCATION": location}
     for top in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION"):
         if top in options:
             params[top] = options.pop(top)
@@ -38,9 +46,12 @@ def cache_params(location: str | list[str], asynchronous: bool = False, **option
     if DRIVER == "glide" and not own_driver:
         options["CONNECTION_FACTORY"] = GLIDE_FACTORY
     if DRIVER == "autopipeline" and not own_driver and "BASE_CLIENT_CLASS" not in options:
-        if asynchronous:
+        if path == ASYNC_BACKEND:
             options["BASE_CLIENT_CLASS"] = AUTOPIPELINE
-        elif isinstance(options.get("ASYNC_OPTIONS", {}), dict):  # (a test may pass a wrong one)
+        elif path == SYNC_BACKEND and isinstance(
+            options.get("ASYNC_OPTIONS", {}), dict
+        ):  # (a test may pass a wrong one)
+            options["BASE_CLIENT_CLASS"] = THREAD_AUTOPIPELINE
             options["ASYNC_OPTIONS"] = {"BASE_CLIENT_CLASS": AUTOPIPELINE, **options.get("ASYNC_OPTIONS", {})}
     params["OPTIONS"] = options
     return params
@@ -54,8 +65,7 @@ def make(location: str | list[str], **options: Any) -> ValkeyCache:
 
 def make_async(location: str | list[str], **options: Any) -> AsyncValkeyCache:
     """An ``AsyncValkeyCache`` built directly."""
-    params = cache_params(location, asynchronous=True, **options)
-    params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    params = cache_params(location, ASYNC_BACKEND, **options)
     return AsyncValkeyCache(params["LOCATION"], params)
 
 

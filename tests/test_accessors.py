@@ -28,8 +28,7 @@ LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 
 def _params(backend: str, location: str | list[str], **options: Any) -> dict[str, Any]:
-    params = cache_params(location, **options)
-    params["BACKEND"] = backend
+    params = cache_params(location, backend, **options)
     return params
 
 

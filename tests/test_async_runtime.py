@@ -32,7 +32,7 @@ def connected(server: ValkeyProcess) -> int:
 
 
 def new_cache(server: ValkeyProcess, backend: type[BaseCache] = ValkeyCache, **options: Any) -> Any:
-    params = cache_params(f"{server.url}/0", **options)
+    params = cache_params(f"{server.url}/0", backend, **options)
     return backend(params["LOCATION"], params)
 
 
@@ -225,8 +225,7 @@ def test_two_threads_two_loops_one_cache(server: ValkeyProcess) -> None:
 @pytest.fixture
 def web_caches(server: ValkeyProcess) -> Iterator[None]:
     default = cache_params(f"{server.url}/0")
-    async_params = cache_params(f"{server.url}/0", KEY_PREFIX="a")
-    async_params["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
+    async_params = cache_params(f"{server.url}/0", AsyncValkeyCache, KEY_PREFIX="a")
     with override_settings(CACHES={"default": default, "async": async_params}):
         yield
 

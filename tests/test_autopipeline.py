@@ -330,3 +330,44 @@ async def test_closing_the_cache_closes_the_shared_connection_when_idle(valkey_s
     assert named_connections(valkey_server, name) == 0
     assert await cache.get("k") == 1  # opened again
     assert named_connections(valkey_server, name) == 1
+
+
+async def test_a_connection_dropped_silently_while_idle_is_replaced_before_use(own_server: ValkeyProcess) -> None:
+    from tests.test_pool_bounds import BlackholeProxy
+
+    proxy = BlackholeProxy(own_server.port)
+    try:
+        kwargs = {"health_check_interval": 0.5}
+        cache = muxed(f"valkey://127.0.0.1:{proxy.port}/0", SOCKET_TIMEOUT=0.3, CONNECTION_POOL_KWARGS=kwargs)
+        await cache.set("k", "v")
+        proxy.blackhole()
+        await asyncio.sleep(0.7)
+        started = time.monotonic()
+        assert await cache.get("k") == "v"  # on a new connection: nothing was written on the dead one
+        assert time.monotonic() - started < 0.25
+        assert proxy.accepted == 2
+    finally:
+        proxy.close()
+
+
+async def test_a_connection_closed_by_the_server_while_idle_is_replaced(own_server: ValkeyProcess) -> None:
+    cache = muxed(own_server.url, CONNECTION_POOL_KWARGS={"health_check_interval": 0})
+    await cache.set("k", "v")
+    with own_server.client() as conn:
+        conn.config_set("timeout", 1)
+    await asyncio.sleep(2.2)  # the server closes the idle connection
+    assert await cache.get("k") == "v"
+
+
+async def test_a_deadline_cuts_one_callers_wait_and_the_stream_stays_in_step(own_server: ValkeyProcess) -> None:
+    from django_valkey.exceptions import DeadlineExceeded
+
+    cache = muxed(own_server.url, DEADLINE=0.2, SOCKET_TIMEOUT=5, CIRCUIT_BREAKER=False)
+    await cache.set_many({"a": "A", "b": "B"})
+    with paused(own_server):
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            await cache.get("a")
+        assert time.monotonic() - started < 0.2 + 0.1
+    assert await cache.get("b") == "B"  # not "A", the abandoned call's reply
+    assert await cache.get("a") == "A"

@@ -274,3 +274,44 @@ def test_pipelines_and_transactions_use_a_pooled_connection(raw: AutoPipelineVal
         pipe.set("x", 1).incr("x")
         assert pipe.execute() == [True, 2]
     assert raw.get("x") == b"2"
+
+
+def test_a_connection_dropped_silently_while_idle_is_replaced_before_use(own_server: ValkeyProcess) -> None:
+    from tests.test_pool_bounds import BlackholeProxy
+
+    proxy = BlackholeProxy(own_server.port)
+    try:
+        kwargs = {"health_check_interval": 0.5}
+        cache = muxed(f"valkey://127.0.0.1:{proxy.port}/0", SOCKET_TIMEOUT=0.3, CONNECTION_POOL_KWARGS=kwargs)
+        cache.set("k", "v")
+        proxy.blackhole()
+        time.sleep(0.7)
+        started = time.monotonic()
+        assert cache.get("k") == "v"  # on a new connection: nothing was written on the dead one
+        assert time.monotonic() - started < 0.25
+        assert proxy.accepted == 2
+    finally:
+        proxy.close()
+
+
+def test_a_connection_closed_by_the_server_while_idle_is_replaced(own_server: ValkeyProcess) -> None:
+    cache = muxed(own_server.url, CONNECTION_POOL_KWARGS={"health_check_interval": 0})
+    cache.set("k", "v")
+    with own_server.client() as conn:
+        conn.config_set("timeout", 1)
+    time.sleep(2.2)  # the server closes the idle connection
+    assert cache.get("k") == "v"
+
+
+def test_a_deadline_cuts_one_callers_wait_and_the_stream_stays_in_step(own_server: ValkeyProcess) -> None:
+    from django_valkey.exceptions import DeadlineExceeded
+
+    cache = muxed(own_server.url, DEADLINE=0.2, SOCKET_TIMEOUT=5, CIRCUIT_BREAKER=False)
+    cache.set_many({"a": "A", "b": "B"})
+    with paused(own_server):
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            cache.get("a")
+        assert time.monotonic() - started < 0.2 + 0.1
+    assert cache.get("b") == "B"  # not "A", the abandoned call's reply
+    assert cache.get("a") == "A"

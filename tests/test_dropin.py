@@ -23,7 +23,7 @@ from django_valkey.base import close_async_caches
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted, WriteRefused
 from tests.api_modes import MODES, AnyCache, Api, build_cache
-from tests.helpers import cache_params
+from tests.helpers import ASYNC_BACKEND, cache_params
 from tests.servers import ValkeyProcess, wait_for
 
 
@@ -169,9 +169,8 @@ def closing_caches(server: ValkeyProcess) -> dict[str, dict[str, Any]]:
     """A sync and an async cache with CLOSE_CONNECTION, their connections named for CLIENT LIST."""
     sync = cache_params(f"{server.url}/0", CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"})
     asyn = cache_params(
-        f"{server.url}/0", asynchronous=True, CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"}
+        f"{server.url}/0", ASYNC_BACKEND, CLOSE_CONNECTION=True, CONNECTION_POOL_KWARGS={"client_name": "dv-close"}
     )
-    asyn["BACKEND"] = "django_valkey.async_cache.cache.AsyncValkeyCache"
     return {"sync": sync, "async": asyn, "other": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 

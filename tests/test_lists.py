@@ -113,7 +113,7 @@ def test_blocking_timeout_follows_the_socket_timeout(make_cache: MakeCache) -> N
 
 @pytest.mark.valkey_py(reason="blocking commands are refused on GLIDE's shared connection")
 async def test_async_blpop_waits_for_a_push(valkey_server: Any) -> None:
-    params = cache_params(f"{valkey_server.url}/0")
+    params = cache_params(f"{valkey_server.url}/0", AsyncValkeyCache)
     cache = AsyncValkeyCache(params["LOCATION"], params)
     await cache.delete("q")
 

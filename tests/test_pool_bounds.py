@@ -69,7 +69,7 @@ def connected(server: ValkeyProcess) -> int:
 
 def new_cache(server: ValkeyProcess | str | list[str], backend: type[BaseCache] = ValkeyCache, **options: Any) -> Any:
     location = f"{server.url}/0" if isinstance(server, ValkeyProcess) else server
-    params = cache_params(location, **options)
+    params = cache_params(location, backend, **options)
     return backend(params["LOCATION"], params)
 
 
@@ -106,7 +106,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL) == (50, 5.0, 30)
 
 
-@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
+@pytest.mark.pooled(reason="counts the connections of concurrent calls")
 async def test_a_burst_of_tasks_holds_at_most_the_bound(srv: ValkeyProcess) -> None:
     cache = new_cache(srv)
     await cache.aset("k", "v")
@@ -118,6 +118,7 @@ async def test_a_burst_of_tasks_holds_at_most_the_bound(srv: ValkeyProcess) -> N
     assert type(pool) is AsyncBoundedConnectionPool and pool.max_connections == CAP
 
 
+@pytest.mark.pooled(reason="counts the connections of concurrent calls")
 def test_threads_hold_at_most_the_bound(srv: ValkeyProcess) -> None:
     cache = new_cache(srv, CONNECTION_POOL_KWARGS={"max_connections": 8})
     cache.set("k", "v")
@@ -154,6 +155,7 @@ def test_callers_wait_for_a_free_connection(srv: ValkeyProcess) -> None:
     assert connected(srv) - before <= 2
 
 
+@pytest.mark.pooled(reason="the wait for a free pooled connection")
 async def test_tasks_wait_for_a_free_connection(srv: ValkeyProcess) -> None:
     cache = new_cache(srv, AsyncValkeyCache, CONNECTION_POOL_KWARGS={"max_connections": 2})
     await cache.set("k", "v")
@@ -163,6 +165,7 @@ async def test_tasks_wait_for_a_free_connection(srv: ValkeyProcess) -> None:
     assert connected(srv) - before <= 2
 
 
+@pytest.mark.pooled(reason="the wait for a free pooled connection")
 def test_the_wait_times_out_as_a_connection_error(srv: ValkeyProcess) -> None:
     """One connection, held by a call the server keeps waiting: the next calls wait 0.2 s for it,
     then fail as a lost connection would (both caches have the same options: one pool). The
@@ -190,7 +193,7 @@ def test_the_wait_times_out_as_a_connection_error(srv: ValkeyProcess) -> None:
     assert cache.get("k") == "v"  # the connection came back
 
 
-@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
+@pytest.mark.pooled(reason="counts the connections of concurrent calls")
 async def test_the_async_wait_times_out_as_a_connection_error(srv: ValkeyProcess) -> None:
     # A socket timeout longer than the pause: the holder gets its reply once the server resumes.
     options = {"CONNECTION_POOL_KWARGS": {"max_connections": 1, "timeout": 0.2}, "SOCKET_TIMEOUT": 3}
@@ -220,7 +223,7 @@ async def test_the_async_wait_times_out_as_a_connection_error(srv: ValkeyProcess
 # ------------------------------------------------------------------ the user's settings
 
 
-@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
+@pytest.mark.pooled(reason="counts the connections of concurrent calls")
 async def test_the_users_max_connections_is_kept(srv: ValkeyProcess) -> None:
     cache = new_cache(srv, CONNECTION_POOL_KWARGS={"max_connections": 7})
     await cache.aset("k", "v")
@@ -231,7 +234,7 @@ async def test_the_users_max_connections_is_kept(srv: ValkeyProcess) -> None:
     assert cache.get_client().connection_pool.max_connections == 7
 
 
-@pytest.mark.pooled(reason="counts the connections of concurrent async calls")
+@pytest.mark.pooled(reason="counts the connections of concurrent calls")
 @pytest.mark.parametrize("unbounded", [None, 0])
 async def test_max_connections_none_or_zero_is_unbounded(srv: ValkeyProcess, unbounded: int | None) -> None:
     cache = new_cache(srv, CONNECTION_POOL_KWARGS={"max_connections": unbounded})
@@ -411,6 +414,9 @@ def proxy(srv: ValkeyProcess) -> Iterator[BlackholeProxy]:
     made.close()
 
 
+@pytest.mark.pooled(
+    reason="the pool PINGs an idle connection; a multiplexed one is replaced (tests/test_autopipeline*.py)"
+)
 @pytest.mark.parametrize("backend", [ValkeyCache, AsyncValkeyCache])
 async def test_silently_dropped_idle_connections(proxy: BlackholeProxy, backend: type[Any]) -> None:
     """A connection idle for longer than the health-check interval is PINGed before reuse; one
@@ -561,8 +567,7 @@ def cluster() -> Iterator[ClusterTopology]:
 
 def cluster_cache(topo: ClusterTopology, backend: type[Any] = ClusterValkeyCache, **options: Any) -> Any:
     location = [node.url for node in topo.nodes[:3]]
-    params = cache_params(location, **{"SOCKET_TIMEOUT": 2, "SOCKET_CONNECT_TIMEOUT": 0.5, **options})
-    params["BACKEND"] = f"django_valkey.cluster_cache.cache.{backend.__name__}"
+    params = cache_params(location, backend, **{"SOCKET_TIMEOUT": 2, "SOCKET_CONNECT_TIMEOUT": 0.5, **options})
     return backend(params["LOCATION"], params)
 
 

@@ -309,6 +309,7 @@ def test_sync_deadline_bounds_the_call(server: ValkeyProcess) -> None:
         assert time.monotonic() - before < 0.2 + 0.05
 
 
+@pytest.mark.pooled(reason="the wait for a free pooled connection")
 @pytest.mark.valkey_py(reason="valkey-py pool wait")
 @pytest.mark.parametrize("ignore", [False, True], ids=["raise", "IGNORE_EXCEPTIONS"])
 def test_sync_deadline_covers_the_pool_wait_and_the_read_together(server: ValkeyProcess, ignore: bool) -> None:

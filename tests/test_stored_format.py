@@ -87,7 +87,7 @@ async def test_huge_ints_round_trip_async(cache: Any, valkey_server: ValkeyProce
     assert await cache.aget("k") == HUGE
     assert await cache.aset_many({"a": HUGE_NEGATIVE}) == []
     assert await cache.aget_many(["a"]) == {"a": HUGE_NEGATIVE}
-    native = AsyncValkeyCache(f"{valkey_server.url}/0", cache_params(f"{valkey_server.url}/0"))
+    native = AsyncValkeyCache(f"{valkey_server.url}/0", cache_params(f"{valkey_server.url}/0", AsyncValkeyCache))
     try:
         await native.set("n", HUGE)
         assert await native.get("n") == HUGE

@@ -428,9 +428,13 @@ async def test_cluster_over_tls(cluster_node: ValkeyProcess, certs: Certs, backe
         location = f"valkeys://127.0.0.1:{port}"
         kwargs = {"ssl_ca_certs": certs.ca_file, "address_remap": remap, **pool_kwargs}
         params = cache_params(
-            location, KEY_PREFIX="tls", SOCKET_CONNECT_TIMEOUT=2, SOCKET_TIMEOUT=2, CONNECTION_POOL_KWARGS=kwargs
+            location,
+            backend,
+            KEY_PREFIX="tls",
+            SOCKET_CONNECT_TIMEOUT=2,
+            SOCKET_TIMEOUT=2,
+            CONNECTION_POOL_KWARGS=kwargs,
         )
-        params["BACKEND"] = f"{backend.__module__}.{backend.__name__}"
         cache = backend(location, params)
         made.append(cache)
         return cache

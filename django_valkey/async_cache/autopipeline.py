@@ -16,6 +16,8 @@ How it behaves (each point has a test in ``tests/test_autopipeline.py``):
   command on the wire fails with valkey-py's ``TimeoutError``, the connection is closed, and the next
   command connects again. A lost connection fails what was on the wire with ``ConnectionError``;
   what was queued but not yet written goes out on the next connection.
+- A connection found closed by the server, or idle for longer than the pool's
+  ``health_check_interval``, is replaced before a command is written on it.
 - At most ``MAX_IN_FLIGHT`` commands wait on the connection; more, and a command takes a pooled
   connection of its own, as do blocking and connection-state commands (``BLPOP``, ``WATCH``,
   ``SUBSCRIBE``...), calls with valkey-py per-call options, and pipelines.
@@ -42,7 +44,7 @@ __all__ = ["MAX_IN_FLIGHT", "OWN_CONNECTION", "AutoPipelineValkey"]
 class _Multiplexer:
     """One connection of a pool, shared by the commands of one event loop."""
 
-    __slots__ = ("_pool", "_conn", "_queue", "_in_flight", "_flushing", "_connecting", "_reader", "closed")
+    __slots__ = ("_pool", "_conn", "_queue", "_in_flight", "_flushing", "_connecting", "_reader", "_used", "closed")
 
     def __init__(self, pool: Any) -> None:
         self._pool: Any = pool
@@ -52,6 +54,7 @@ class _Multiplexer:
         self._flushing = False
         self._connecting: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._used = 0.0  # the loop's time of the last write
         self.closed = False
 
     def busy(self) -> bool:
@@ -74,8 +77,9 @@ class _Multiplexer:
         if self._connecting is not None or not self._queue:
             return  # the connect writes the queue when it is done
         conn = self._conn
-        if conn is None or not conn.is_connected:
-            self._connecting = asyncio.get_running_loop().create_task(self._connect())
+        loop = asyncio.get_running_loop()
+        if conn is None or not conn.is_connected or (not self._in_flight and self._stale(conn, loop)):
+            self._connecting = loop.create_task(self._connect())
             return
         queue, self._queue = self._queue, []
         chunks: list[bytes] = []
@@ -91,6 +95,7 @@ class _Multiplexer:
             sent.append(future)
         if not sent:
             return
+        self._used = loop.time()
         try:
             conn._writer.writelines(chunks)
         except Exception as error:  # the transport is gone: nothing was sent
@@ -99,7 +104,16 @@ class _Multiplexer:
             return
         self._in_flight.extend(sent)
         if self._reader is None:
-            self._reader = asyncio.get_running_loop().create_task(self._read(conn))
+            self._reader = loop.create_task(self._read(conn))
+
+    def _stale(self, conn: Any, loop: asyncio.AbstractEventLoop) -> bool:
+        """Idle, and either closed by the server (its stream at EOF) or unused for longer than the
+        pool's ``health_check_interval`` (it may have been dropped silently): reconnect first."""
+        interval: float = conn.health_check_interval or 0.0
+        if interval and loop.time() - self._used > interval:
+            return True
+        stream: Any = conn._reader
+        return bool(stream.at_eof())
 
     async def _connect(self) -> None:
         """Take (or reconnect) the shared connection, then write the queue; a failure goes to
@@ -107,7 +121,9 @@ class _Multiplexer:
         try:
             if self._conn is None:
                 self._conn = await self._pool.get_connection("PING")
-            elif not self._conn.is_connected:
+            else:
+                if self._conn.is_connected:  # stale
+                    await self._conn.disconnect()
                 await self._conn.connect()
         except BaseException as error:
             self._connecting = None
@@ -119,6 +135,7 @@ class _Multiplexer:
                 raise
             return
         self._connecting = None
+        self._used = asyncio.get_running_loop().time()  # fresh: not stale until idle again
         self._flush()
 
     async def _read(self, conn: Any) -> None:
