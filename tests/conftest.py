@@ -61,6 +61,14 @@ def valkey_server() -> Iterator[ValkeyProcess]:
     server.cleanup()
 
 
+@pytest.fixture
+def own_server() -> Iterator[ValkeyProcess]:
+    """A server of the test's own, to pause, kill and restart."""
+    server = ValkeyProcess().start()
+    yield server
+    server.cleanup()
+
+
 @pytest.fixture(scope="session")
 def replica_server(valkey_server: ValkeyProcess) -> Iterator[ValkeyProcess]:
     """A real replica of ``valkey_server`` (started with --replicaof)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -36,14 +36,6 @@ def named_connections(server: ValkeyProcess, name: str) -> int:
 
 def muxed(location: str, **options: Any) -> AsyncValkeyCache:
     return make_async(location, BASE_CLIENT_CLASS=AUTOPIPELINE, **options)
-
-
-@pytest.fixture
-def own_server() -> Iterator[ValkeyProcess]:
-    """A server of the test's own, to pause, kill and restart."""
-    server = ValkeyProcess().start()
-    yield server
-    server.cleanup()
 
 
 @pytest.fixture

@@ -56,14 +56,6 @@ def in_threads(count: int, work: Any) -> list[BaseException]:
 
 
 @pytest.fixture
-def own_server() -> Iterator[ValkeyProcess]:
-    """A server of the test's own, to pause, kill and restart."""
-    server = ValkeyProcess().start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
 def raw(valkey_server: ValkeyProcess) -> Iterator[AutoPipelineValkey]:
     """A thread auto-pipelining raw client of its own pool, on database 0, emptied."""
     client = AutoPipelineValkey.from_url(f"{valkey_server.url}/0", client_name="apt-raw")

@@ -13,7 +13,6 @@ import asyncio
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -43,14 +42,6 @@ def glide_cache(location: str, **options: Any) -> ValkeyCache:
 def named_connections(server: ValkeyProcess, name: str) -> int:
     with server.client() as conn:
         return sum(1 for client in conn.client_list() if client.get("name") == name)
-
-
-@pytest.fixture
-def own_server() -> Iterator[ValkeyProcess]:
-    """A server of the test's own, to pause, kill and restart."""
-    server = ValkeyProcess().start()
-    yield server
-    server.cleanup()
 
 
 def test_the_factories_conform_without_inheriting() -> None:
