@@ -126,6 +126,14 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
     ("client-cache-cluster", CLUSTER_BACKEND, {"CLIENT_CACHE": True}, "cluster"),
     ("GLIDE", BACKEND, {"CONNECTION_FACTORY": "django_valkey.glide.GlideConnectionFactory"}, "one"),
+    # Auto-pipelining: the sync API on the thread client; the a-methods config's async twin too.
+    ("auto-pipelined", BACKEND, {"BASE_CLIENT_CLASS": "django_valkey.autopipeline.AutoPipelineValkey"}, "one"),
+    (
+        "a-methods-auto-pipelined",
+        "tests.django_suite.async_facade.AsyncFacadeCache",
+        {"ASYNC_OPTIONS": {"BASE_CLIENT_CLASS": "django_valkey.async_cache.autopipeline.AutoPipelineValkey"}},
+        "one",
+    ),
 ]
 
 # Where each kind of servers is: LOCATION, and the OPTIONS it needs (SENTINELS).
