@@ -125,21 +125,14 @@ class _ThreadMultiplexer:
 
     def call(self, args: tuple[Any, ...]) -> Any:
         """Send ``args`` and return the raw reply (an error reply raised)."""
-        link = self._link
-        if link is None or not link.alive() or (not link.in_flight and self._stale(link)):
-            link = self._connect(link)
-        socket_timeout: float | None = link.conn.socket_timeout
+        socket_timeout: float | None = self._pool.connection_kwargs.get("socket_timeout")
         wait = remaining(socket_timeout)  # DEADLINE: DeadlineReached before anything is sent
-        data = link.conn.pack_command(*args)  # a bad argument raises here, nothing is queued
         waiter = _Waiter()
-        with self._lock:
-            if not link.alive():
-                raise ValkeyConnectionError("the connection was lost")
-            link.in_flight.append(waiter)
-            link.pending += data
-            link.used = monotonic()
-            leader = not link.writing
-            link.writing = True
+        # Once more if the link is closed meanwhile (found idle by another thread's close()).
+        entered = self._enter(args, waiter) or self._enter(args, waiter)
+        if entered is None:
+            raise ValkeyConnectionError("the connection was closed while the command was being sent")
+        link, leader = entered
         if leader:
             self._write(link)
         if not waiter.lock.acquire(timeout=-1 if wait is None else wait):
@@ -152,6 +145,23 @@ class _ThreadMultiplexer:
             raise waiter.reply
         return waiter.reply
 
+    def _enter(self, args: tuple[Any, ...], waiter: _Waiter) -> tuple[_Link, bool] | None:
+        """Queue ``args`` on a live link, ``waiter`` in line for its reply: the link, and whether
+        this caller is to write (no other is); ``None`` if the link closed meanwhile."""
+        link = self._link
+        if link is None or not link.alive() or (not link.in_flight and self._stale(link)):
+            link = self._connect(link)
+        data = link.conn.pack_command(*args)  # a bad argument raises here, nothing is queued
+        with self._lock:
+            if not link.alive():
+                return None
+            link.in_flight.append(waiter)
+            link.pending += data
+            link.used = monotonic()
+            leader = not link.writing
+            link.writing = True
+        return link, leader
+
     def _stale(self, link: _Link) -> bool:
         with self._lock:  # a poll object takes one caller at a time
             return link.stale()
@@ -161,13 +171,12 @@ class _ThreadMultiplexer:
         closed and replaced by a new connection from the pool."""
         with self._lock:
             link = self._link
-            if link is not None and link is not seen and link.alive():
-                return link
-            if link is not None:
+            if link is not None and link.alive() and (link is not seen or link.in_flight or link.writing):
+                return link  # another thread replaced it, or it is in use again (not stale)
+            if link is not None:  # failed (its callers were told), or stale with nobody waiting
                 link.broken = True
                 self._link = None
-                if not link.in_flight:
-                    link.conn.disconnect()  # stale: closed here, its reader thread ends
+                link.conn.disconnect()  # its reader thread ends
                 self._pool.release(link.conn)
             conn: Any = self._pool.get_connection("PING")
             if getattr(getattr(conn, "_parser", None), "_reader", None) is None:
@@ -218,9 +227,12 @@ class _ThreadMultiplexer:
                     self._fail(link, reply)
                     return
                 with lock:
-                    if not link.alive() or not in_flight:
+                    if not link.alive():
                         return
-                    waiter = in_flight.popleft()
+                    waiter = in_flight.popleft() if in_flight else None
+                if waiter is None:  # a reply nobody asked for: the stream cannot be trusted
+                    self._fail(link, ValkeyConnectionError("the server sent a reply no command was waiting for"))
+                    return
                 waiter.give(reply, isinstance(reply, ResponseError))
 
     def _fail(self, link: _Link, error: Exception) -> None:
