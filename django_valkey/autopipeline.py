@@ -20,7 +20,8 @@ How it behaves (each point has a test in ``tests/test_autopipeline_threads.py``)
   caller's wait (its reply is read and dropped).
 - At most ``MAX_IN_FLIGHT`` commands wait on the connection; more, and a command takes a pooled
   connection of its own, as do blocking and connection-state commands, calls with valkey-py
-  per-call options, pipelines, and every command when the parser is not libvalkey's.
+  per-call options, pipelines, and every command when the parser is not libvalkey's or the
+  connection is TLS (an SSL socket must not be read and written by two threads at once).
 - A forked child never uses its parent's connection: it opens its own.
 """
 
@@ -28,6 +29,8 @@ from __future__ import annotations
 
 import os
 import select
+import socket
+import ssl
 import threading
 import weakref
 from collections import deque
@@ -107,7 +110,7 @@ class _ThreadMultiplexer:
         self._link: _Link | None = None
         self._pid = os.getpid()
         self.closed = False
-        self.pool_only = False  # the pool's parser is not libvalkey's
+        self.pool_only = False  # the pool's parser is not libvalkey's, or its connections are TLS
         _LIVE.add(self)
 
     def forget_after_fork(self) -> None:
@@ -179,7 +182,10 @@ class _ThreadMultiplexer:
                 link.conn.disconnect()  # its reader thread ends
                 self._pool.release(link.conn)
             conn: Any = self._pool.get_connection("PING")
-            if getattr(getattr(conn, "_parser", None), "_reader", None) is None:
+            # libvalkey's parser only, and no TLS: an SSL socket must not be read in one thread
+            # while another writes to it.
+            plain = isinstance(conn._sock, socket.socket) and not isinstance(conn._sock, ssl.SSLSocket)
+            if getattr(getattr(conn, "_parser", None), "_reader", None) is None or not plain:
                 self._pool.release(conn)
                 self.pool_only = True
                 raise _NotMultiplexable
@@ -275,7 +281,8 @@ class _ThreadMultiplexer:
 
 
 class _NotMultiplexable(Exception):
-    """The pool's connections do not use libvalkey's parser: the pool serves every command."""
+    """The pool's connections do not use libvalkey's parser, or use TLS: the pool serves every
+    command."""
 
 
 _LIVE: weakref.WeakSet[_ThreadMultiplexer] = weakref.WeakSet()

@@ -464,3 +464,29 @@ async def test_cluster_over_tls(cluster_node: ValkeyProcess, certs: Certs, backe
                 cache._client.close()
         for proxy in proxies:
             proxy.stop()
+
+
+def test_thread_auto_pipelining_leaves_tls_connections_to_the_pool(make_proxy: MakeProxy, certs: Certs) -> None:
+    """An SSL socket must not be read in one thread while another writes to it: over TLS the
+    thread auto-pipelining client sends every command on a pooled connection."""
+    import threading
+
+    from tests.helpers import make
+
+    proxy = make_proxy()
+    cache = make(
+        f"valkeys://127.0.0.1:{proxy.port}/0",
+        BASE_CLIENT_CLASS="django_valkey.autopipeline.AutoPipelineValkey",
+        SOCKET_TIMEOUT=2,
+        CONNECTION_POOL_KWARGS={"ssl_ca_certs": certs.ca_file},
+    )
+    cache.set("k", {"v": 1})
+    seen: list[object] = []
+    threads = [threading.Thread(target=lambda: seen.append(cache.get("k"))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == [{"v": 1}] * 8
+    raw: Any = cache.get_client()
+    assert raw._django_valkey_mux.pool_only
