@@ -120,7 +120,8 @@ class _ThreadMultiplexer:
         self._pid = os.getpid()
 
     def usable(self) -> bool:
-        """Whether commands may use it: libvalkey's parser, and not past ``MAX_IN_FLIGHT``."""
+        """Whether commands may use it: libvalkey's parser, and (a first look; ``_enter`` holds the
+        bound under the lock) not past ``MAX_IN_FLIGHT``."""
         if self.pool_only:
             return False
         link = self._link
@@ -158,6 +159,8 @@ class _ThreadMultiplexer:
         with self._lock:
             if not link.alive():
                 return None
+            if len(link.in_flight) >= shared.MAX_IN_FLIGHT:
+                raise _NotMultiplexable  # full: this command takes a pooled connection
             link.in_flight.append(waiter)
             link.pending += data
             link.used = monotonic()
@@ -281,8 +284,8 @@ class _ThreadMultiplexer:
 
 
 class _NotMultiplexable(Exception):
-    """The pool's connections do not use libvalkey's parser, or use TLS: the pool serves every
-    command."""
+    """This command takes a pooled connection: ``MAX_IN_FLIGHT`` commands already wait, or the
+    pool's connections do not use libvalkey's parser or use TLS (then every command does)."""
 
 
 _LIVE: weakref.WeakSet[_ThreadMultiplexer] = weakref.WeakSet()
