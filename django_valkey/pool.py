@@ -92,7 +92,11 @@ class BoundedConnectionPool(ConnectionPool):
     def reset(self) -> None:
         self._waiters: deque[_Waiter] = deque()
         self._forks: int = _FORKS[0]
-        super().reset()  # last: it records the process id, which other threads compare unlocked
+        super().reset()  # it records the process id, which other threads compare unlocked
+        # Reentrant: a client collected while this thread holds the lock (the garbage collector
+        # can run inside make_connection) gives its connection back from its finalizer, in the
+        # same thread; with valkey-py's plain Lock that deadlocked (seen in CI on Python 3.13).
+        self._lock: Any = threading.RLock()
 
     def _checkpid(self) -> None:
         """valkey-py's fork check (a child makes new connections), without its ``getpid`` per

@@ -823,3 +823,29 @@ def test_a_connection_the_pool_no_longer_owns_frees_its_place_for_a_waiter(srv: 
     pool.release(got[0])
     assert pool._created_connections == 1
     pool.disconnect()
+
+
+def test_a_connection_given_back_by_a_finalizer_during_a_checkout_does_not_deadlock(srv: ValkeyProcess) -> None:
+    """The garbage collector can run inside a checkout (while the pool's lock is held) and
+    collect a client whose finalizer gives its connection back, in the same thread."""
+    cache = new_cache(srv)
+    cache.set("k", 1)
+    pool: Any = cache.get_client().connection_pool
+    held = pool.get_connection("GET")  # the pool has no idle connection now
+    real = pool.make_connection
+
+    def make_while_collecting() -> Any:
+        pool.release(held)  # what a collected client's __del__ does
+        return real()
+
+    pool.make_connection = make_while_collecting
+    done = threading.Event()
+
+    def checkout() -> None:
+        pool.release(pool.get_connection("GET"))
+        done.set()
+
+    threading.Thread(target=checkout, daemon=True).start()
+    assert done.wait(5), "the checkout deadlocked on the pool's lock"
+    del pool.make_connection
+    assert cache.get("k") == 1
