@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -20,7 +21,25 @@ import valkey
 
 from django_valkey._server import find_server_binary, free_port, stop_process
 
-__all__ = ["ValkeyProcess", "free_port", "running"]
+__all__ = ["ValkeyProcess", "cluster_port", "free_port", "running"]
+
+# A cluster node also listens on its port + 10000 (the cluster bus), so its port is at most this.
+_HIGHEST_CLUSTER_PORT = 65535 - 10000
+
+
+def cluster_port() -> int:
+    """A free port for a cluster node: at most 55535, with its bus port (+10000) free too."""
+    for _ in range(200):
+        port = free_port()
+        if port > _HIGHEST_CLUSTER_PORT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair for a cluster node")
 
 
 class ValkeyProcess:
@@ -44,8 +63,12 @@ class ValkeyProcess:
         return valkey.Valkey(host="127.0.0.1", port=self.port, **kwargs)  # type: ignore[arg-type]
 
     def start(self, port: int | None = None, timeout: float = 10.0) -> ValkeyProcess:
+        """Start the server, on ``port`` or a free one; a failed start on a port of our choosing
+        is tried again on another (a port can be taken between the choice and the bind). The
+        server's log is ``valkey.log`` in its directory, and its last lines are in the error."""
+        clustered = "--cluster-enabled" in self.extra
         for attempt in range(5):
-            self.port = port or free_port()
+            self.port = port or (cluster_port() if clustered else free_port())
             args = [find_server_binary()]
             if self.config is not None or self.sentinel:
                 conf = self.dir / "valkey.conf"
@@ -68,15 +91,29 @@ class ValkeyProcess:
             ]
             if self.sentinel:
                 args.append("--sentinel")
-            self.process = subprocess.Popen(
-                args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir, start_new_session=True
-            )
+            with self.log.open("ab") as log:
+                self.process = subprocess.Popen(
+                    args, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir, start_new_session=True
+                )
             if self._wait_ready(timeout):
                 return self
             self.stop()
             if port is not None or attempt == 4:
                 break
-        raise RuntimeError(f"valkey-server did not start ({' '.join(self.extra)})")
+            if clustered:  # a node that never served starts again as a new one
+                (self.dir / "nodes.conf").unlink(missing_ok=True)
+        raise RuntimeError(f"valkey-server did not start ({' '.join(self.extra)}); its log ends:\n{self.log_tail()}")
+
+    @property
+    def log(self) -> Path:
+        return self.dir / "valkey.log"
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
 
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
