@@ -114,6 +114,7 @@ def test_an_event_loop_has_one_connection_whatever_the_tasks(valkey_server: Valk
         ("valkey://127.0.0.1:1/0", {"CONNECTION_POOL_CLASS": "valkey.ConnectionPool"}, "CONNECTION_POOL_CLASS"),
         ("valkey://127.0.0.1:1/0", {"PARSER_CLASS": "valkey.connection._RESP2Parser"}, "PARSER_CLASS"),
         ("valkey://127.0.0.1:1/x", {}, "must be a number"),
+        ("valkeys://127.0.0.1:1/0", {"CONNECTION_POOL_KWARGS": {"ssl_certfile": "client.pem"}}, "ssl_certfile"),
     ],
 )
 def test_what_it_cannot_do_is_refused_by_name(location: str, options: dict[str, Any], message: str) -> None:

@@ -8,6 +8,7 @@ Sentinel and Cluster, and the ways to turn the check off.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -490,3 +491,64 @@ def test_thread_auto_pipelining_leaves_tls_connections_to_the_pool(make_proxy: M
     assert seen == [{"v": 1}] * 8
     raw: Any = cache.get_client()
     assert raw._django_valkey_mux.pool_only
+
+
+# ------------------------------------------------------------------ the GLIDE driver over TLS
+
+GLIDE_OPTIONS = {"CONNECTION_FACTORY": "django_valkey.glide.GlideConnectionFactory"}
+
+
+def glide_tls_cache(port: int, **pool_kwargs: Any) -> ValkeyCache:
+    location = f"valkeys://127.0.0.1:{port}/0"
+    return ValkeyCache(
+        location,
+        cache_params(
+            location,
+            KEY_PREFIX="tls-glide",
+            SOCKET_CONNECT_TIMEOUT=2,
+            SOCKET_TIMEOUT=2,
+            CONNECTION_POOL_KWARGS=pool_kwargs,
+            **GLIDE_OPTIONS,
+        ),
+    )
+
+
+def test_glide_over_tls_with_a_trusted_ca(make_proxy: MakeProxy, certs: Certs) -> None:
+    """The CA file is read and handed to GLIDE; sync and async methods both go over TLS."""
+    proxy = make_proxy()
+    cache = glide_tls_cache(proxy.port, ssl_ca_certs=certs.ca_file)
+    cache.set("k", {"v": 1})
+    assert cache.get("k") == {"v": 1}
+
+    async def from_async() -> Any:
+        return await cache.aget("k")
+
+    assert asyncio.run(from_async()) == {"v": 1}
+    assert proxy.handshakes >= 2
+
+
+@pytest.mark.parametrize(
+    ("cert", "pool_kwargs"),
+    [
+        ("server", {"ssl_ca_certs": "other_ca_file"}),  # signed by a CA we do not trust
+        ("evil", {"ssl_ca_certs": "ca_file"}),  # trusted CA, but for another host
+        ("server", {}),  # no CA given: the system's roots do not know ours
+    ],
+    ids=["untrusted-ca", "another-host", "system-roots"],
+)
+def test_glide_refuses_a_certificate_it_cannot_verify(
+    make_proxy: MakeProxy, certs: Certs, cert: str, pool_kwargs: dict[str, str]
+) -> None:
+    proxy = make_proxy(getattr(certs, cert))
+    cache = glide_tls_cache(proxy.port, **{key: getattr(certs, value) for key, value in pool_kwargs.items()})
+    with pytest.raises(ConnectionInterrupted):
+        cache.set("k", 1)
+    assert proxy.handshakes == 0
+
+
+def test_glide_without_verification_connects(make_proxy: MakeProxy, certs: Certs) -> None:
+    """``ssl_cert_reqs="none"`` turns verification off on GLIDE as on valkey-py."""
+    proxy = make_proxy(certs.evil)
+    cache = glide_tls_cache(proxy.port, ssl_cert_reqs="none")
+    cache.set("k", 1)
+    assert cache.get("k") == 1

@@ -14,6 +14,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 
 __all__ = ["TLSProxy"]
@@ -55,10 +56,16 @@ class TLSProxy:
     def stop(self) -> None:
         """Close the listener and every connection, and join every thread (bounded)."""
         self._stop.set()
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(timeout=_IO_TIMEOUT + 1)
+        deadline = time.monotonic() + _IO_TIMEOUT + 1
+        joined: set[threading.Thread] = set()
+        while True:  # the accept loop may have started one more while we joined the others
+            with self._lock:
+                threads = [thread for thread in self._threads if thread not in joined]
+            if not threads:
+                break
+            for thread in threads:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+                joined.add(thread)
         with self._lock:
             sockets, self._sockets = self._sockets, set()
             alive = [thread.name for thread in self._threads if thread.is_alive()]
