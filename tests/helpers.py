@@ -8,6 +8,8 @@ import hashlib
 import os
 import pickle
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -117,3 +119,37 @@ def ring_0_4(nodes: list[str], key: str) -> str:
     found = _TAG.match(key)
     digest = hashlib.sha256((found.group(1) if found else key).encode()).hexdigest()
     return points[ordered[bisect.bisect(ordered, digest) - 1]]
+
+
+def in_threads(
+    count: int, work: Callable[[int], object], timeout: float = 30.0
+) -> tuple[list[object], list[BaseException]]:
+    """``work(index)`` in ``count`` threads started together: what each returned (by index) and
+    the exceptions raised; a thread still running after ``timeout`` counts as a ``TimeoutError``."""
+    results: list[object] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            results[index] = work(index)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    hung = sum(thread.is_alive() for thread in threads)
+    if hung:
+        errors.append(TimeoutError(f"{hung} of {count} threads still running after {timeout} s"))
+    return results, errors
+
+
+def run_threads(count: int, work: Callable[[int], object], timeout: float = 30.0) -> list[object]:
+    """``in_threads``' results; the first exception raised, if any, is raised here."""
+    results, errors = in_threads(count, work, timeout)
+    if errors:
+        raise errors[0]
+    return results

@@ -22,7 +22,7 @@ from django_valkey.autopipeline import AutoPipelineValkey
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted
 from tests.faults import kill9, pause, paused, restart, resume
-from tests.helpers import make
+from tests.helpers import in_threads, make, run_threads
 from tests.servers import ValkeyProcess
 
 THREADED = "django_valkey.autopipeline.AutoPipelineValkey"
@@ -35,24 +35,6 @@ def named_connections(server: ValkeyProcess, name: str) -> int:
 
 def muxed(location: str, **options: Any) -> ValkeyCache:
     return make(location, BASE_CLIENT_CLASS=THREADED, **options)
-
-
-def in_threads(count: int, work: Any) -> list[BaseException]:
-    """``work(index)`` in ``count`` threads at once; the exceptions they raised."""
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
 
 
 @pytest.fixture
@@ -82,7 +64,7 @@ def test_one_connection_serves_every_thread_and_cache_object(valkey_server: Valk
             assert cache.get(f"apt{index}") == {"round": round_, "thread": index}
             assert cache.incr(f"apt-n{index}", 1) if round_ else cache.set(f"apt-n{index}", 0) is None
 
-    assert in_threads(16, work) == []
+    run_threads(16, work)
     assert named_connections(valkey_server, name) == 1
     assert muxed(location).get_many([f"apt-n{i}" for i in range(3)]) == {f"apt-n{i}": 49 for i in range(3)}
 
@@ -95,7 +77,7 @@ def test_each_reply_reaches_its_own_caller(raw: AutoPipelineValkey) -> None:
             assert raw.get(f"k{i}") == f"v{i}".encode()
             assert raw.exists(f"k{i}", f"missing{i}") == 1
 
-    assert in_threads(32, work) == []
+    run_threads(32, work)
 
 
 def test_an_error_reply_or_a_bad_argument_goes_to_its_caller_alone(raw: AutoPipelineValkey) -> None:
@@ -119,7 +101,7 @@ def test_an_error_reply_or_a_bad_argument_goes_to_its_caller_alone(raw: AutoPipe
                 assert i in (0, 1, 2)
                 refused.append(error)
 
-    assert in_threads(8, work) == []
+    run_threads(8, work)
     assert len(refused) == 150
     assert {type(error) for error in refused} == {ResponseError, DataError, UnicodeEncodeError}
     assert sorted(raw.keys("*")) == [b"k", b"text"]  # nothing of the refused ones
@@ -139,12 +121,12 @@ def test_a_paused_server_fails_every_waiting_caller_at_the_socket_timeout(own_se
             timings.append(time.monotonic() - started)
 
     with paused(own_server):
-        errors = in_threads(8, work)
+        _, errors = in_threads(8, work)
         assert len(errors) == 8 and all(isinstance(error, CacheTimeout) for error in errors), errors
         assert all(0.25 < taken < 1.5 for taken in timings), timings
         assert ignoring.get("k", "fallback") == "fallback"
     assert cache.get("k") == 1  # a new connection, once the server answers again
-    assert in_threads(8, lambda _: cache.get("k")) == []
+    assert run_threads(8, lambda _: cache.get("k")) == [1] * 8
 
 
 def test_a_killed_and_restarted_server_is_served_again(own_server: ValkeyProcess) -> None:
@@ -224,7 +206,7 @@ def test_without_libvalkeys_parser_the_pool_serves_every_command(valkey_server: 
         CONNECTION_POOL_KWARGS={"client_name": name},
     )
     cache.set("k", 1)
-    assert in_threads(4, lambda _: cache.get("k")) == []
+    assert run_threads(4, lambda _: cache.get("k")) == [1] * 4
     assert mux_of(cache.get_client()).pool_only
     assert cache.get("k") == 1
 
@@ -247,7 +229,7 @@ def test_a_forked_child_opens_its_own_connection(valkey_server: ValkeyProcess) -
     assert queue.get(timeout=20) == ("parent's", "child's")
     child.join(10)
     assert cache.get("child") == "child's"  # and the parent's still serves
-    assert in_threads(4, lambda _: cache.get("forked")) == []
+    assert run_threads(4, lambda _: cache.get("forked")) == ["parent's"] * 4
 
 
 def test_closing_the_cache_closes_the_shared_connection_when_idle(valkey_server: ValkeyProcess) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,7 +29,7 @@ from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache, ClusterVa
 from django_valkey.cluster_cache.pool import BoundedValkeyCluster, LoopValkeyCluster
 from django_valkey.exceptions import ConnectionInterrupted
 from django_valkey.pool import BoundedConnectionPool, BoundedSentinelConnectionPool
-from tests.helpers import cache_params
+from tests.helpers import cache_params, run_threads
 from tests.servers import ValkeyProcess
 from tests.topology.launchers import ClusterTopology, SentinelTopology
 
@@ -77,26 +77,6 @@ def pause(server: ValkeyProcess, seconds: float) -> None:
     """Every client's commands are held by the server for ``seconds`` (CLIENT PAUSE)."""
     with server.client() as conn:
         conn.execute_command("CLIENT", "PAUSE", int(seconds * 1000), "ALL")
-
-
-def run_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    results: list[object] = [None] * count
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            results[i] = work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    if errors:
-        raise errors[0]
-    return results
 
 
 # ------------------------------------------------------------------ the default bound
