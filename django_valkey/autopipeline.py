@@ -44,7 +44,7 @@ from valkey.exceptions import ResponseError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core import autopipeline as shared
-from django_valkey._core.autopipeline import copy_error, multiplexable
+from django_valkey._core.autopipeline import copy_error, idle_past, multiplexable
 from django_valkey._sync.deadline import DeadlineReached, remaining
 
 __all__ = ["AutoPipelineValkey"]
@@ -96,9 +96,7 @@ class _Link:
         longer than the pool's ``health_check_interval`` (it may have been dropped silently)."""
         if self.in_flight or self.writing:
             return False
-        if self.idle_limit and monotonic() - self.used > self.idle_limit:
-            return True
-        return bool(self.poll.poll(0))
+        return idle_past(self.idle_limit, self.used, monotonic()) or bool(self.poll.poll(0))
 
 
 class _ThreadMultiplexer:
@@ -118,14 +116,6 @@ class _ThreadMultiplexer:
         self._lock = threading.Lock()
         self._link = None
         self._pid = os.getpid()
-
-    def usable(self) -> bool:
-        """Whether commands may use it: libvalkey's parser, and (a first look; ``_enter`` holds the
-        bound under the lock) not past ``MAX_IN_FLIGHT``."""
-        if self.pool_only:
-            return False
-        link = self._link
-        return link is None or len(link.in_flight) < shared.MAX_IN_FLIGHT
 
     def call(self, args: tuple[Any, ...]) -> Any:
         """Send ``args`` and return the raw reply (an error reply raised)."""
@@ -320,7 +310,7 @@ class AutoPipelineValkey(valkey.Valkey):
                 mux = self._django_valkey_mux
                 if mux is None or mux.closed:
                     mux = self._django_valkey_mux = _ThreadMultiplexer(client.connection_pool)
-        if not mux.usable():
+        if mux.pool_only:  # not libvalkey's parser, or TLS
             return self._pooled(*args, **options)
         try:
             reply: Any = mux.call(args)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["MAX_IN_FLIGHT", "OWN_CONNECTION", "copy_error", "multiplexable"]
+__all__ = ["MAX_IN_FLIGHT", "OWN_CONNECTION", "copy_error", "idle_past", "multiplexable"]
 
 #: The most commands waiting on a multiplexed connection at once (written or queued); more go
 #: through the pool.
@@ -33,6 +33,13 @@ def multiplexable(command: object, options: Mapping[str, Any], single_connection
     if single_connection or (options and not _HARMLESS_OPTIONS.issuperset(options)):
         return False
     return str(command).upper() not in OWN_CONNECTION
+
+
+def idle_past(interval: float | None, used: float, now: float) -> bool:
+    """Whether a connection last used at ``used`` has been idle for longer than the pool's
+    ``health_check_interval`` (``None`` or 0: never): it may have been dropped silently, so it
+    is replaced before anything is written on it."""
+    return interval is not None and interval > 0 and now - used > interval
 
 
 def copy_error(error: BaseException, fallback: type[Exception]) -> Exception:

@@ -36,7 +36,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import ResponseError
 
 from django_valkey._core import autopipeline as shared
-from django_valkey._core.autopipeline import MAX_IN_FLIGHT, OWN_CONNECTION, copy_error, multiplexable
+from django_valkey._core.autopipeline import MAX_IN_FLIGHT, OWN_CONNECTION, copy_error, idle_past, multiplexable
 
 __all__ = ["MAX_IN_FLIGHT", "OWN_CONNECTION", "AutoPipelineValkey"]
 
@@ -109,8 +109,7 @@ class _Multiplexer:
     def _stale(self, conn: Any, loop: asyncio.AbstractEventLoop) -> bool:
         """Idle, and either closed by the server (its stream at EOF) or unused for longer than the
         pool's ``health_check_interval`` (it may have been dropped silently): reconnect first."""
-        interval: float = conn.health_check_interval or 0.0
-        if interval and loop.time() - self._used > interval:
+        if idle_past(conn.health_check_interval, self._used, loop.time()):
             return True
         stream: Any = conn._reader
         return bool(stream.at_eof())
