@@ -12,13 +12,19 @@ from django_valkey._core.breaker import reset_circuits
 from django_valkey.cache import ValkeyCache
 from django_valkey.client_cache import _ALL as CLIENT_CACHES
 from tests.helpers import DRIVER, MakeCache, cache_params
-from tests.servers import ValkeyProcess
+from tests.servers import ValkeyProcess, cleanup_all
 
 #: The tests that do not apply to a driver (each says why), by the mark they carry.
 _NOT_FOR_DRIVER = {
     "glide": ("valkey_py", "valkey-py driver only"),
     "autopipeline": ("pooled", "pooled async calls only"),
 }
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every server the tests started is stopped and its directory removed, even after a test
+    that failed (or was interrupted) before it stopped its own."""
+    cleanup_all()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -54,6 +54,8 @@ class ValkeyProcess:
         self.port = 0
         self.dir = Path(tempfile.mkdtemp(prefix="dv-valkey-"))
         self.process: subprocess.Popen[bytes] | None = None
+        self._owner = os.getpid()  # a forked child never stops its parent's servers
+        _MADE.append(self)
 
     @property
     def url(self) -> str:
@@ -177,3 +179,18 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: flo
 
 
 os.environ.setdefault("DJANGO_VALKEY_TESTS", "1")
+
+
+_MADE: list[ValkeyProcess] = []
+
+
+def cleanup_all() -> int:
+    """Stop every server the tests made and remove its directory, whoever forgot to (a test that
+    failed before its ``finally``, or one that only stopped it); how many were still running."""
+    running = 0
+    while _MADE:
+        server = _MADE.pop()
+        if server._owner == os.getpid():
+            running += server.running
+            server.cleanup()
+    return running
