@@ -1,5 +1,6 @@
 """Auto-pipelining for threads: the commands that threads issue at the same time are written
-together on one connection, and a reader thread hands the replies back in order.
+together on one connection, and the replies are handed back in order: by the caller itself when
+it is alone (no other thread is woken), by a reader thread while others wait.
 
 Select it with ``OPTIONS["BASE_CLIENT_CLASS"] = "django_valkey.autopipeline.AutoPipelineValkey"``
 on a ``ValkeyCache`` (its async methods keep theirs: see
@@ -27,6 +28,7 @@ How it behaves (each point has a test in ``tests/test_autopipeline_threads.py``)
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import socket
@@ -50,29 +52,39 @@ from django_valkey._sync.deadline import DeadlineReached, remaining
 __all__ = ["AutoPipelineValkey"]
 
 _READ_SIZE = 65_536
+_READER_POLL_MS = 1000  # the reader thread looks at whether its link is closed this often
+_LINGER_MS = 1  # how long the reader thread of a busy link waits for more before letting go
 
 
 class _Waiter:
-    """One caller's place in line: a lock it blocks on until its reply is in ``reply``."""
+    """One caller's place in line: a lock it sleeps on until the thread that reads gives it its
+    reply (``give`` releases it exactly once)."""
 
-    __slots__ = ("lock", "reply", "failed")
+    __slots__ = ("lock", "reply", "failed", "done")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.lock.acquire()
         self.reply: Any = None
         self.failed = False
+        self.done = False
 
     def give(self, reply: Any, failed: bool = False) -> None:
         self.reply = reply
         self.failed = failed
+        self.done = True
         self.lock.release()
 
 
 class _Link:
-    """One connection and what waits on it; replaced as a whole when it fails."""
+    """One connection and what waits on it; replaced as a whole when it fails. Its socket is
+    non-blocking: the waits are polls bounded by each caller's own timeout."""
 
-    __slots__ = ("conn", "sock", "reader", "in_flight", "pending", "writing", "broken", "used", "poll", "idle_limit")
+    __slots__ = (
+        *("conn", "sock", "reader", "in_flight", "pending", "writing", "reading", "broken", "used"),
+        *("idle_poll", "read_poll", "write_poll", "idle_limit", "write_timeout", "reader_thread", "reader_turn"),
+        "last_batch",
+    )
 
     def __init__(self, conn: Any) -> None:
         self.conn: Any = conn
@@ -81,11 +93,25 @@ class _Link:
         self.in_flight: deque[_Waiter] = deque()
         self.pending: list[bytes] = []
         self.writing = False
+        self.reading = False  # a caller reads the replies for everyone
         self.broken = False
         self.used = monotonic()
-        self.poll = select.poll()
-        self.poll.register(self.sock, select.POLLIN)
+        self.idle_poll, self.read_poll, self.write_poll = select.poll(), select.poll(), select.poll()
+        self.idle_poll.register(self.sock, select.POLLIN)
+        self.read_poll.register(self.sock, select.POLLIN)
+        self.write_poll.register(self.sock, select.POLLOUT)
         self.idle_limit: float = conn.health_check_interval or 0.0
+        timeout: float | None = conn.socket_timeout
+        self.write_timeout = -1 if timeout is None else max(1, math.ceil(timeout * 1000))
+        self.reader_thread: threading.Thread | None = None  # reads while others wait (under load)
+        self.reader_turn = threading.Event()
+        self.last_batch = 0  # how many replies the last read handed out
+        self.sock.settimeout(0.0)
+
+    def retire(self) -> None:
+        """Mark it closed (under the multiplexer's lock); its reader thread ends."""
+        self.broken = True
+        self.reader_turn.set()
 
     def alive(self) -> bool:
         """Not failed or closed (another thread may set ``broken`` at any time)."""
@@ -94,13 +120,26 @@ class _Link:
     def stale(self) -> bool:
         """Idle, and either closed by the server (readable with nothing in flight) or unused for
         longer than the pool's ``health_check_interval`` (it may have been dropped silently)."""
-        if self.in_flight or self.writing:
+        if self.in_flight or self.writing or self.reading:
             return False
-        return idle_past(self.idle_limit, self.used, monotonic()) or bool(self.poll.poll(0))
+        return idle_past(self.idle_limit, self.used, monotonic()) or bool(self.idle_poll.poll(0))
+
+    def send(self, data: bytes) -> None:
+        """All of ``data``; ``OSError`` if the socket fails or stays full for the socket timeout."""
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[self.sock.send(view) :]
+            except BlockingIOError:
+                if not self.write_poll.poll(self.write_timeout):
+                    raise TimeoutError("the server took no data for the socket timeout") from None
 
 
 class _ThreadMultiplexer:
-    """One connection of a pool, shared by the threads of a process."""
+    """One connection of a pool, shared by the threads of a process. A caller that finds nobody
+    reading reads the replies itself (a lone caller never waits on another thread) and hands
+    each to its caller; when its own has come and others still wait, the link's reader thread
+    reads on for them until nobody waits."""
 
     def __init__(self, pool: Any) -> None:
         self._pool: Any = pool
@@ -112,7 +151,7 @@ class _ThreadMultiplexer:
         _LIVE.add(self)
 
     def forget_after_fork(self) -> None:
-        """In a forked child: the parent's connection, lock and reader thread are not ours."""
+        """In a forked child: the parent's connection and lock are not ours."""
         self._lock = threading.Lock()
         self._link = None
         self._pid = os.getpid()
@@ -126,11 +165,19 @@ class _ThreadMultiplexer:
         entered = self._enter(args, waiter) or self._enter(args, waiter)
         if entered is None:
             raise ValkeyConnectionError("the connection was closed while the command was being sent")
-        link, leader = entered
-        if leader:
+        link, writer, reader = entered
+        if writer:
             self._write(link)
-        if not waiter.lock.acquire(timeout=-1 if wait is None else wait):
-            if wait is not None and (socket_timeout is None or wait < socket_timeout):
+        until = None if wait is None else monotonic() + wait
+        if reader:
+            got = self._read_for(link, waiter, until)
+            if not got and not link.alive():
+                raise ValkeyConnectionError("the connection was closed")
+        else:
+            got = waiter.lock.acquire(timeout=-1 if until is None else max(0.0, until - monotonic()))
+        if not got:
+            assert wait is not None  # only a bounded wait ends without the reply
+            if socket_timeout is None or wait < socket_timeout:
                 # This call's deadline, not the server's silence: its reply is read and dropped.
                 raise DeadlineReached("the call's deadline passed")
             self._fail(link, ValkeyTimeoutError(f"Timeout reading from {link.conn.host}:{link.conn.port}"))
@@ -139,9 +186,10 @@ class _ThreadMultiplexer:
             raise waiter.reply
         return waiter.reply
 
-    def _enter(self, args: tuple[Any, ...], waiter: _Waiter) -> tuple[_Link, bool] | None:
-        """Queue ``args`` on a live link, ``waiter`` in line for its reply: the link, and whether
-        this caller is to write (no other is); ``None`` if the link closed meanwhile."""
+    def _enter(self, args: tuple[Any, ...], waiter: _Waiter) -> tuple[_Link, bool, bool] | None:
+        """Queue ``args`` on a live link, ``waiter`` in line for its reply: the link, whether this
+        caller is to write (no other thread is) and whether it is to read (no other thread is);
+        ``None`` if the link closed meanwhile."""
         link = self._link
         if link is None or not link.alive() or (not link.in_flight and self._stale(link)):
             link = self._connect(link)
@@ -154,9 +202,9 @@ class _ThreadMultiplexer:
             link.in_flight.append(waiter)
             link.pending += data
             link.used = monotonic()
-            leader = not link.writing
-            link.writing = True
-        return link, leader
+            writer, reader = not link.writing, not link.reading
+            link.writing = link.reading = True
+        return link, writer, reader
 
     def _stale(self, link: _Link) -> bool:
         with self._lock:  # a poll object takes one caller at a time
@@ -167,12 +215,13 @@ class _ThreadMultiplexer:
         closed and replaced by a new connection from the pool."""
         with self._lock:
             link = self._link
-            if link is not None and link.alive() and (link is not seen or link.in_flight or link.writing):
+            busy = link is not None and (link.in_flight or link.writing or link.reading)
+            if link is not None and link.alive() and (link is not seen or busy):
                 return link  # another thread replaced it, or it is in use again (not stale)
             if link is not None:  # failed (its callers were told), or stale with nobody waiting
-                link.broken = True
+                link.retire()
                 self._link = None
-                link.conn.disconnect()  # its reader thread ends
+                link.conn.disconnect()
                 self._pool.release(link.conn)
             conn: Any = self._pool.get_connection("PING")
             # libvalkey's parser only, and no TLS: an SSL socket must not be read in one thread
@@ -183,7 +232,6 @@ class _ThreadMultiplexer:
                 self.pool_only = True
                 raise _NotMultiplexable
             link = self._link = _Link(conn)
-        threading.Thread(target=self._read, args=(link,), daemon=True, name="django-valkey-autopipeline").start()
         return link
 
     def _write(self, link: _Link) -> None:
@@ -195,51 +243,118 @@ class _ThreadMultiplexer:
                     link.writing = False
                     return
             try:
-                link.sock.sendall(b"".join(data))
+                link.send(b"".join(data))
             except OSError as error:
                 with self._lock:
                     link.writing = False
                 self._fail(link, ValkeyConnectionError(f"Error while writing to the server: {error}"))
                 return
 
-    def _read(self, link: _Link) -> None:
-        """The reader thread of ``link``: each reply to the oldest caller, until it fails."""
-        recv, feed, gets = link.sock.recv, link.reader.feed, link.reader.gets
-        in_flight, lock = link.in_flight, self._lock
+    def _read_for(self, link: _Link, waiter: _Waiter, until: float | None) -> bool:
+        """Read replies and hand each to the oldest caller until ``waiter`` has its own, ``until``
+        passes or the link fails (each caller is given the failure); then, if others still
+        wait, the link's reader thread reads on for them. Whether ``waiter`` has its reply."""
+        try:
+            while not waiter.done and link.alive():
+                if until is None:
+                    timeout = -1
+                else:
+                    left = until - monotonic()
+                    if left <= 0:
+                        return False
+                    timeout = math.ceil(left * 1000)
+                if not self._pump(link, timeout):
+                    return False  # the wait ran out: the caller decides what that means
+            return waiter.done
+        finally:
+            with self._lock:
+                others = bool(link.in_flight) and link.alive()
+                if not others:
+                    link.reading = False
+            if others:
+                self._hand_to_reader(link)
+
+    def _hand_to_reader(self, link: _Link) -> None:
+        """Give the turn to read to ``link``'s reader thread (started the first time)."""
+        if link.reader_thread is None:
+            link.reader_thread = threading.Thread(
+                target=self._reader, args=(link,), daemon=True, name="django-valkey-autopipeline"
+            )
+            link.reader_thread.start()
+        else:
+            link.reader_turn.set()
+
+    def _reader(self, link: _Link) -> None:
+        """The reader thread: it reads while callers wait, then sleeps until given the turn again
+        (or the link is closed)."""
         while link.alive():
-            try:
-                data = recv(_READ_SIZE)
-            except TimeoutError:
-                continue  # idle (a caller's own wait bounds a reply)
-            except OSError as error:
-                self._fail(link, ValkeyConnectionError(f"Error while reading from the server: {error}"))
+            while link.in_flight and link.alive():
+                self._pump(link, _READER_POLL_MS)  # a caller's own wait bounds its reply
+            if link.last_batch > 1 and link.read_poll.poll(_LINGER_MS):
+                # Busy (replies came in batches): the callers just answered send again at once,
+                # so keep reading rather than hand the turn back and forth.
+                self._pump(link, 0)
+                continue
+            with self._lock:
+                if link.in_flight and link.alive():
+                    continue
+                link.reading = False
+            link.reader_turn.wait()
+            link.reader_turn.clear()
+
+    def _pump(self, link: _Link, timeout: int) -> bool:
+        """Hand out the replies already read, else wait up to ``timeout`` ms for data and read
+        it; ``False`` if none came in time. A failure of the link fails every caller."""
+        replies: list[Any] = []
+        gets = link.reader.gets
+        while (reply := gets()) is not NOT_ENOUGH_DATA:
+            if isinstance(reply, ValkeyConnectionError):
+                self._fail(link, reply)
+                return True
+            replies.append(reply)
+        if replies:
+            self._hand_out(link, replies)
+            return True
+        if not link.read_poll.poll(timeout):
+            return False
+        try:
+            data = link.sock.recv(_READ_SIZE)
+        except BlockingIOError:
+            return True
+        except OSError as error:
+            self._fail(link, ValkeyConnectionError(f"Error while reading from the server: {error}"))
+            return True
+        if not data:
+            self._fail(link, ValkeyConnectionError("Connection closed by server."))
+            return True
+        link.reader.feed(data)
+        return True
+
+    def _hand_out(self, link: _Link, replies: list[Any]) -> None:
+        """Each of ``replies`` to the oldest caller in line."""
+        given: list[tuple[_Waiter, Any]] = []
+        unasked = False
+        with self._lock:
+            if not link.alive():
                 return
-            if not data:
-                self._fail(link, ValkeyConnectionError("Connection closed by server."))
-                return
-            feed(data)
-            while True:
-                reply = gets()
-                if reply is NOT_ENOUGH_DATA:
+            in_flight = link.in_flight
+            for reply in replies:
+                if not in_flight:  # a reply nobody asked for: the stream cannot be trusted
+                    unasked = True
                     break
-                if isinstance(reply, ValkeyConnectionError):
-                    self._fail(link, reply)
-                    return
-                with lock:
-                    if not link.alive():
-                        return
-                    waiter = in_flight.popleft() if in_flight else None
-                if waiter is None:  # a reply nobody asked for: the stream cannot be trusted
-                    self._fail(link, ValkeyConnectionError("the server sent a reply no command was waiting for"))
-                    return
-                waiter.give(reply, isinstance(reply, ResponseError))
+                given.append((in_flight.popleft(), reply))
+        link.last_batch = len(given)
+        for waiter, reply in given:
+            waiter.give(reply, isinstance(reply, ResponseError))
+        if unasked:
+            self._fail(link, ValkeyConnectionError("the server sent a reply no command was waiting for"))
 
     def _fail(self, link: _Link, error: Exception) -> None:
         """Close ``link`` and fail every caller waiting on it (each its own exception)."""
         with self._lock:
             if link.broken:
                 return
-            link.broken = True
+            link.retire()
             waiting = list(link.in_flight)
             link.in_flight.clear()
         try:
@@ -255,10 +370,10 @@ class _ThreadMultiplexer:
             link = self._link
             if link is None:
                 return True
-            if link.in_flight or link.writing:
+            if link.in_flight or link.writing or link.reading:
                 return False
             self._link = None
-            link.broken = True
+            link.retire()
         link.conn.disconnect()
         self._pool.release(link.conn)
         return True

@@ -289,3 +289,44 @@ def test_a_deadline_cuts_one_callers_wait_and_the_stream_stays_in_step(own_serve
         assert time.monotonic() - started < 0.2 + 0.1
     assert cache.get("b") == "B"  # not "A", the abandoned call's reply
     assert cache.get("a") == "A"
+
+
+def test_a_lone_caller_reads_its_own_reply_and_the_reader_thread_serves_a_crowd(valkey_server: ValkeyProcess) -> None:
+    """One thread at a time: no other thread is involved in a call (no reader thread exists).
+    Many at once: the reader thread reads for them, and every reply reaches its own caller."""
+    cache = muxed(f"{valkey_server.url}/0", CONNECTION_POOL_KWARGS={"client_name": "apt-lone-then-crowd"})
+    cache.set_many({f"k{i}": i for i in range(32)})
+    for i in range(200):
+        assert cache.get(f"k{i % 32}") == i % 32
+    link = mux_of(cache.get_client())._link
+    assert link is not None and link.reader_thread is None
+
+    def work(index: int) -> list[object]:
+        return [cache.get(f"k{(index + n) % 32}") for n in range(100)]
+
+    results = run_threads(16, work)
+    assert results == [[(index + n) % 32 for n in range(100)] for index in range(16)]
+    assert link.reader_thread is not None and link is mux_of(cache.get_client())._link
+
+
+def test_a_reading_caller_past_its_deadline_leaves_the_reading_to_the_others(own_server: ValkeyProcess) -> None:
+    """The caller that reads gives up at its deadline while another still waits: the reader
+    thread reads on, so the other gets its own reply once the server answers."""
+    from django_valkey._sync.deadline import DeadlineReached, scope
+
+    client = AutoPipelineValkey.from_url(own_server.url, socket_timeout=5)
+    client.mset({"a": "A", "b": "B"})
+    seen: list[object] = []
+    later = threading.Timer(0.05, lambda: seen.append(client.get("b")))
+    try:
+        with paused(own_server):
+            with pytest.raises(DeadlineReached), scope(0.2):
+                later.start()  # queues behind this call, which is first in line and so reads
+                client.get("a")
+            time.sleep(0.2)
+            assert seen == []
+        later.join(5)
+        assert seen == [b"B"]
+        assert client.get("a") == b"A" and client.get("b") == b"B"
+    finally:
+        client.close()
