@@ -82,7 +82,7 @@ class _Link:
 
     __slots__ = (
         *("conn", "sock", "reader", "in_flight", "pending", "writing", "reading", "broken", "used"),
-        *("idle_poll", "read_poll", "write_poll", "idle_limit", "write_timeout", "reader_thread", "reader_turn"),
+        *("read_poll", "write_poll", "idle_limit", "write_timeout", "reader_thread", "reader_turn"),
         "last_batch",
     )
 
@@ -96,8 +96,9 @@ class _Link:
         self.reading = False  # a caller reads the replies for everyone
         self.broken = False
         self.used = monotonic()
-        self.idle_poll, self.read_poll, self.write_poll = select.poll(), select.poll(), select.poll()
-        self.idle_poll.register(self.sock, select.POLLIN)
+        # One thread at a time polls each: the reader for replies (or ``stale``, when nobody
+        # reads), the writer for room to send.
+        self.read_poll, self.write_poll = select.poll(), select.poll()
         self.read_poll.register(self.sock, select.POLLIN)
         self.write_poll.register(self.sock, select.POLLOUT)
         self.idle_limit: float = conn.health_check_interval or 0.0
@@ -122,7 +123,7 @@ class _Link:
         longer than the pool's ``health_check_interval`` (it may have been dropped silently)."""
         if self.in_flight or self.writing or self.reading:
             return False
-        return idle_past(self.idle_limit, self.used, monotonic()) or bool(self.idle_poll.poll(0))
+        return idle_past(self.idle_limit, self.used, monotonic()) or bool(self.read_poll.poll(0))
 
     def send(self, data: bytes) -> None:
         """All of ``data``; ``OSError`` if the socket fails or stays full for the socket timeout."""
@@ -145,7 +146,6 @@ class _ThreadMultiplexer:
         self._pool: Any = pool
         self._lock = threading.Lock()
         self._link: _Link | None = None
-        self._pid = os.getpid()
         self.closed = False
         self.pool_only = False  # the pool's parser is not libvalkey's, or its connections are TLS
         _LIVE.add(self)
@@ -154,7 +154,6 @@ class _ThreadMultiplexer:
         """In a forked child: the parent's connection and lock are not ours."""
         self._lock = threading.Lock()
         self._link = None
-        self._pid = os.getpid()
 
     def call(self, args: tuple[Any, ...]) -> Any:
         """Send ``args`` and return the raw reply (an error reply raised)."""
