@@ -21,7 +21,7 @@ import valkey
 
 from django_valkey._server import find_server_binary, free_port, stop_process
 
-__all__ = ["ValkeyProcess", "cluster_port", "free_port", "running"]
+__all__ = ["ValkeyProcess", "cluster_port", "free_port", "named_connections", "running"]
 
 # A cluster node also listens on its port + 10000 (the cluster bus), so its port is at most this.
 _HIGHEST_CLUSTER_PORT = 65535 - 10000
@@ -166,6 +166,12 @@ def running(*extra: str, config: str | None = None, sentinel: bool = False) -> I
         yield server
     finally:
         server.cleanup()
+
+
+def named_connections(server: ValkeyProcess, name: str) -> int:
+    """How many of ``server``'s client connections are named ``name`` (``CLIENT LIST``)."""
+    with server.client() as conn:
+        return sum(1 for client in conn.client_list() if client.get("name") == name)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:

@@ -26,12 +26,7 @@ from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted
 from tests.faults import kill9, pause, paused, restart, resume
 from tests.helpers import AUTOPIPELINE, make, make_async
-from tests.servers import ValkeyProcess
-
-
-def named_connections(server: ValkeyProcess, name: str) -> int:
-    with server.client() as conn:
-        return sum(1 for client in conn.client_list() if client.get("name") == name)
+from tests.servers import ValkeyProcess, named_connections
 
 
 def muxed(location: str, **options: Any) -> AsyncValkeyCache:

@@ -22,19 +22,12 @@ from django_valkey.autopipeline import AutoPipelineValkey
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted
 from tests.faults import kill9, pause, paused, restart, resume
-from tests.helpers import in_threads, make, run_threads
-from tests.servers import ValkeyProcess
-
-THREADED = "django_valkey.autopipeline.AutoPipelineValkey"
-
-
-def named_connections(server: ValkeyProcess, name: str) -> int:
-    with server.client() as conn:
-        return sum(1 for client in conn.client_list() if client.get("name") == name)
+from tests.helpers import THREAD_AUTOPIPELINE, in_threads, make, run_threads
+from tests.servers import ValkeyProcess, named_connections
 
 
 def muxed(location: str, **options: Any) -> ValkeyCache:
-    return make(location, BASE_CLIENT_CLASS=THREADED, **options)
+    return make(location, BASE_CLIENT_CLASS=THREAD_AUTOPIPELINE, **options)
 
 
 @pytest.fixture

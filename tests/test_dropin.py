@@ -22,6 +22,7 @@ from django.test import override_settings
 from django_valkey.base import close_async_caches
 from django_valkey.cache import ValkeyCache
 from django_valkey.exceptions import CacheTimeout, ConnectionInterrupted, WriteRefused
+from tests import servers
 from tests.api_modes import MODES, AnyCache, Api, build_cache
 from tests.helpers import ASYNC_BACKEND, cache_params
 from tests.servers import ValkeyProcess, wait_for
@@ -175,8 +176,7 @@ def closing_caches(server: ValkeyProcess) -> dict[str, dict[str, Any]]:
 
 
 def named_connections(server: ValkeyProcess) -> int:
-    with server.client() as conn:
-        return sum(1 for client in conn.client_list() if client.get("name") == "dv-close")
+    return servers.named_connections(server, "dv-close")
 
 
 async def use_every_pool() -> None:

@@ -29,7 +29,7 @@ from django_valkey.glide import (
 from django_valkey.protocols import AsyncConnectionFactoryProtocol, ConnectionFactoryProtocol
 from tests.faults import kill9, paused, restart
 from tests.helpers import make, make_async
-from tests.servers import ValkeyProcess
+from tests.servers import ValkeyProcess, named_connections
 
 GLIDE = "django_valkey.glide.GlideConnectionFactory"
 ASYNC_GLIDE = "django_valkey.glide.AsyncGlideConnectionFactory"
@@ -37,11 +37,6 @@ ASYNC_GLIDE = "django_valkey.glide.AsyncGlideConnectionFactory"
 
 def glide_cache(location: str, **options: Any) -> ValkeyCache:
     return make(location, CONNECTION_FACTORY=GLIDE, **options)
-
-
-def named_connections(server: ValkeyProcess, name: str) -> int:
-    with server.client() as conn:
-        return sum(1 for client in conn.client_list() if client.get("name") == name)
 
 
 def test_the_factories_conform_without_inheriting() -> None:
