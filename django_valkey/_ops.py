@@ -95,6 +95,11 @@ async def topology(cache: Any) -> Topology:
             for node in nodes
         ]
         return Topology("cluster", servers, key_space=[primary])
+    list_nodes = getattr(primary, "list_nodes", None)
+    if list_nodes is not None:  # GLIDE's cluster raw client (django_valkey.glide)
+        listed = await list_nodes()
+        servers = [Node(node.name, node.server_type, _on_node(primary, node)) for node in listed]
+        return Topology("cluster", servers, key_space=[primary])
     if not is_instance(client, AsyncClientCommands):  # a custom client: its primary only
         return Topology("standalone", [Node("primary", "primary", primary.execute_command)], key_space=[primary])
     urls: list[str] = list(getattr(client, "servers", []))

@@ -55,6 +55,10 @@ def async_twin(client_class: object) -> str:
 ASYNC_FACTORY_TWINS: dict[str, str] = {
     "django_valkey.glide.GlideConnectionFactory": "django_valkey.glide.AsyncGlideConnectionFactory",
     "django_valkey._sync.glide.GlideConnectionFactory": "django_valkey.glide.AsyncGlideConnectionFactory",
+    "django_valkey.glide.GlideClusterConnectionFactory": "django_valkey.glide.AsyncGlideClusterConnectionFactory",
+    "django_valkey._sync.glide_cluster.GlideClusterConnectionFactory": (
+        "django_valkey.glide.AsyncGlideClusterConnectionFactory"
+    ),
 }
 
 

@@ -50,6 +50,22 @@ def fresh_circuits() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def closed_glide_clients() -> Iterator[None]:
+    """The process-wide GLIDE clients a test made are closed after it: each holds its sockets
+    (one per node on a cluster) for as long as the process lives, and a whole GLIDE pass would
+    otherwise run out of file descriptors below 1024 (which ``select()`` needs)."""
+    from django_valkey._sync.io import scope_objects
+
+    shared = scope_objects()
+    before = set(shared)
+    yield
+    for key in set(shared) - before:
+        client = shared.pop(key)
+        if type(client).__module__.startswith("django_valkey._sync.glide"):
+            client.close()
+
+
+@pytest.fixture(autouse=True)
 def closed_client_caches() -> Iterator[None]:
     """The client-side caches a test made are closed after it: a store lives as long as its
     process, and its heartbeat would go on pinging (or reconnecting to) the test's servers."""

@@ -27,6 +27,7 @@ MakeCache = Callable[..., ValkeyCache]
 #: methods, the asyncio one for the async methods).
 DRIVER = os.environ.get("DJANGO_VALKEY_TEST_DRIVER", "valkey-py")
 GLIDE_FACTORY = "django_valkey.glide.GlideConnectionFactory"
+GLIDE_CLUSTER_FACTORY = "django_valkey.glide.GlideClusterConnectionFactory"
 AUTOPIPELINE = "django_valkey.async_cache.autopipeline.AutoPipelineValkey"
 THREAD_AUTOPIPELINE = "django_valkey.autopipeline.AutoPipelineValkey"
 
@@ -46,7 +47,7 @@ def cache_params(location: str | list[str], backend: str | type[Any] = SYNC_BACK
             params[top] = options.pop(top)
     own_driver = "CONNECTION_FACTORY" in options or "CLIENT_CLASS" in options
     if DRIVER == "glide" and not own_driver:
-        options["CONNECTION_FACTORY"] = GLIDE_FACTORY
+        options["CONNECTION_FACTORY"] = GLIDE_CLUSTER_FACTORY if ".cluster_cache." in path else GLIDE_FACTORY
     if DRIVER == "autopipeline" and not own_driver and "BASE_CLIENT_CLASS" not in options:
         if path == ASYNC_BACKEND:
             options["BASE_CLIENT_CLASS"] = AUTOPIPELINE

@@ -13,21 +13,12 @@ the sync twin (``django_valkey/_sync/glide.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from glide_shared.constants import TEncodable
 from glide_shared.exceptions import GlideError
-from glide_sync import (
-    AdvancedGlideClientConfiguration,
-    Batch,
-    GlideClient,
-    GlideClientConfiguration,
-    NodeAddress,
-    ProtocolVersion,
-    ServerCredentials,
-    TlsAdvancedConfiguration,
-)
+from glide_sync import Batch, ClusterBatch, GlideClient
 from valkey.commands.core import Script
 from valkey.exceptions import ValkeyError
 from valkey.lock import Lock
@@ -36,15 +27,25 @@ from django_valkey._core.glide import (
     NO_PRIMARY,
     READ_ONLY_MODE,
     GlideSettings,
+    Leases,
     encode_args,
     glide_settings,
+    native_config,
     reply,
     translate,
 )
 from django_valkey._redact import safe_repr
 from django_valkey._sync.io import scope_objects
 
-__all__ = ["GlideConnectionFactory", "GlidePipeline", "GlideRawClient"]
+__all__ = [
+    "GlideConnectionFactory",
+    "GlidePipeline",
+    "GlideRawClient",
+    "LeasedClient",
+    "LockCommands",
+    "SharedClientFactory",
+    "shared_client",
+]
 
 
 class ScriptEncoder:
@@ -55,34 +56,7 @@ class ScriptEncoder:
 
 
 _ENCODER = ScriptEncoder()
-
-
-def native_config(settings: GlideSettings, read_only: bool = False) -> GlideClientConfiguration:
-    """The native client's configuration for ``settings``: RESP2 (valkey-py's reply shapes), the
-    database, credentials, TLS, the read timeout as GLIDE's request timeout, and a lazy connect
-    (building the client never waits for the server; the first command does)."""
-    tls = None
-    if settings.tls and (settings.ca_certs is not None or not settings.verify_tls):
-        tls = TlsAdvancedConfiguration(
-            use_insecure_tls=None if settings.verify_tls else True, root_pem_cacerts=settings.ca_certs
-        )
-    credentials = None
-    if settings.password is not None or settings.username is not None:
-        credentials = ServerCredentials(password=settings.password, username=settings.username)
-    return GlideClientConfiguration(
-        [NodeAddress(settings.host, settings.port)],
-        use_tls=settings.tls,
-        credentials=credentials,
-        request_timeout=settings.request_timeout_ms,
-        database_id=settings.db,
-        client_name=settings.client_name,
-        protocol=ProtocolVersion.RESP2,
-        advanced_config=AdvancedGlideClientConfiguration(
-            connection_timeout=settings.connect_timeout_ms, tls_config=tls
-        ),
-        lazy_connect=True,
-        read_only=read_only,
-    )
+C = TypeVar("C")
 
 
 class NativeClient(Protocol):
@@ -96,14 +70,21 @@ class NativeClient(Protocol):
     def close(self) -> None: ...
 
 
+class Batches(Protocol):
+    """What a pipeline needs of its raw client: one batch sent, its replies as GLIDE gives them."""
+
+    def run_batch(self, batch: Batch | ClusterBatch, raise_on_error: bool) -> Sequence[object] | None: ...
+
+
 class GlidePipeline:
     """The commands of one round trip, sent as one GLIDE batch (``MULTI``/``EXEC`` when
-    ``transaction``); replies come back as valkey-py's, errors among them as valkey-py's
-    exceptions (``raise_on_error=False``) or raised (``True``)."""
+    ``transaction``; on a cluster, a non-atomic batch GLIDE splits by node); replies come back as
+    valkey-py's, errors among them as valkey-py's exceptions (``raise_on_error=False``) or
+    raised (``True``)."""
 
-    def __init__(self, raw: GlideRawClient, transaction: bool) -> None:
+    def __init__(self, raw: Batches, batch: Batch | ClusterBatch) -> None:
         self._raw = raw
-        self._batch = Batch(is_atomic=transaction)
+        self._batch = batch
         self._names: list[str] = []
 
     def execute_command(self, *args: Any, **options: Any) -> GlidePipeline:
@@ -116,9 +97,8 @@ class GlidePipeline:
         """Send the queued commands and return their replies, in order."""
         if not self._names:
             return []
-        native = self._raw.native()
         try:
-            replies = native.exec(self._batch, raise_on_error)
+            replies = self._raw.run_batch(self._batch, raise_on_error)
         except GlideError as exc:
             raise translate(exc) from None
         if replies is None:  # an aborted transaction (a WATCHed key changed): never sent by django-valkey
@@ -129,94 +109,13 @@ class GlidePipeline:
         ]
 
 
-class GlideRawClient:
-    """A raw client on the process's (for asyncio: the event loop's) GLIDE client for one
-    server: one multiplexed connection, whatever the number of callers."""
-
-    def __init__(self, settings: GlideSettings) -> None:
-        self.settings = settings
-        self._native: NativeClient | None = None
-        # GLIDE's standalone client looks for a primary when it connects; a replica in LOCATION
-        # is reached in its read-only mode instead (switched when the server says which it is).
-        self._read_only = False
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.settings.host}:{self.settings.port}/{self.settings.db}>"
-
-    def native(self) -> NativeClient:
-        """The GLIDE client, built on first use and again after ``close``."""
-        native = self._native
-        if native is None:
-            try:
-                built: NativeClient = GlideClient.create(native_config(self.settings, self._read_only))
-            except GlideError as exc:
-                raise translate(exc) from None
-            native = self._native
-            if native is None:
-                native = self._native = built
-            else:  # another caller built one meanwhile
-                built.close()
-        return native
+class LockCommands:
+    """What valkey-py's ``Lock`` and ``Script`` (and ``manage.py valkey``'s ``unlink``) call on
+    their client by name, over ``execute_command``; shared by the standalone and cluster raw clients."""
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        """Send one command and return its reply as valkey-py would."""
-        native = self._native or self.native()
-        try:
-            value = native.custom_command(encode_args(args))
-        except GlideError as exc:
-            if not self._switch_mode(native, exc):
-                raise translate(exc) from None
-            try:  # not sent: the connection was refused for its mode
-                value = (self.native()).custom_command(encode_args(args))
-            except GlideError as again:
-                raise translate(again) from None
-        return reply(str(args[0]), value)
+        raise NotImplementedError
 
-    def _switch_mode(self, native: NativeClient, exc: GlideError) -> bool:
-        """Whether ``exc`` says the server is not what the client took it for; if so the next
-        client is built in the other mode (a replica read-only, a primary read-write). A write
-        refused by the read-only mode is not resent: it fails as a replica's READONLY would."""
-        said = str(exc)
-        if not self._read_only and NO_PRIMARY in said:
-            retry = True
-        elif self._read_only and READ_ONLY_MODE in said:
-            retry = False  # promoted, perhaps: the next command finds out
-        else:
-            return False
-        self._read_only = not self._read_only
-        if self._native is native:
-            self._native = None
-            native.close()
-        return retry
-
-    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> GlidePipeline:
-        """A batch of commands for one round trip."""
-        return GlidePipeline(self, transaction)
-
-    def scan_iter(
-        self,
-        match: str | None = None,
-        count: int | None = None,
-        _type: str | None = None,
-        **kwargs: Any,
-    ) -> Iterator[Any]:
-        """Every key matching ``match``, by ``SCAN`` pages of about ``count``."""
-        extra: list[Any] = []
-        if match is not None:
-            extra += ["MATCH", match]
-        if count is not None:
-            extra += ["COUNT", count]
-        if _type is not None:
-            extra += ["TYPE", _type]
-        cursor: Any = 0
-        while True:
-            cursor, keys = self.execute_command("SCAN", cursor, *extra)
-            for key in keys:
-                yield key
-            if int(cursor) == 0:
-                return
-
-    # What valkey-py's Lock calls on its client.
     def get(self, name: Any) -> Any:
         return self.execute_command("GET", name)
 
@@ -233,6 +132,9 @@ class GlideRawClient:
 
     def script_load(self, script: Any) -> Any:
         return self.execute_command("SCRIPT LOAD", script)
+
+    def unlink(self, *names: Any) -> Any:
+        return self.execute_command("UNLINK", *names)
 
     def register_script(self, script: str | bytes) -> Script:
         registered: Any = self  # valkey-py annotates a Valkey; it calls evalsha and script_load only
@@ -263,21 +165,154 @@ class GlideRawClient:
             thread_local=thread_local,
         )
 
-    def close(self) -> None:
-        """Close the GLIDE client (the next command builds a new one)."""
-        native, self._native = self._native, None
+
+class Closable(Protocol):
+    """A native GLIDE client as far as its lease needs it."""
+
+    def close(self) -> None: ...
+
+
+N = TypeVar("N", bound=Closable)
+
+
+class LeasedClient(LockCommands, Generic[N]):
+    """A raw client that lends its GLIDE client to each call (``Leases``), so closing it never
+    frees the native client under a call in flight; ``build`` makes the native client."""
+
+    def __init__(self, settings: GlideSettings) -> None:
+        self.settings = settings
+        self._leases: Leases[N] = Leases()
+
+    def build(self) -> N:
+        """A new native client for ``settings`` (the connection opens on its first command)."""
+        raise NotImplementedError
+
+    def lend(self) -> N:
+        """The GLIDE client, lent to one call (built on first use and again after ``close``):
+        hand it back with ``give_back``."""
+        native = self._leases.take()
         if native is not None:
-            native.close()
+            return native
+        try:
+            built = self.build()
+        except GlideError as exc:
+            raise translate(exc) from None
+        native, spare = self._leases.install(built)
+        if spare is not None:  # another caller built one meanwhile
+            spare.close()
+        return native
+
+    def give_back(self, native: N) -> None:
+        """End a call's loan of ``native``; the last call out of a retired client closes it."""
+        idle = self._leases.give_back(native)
+        if idle is not None:
+            idle.close()
+
+    def close(self) -> None:
+        """Close the GLIDE client once no call is using it (the next command builds a new one)."""
+        idle = self._leases.retire()
+        if idle is not None:
+            idle.close()
 
 
-class GlideConnectionFactory:
-    """Connection factory for ``OPTIONS["CONNECTION_FACTORY"]``: raw clients on GLIDE.
+class GlideRawClient(LeasedClient[NativeClient]):
+    """A raw client on the process's (for asyncio: the event loop's) GLIDE client for one
+    server: one multiplexed connection, whatever the number of callers."""
 
-    Conforms to ``ConnectionFactoryProtocol`` without inheriting from anything. Every cache
-    object of a process (for asyncio: of an event loop) with the same server and settings
-    shares one ``GlideRawClient``, so a process holds one connection per server whatever
-    its threads, tasks and requests.
-    """
+    def __init__(self, settings: GlideSettings) -> None:
+        super().__init__(settings)
+        # GLIDE's standalone client looks for a primary when it connects; a replica in LOCATION
+        # is reached in its read-only mode instead (switched when the server says which it is).
+        self._read_only = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.settings.host}:{self.settings.port}/{self.settings.db}>"
+
+    def build(self) -> NativeClient:
+        """GLIDE's standalone client for the server (in read-only mode once it proved a replica)."""
+        built: NativeClient = GlideClient.create(native_config(self.settings, self._read_only))
+        return built
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Send one command and return its reply as valkey-py would."""
+        encoded = encode_args(args)
+        native = self.lend()
+        try:
+            value = native.custom_command(encoded)
+        except GlideError as exc:
+            if not self._switch_mode(native, exc):
+                raise translate(exc) from None
+        else:
+            return reply(str(args[0]), value)
+        finally:
+            self.give_back(native)
+        native = self.lend()  # not sent: the connection was refused for its mode
+        try:
+            value = native.custom_command(encoded)
+        except GlideError as again:
+            raise translate(again) from None
+        finally:
+            self.give_back(native)
+        return reply(str(args[0]), value)
+
+    def _switch_mode(self, native: NativeClient, exc: GlideError) -> bool:
+        """Whether ``exc`` says the server is not what the client took it for; if so the next
+        client is built in the other mode (a replica read-only, a primary read-write). A write
+        refused by the read-only mode is not resent: it fails as a replica's READONLY would."""
+        said = str(exc)
+        if not self._read_only and NO_PRIMARY in said:
+            retry = True
+        elif self._read_only and READ_ONLY_MODE in said:
+            retry = False  # promoted, perhaps: the next command finds out
+        else:
+            return False
+        self._read_only = not self._read_only
+        self._leases.retire(native)  # this call holds it: closed when handed back
+        return retry
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> GlidePipeline:
+        """A batch of commands for one round trip."""
+        return GlidePipeline(self, Batch(is_atomic=transaction))
+
+    def run_batch(self, batch: Batch | ClusterBatch, raise_on_error: bool) -> Sequence[object] | None:
+        """Send ``batch`` (a ``Batch``: this is one server) on the GLIDE client."""
+        assert isinstance(batch, Batch)
+        native = self.lend()
+        try:
+            return native.exec(batch, raise_on_error)
+        finally:
+            self.give_back(native)
+
+    def scan_iter(
+        self,
+        match: str | None = None,
+        count: int | None = None,
+        _type: str | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """Every key matching ``match``, by ``SCAN`` pages of about ``count``."""
+        extra: list[Any] = []
+        if match is not None:
+            extra += ["MATCH", match]
+        if count is not None:
+            extra += ["COUNT", count]
+        if _type is not None:
+            extra += ["TYPE", _type]
+        cursor: Any = 0
+        while True:
+            cursor, keys = self.execute_command("SCAN", cursor, *extra)
+            for key in keys:
+                yield key
+            if int(cursor) == 0:
+                return
+
+
+class SharedClientFactory(Generic[C]):
+    """What both GLIDE factories do: hand every cache object the process's (for asyncio: the
+    event loop's) one raw client for its LOCATION and settings. ``raw_client`` builds it;
+    ``settings`` reads the LOCATION entry and OPTIONS."""
+
+    raw_client: Callable[[GlideSettings], C]
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = options
@@ -285,26 +320,50 @@ class GlideConnectionFactory:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
-    def connect(self, url: str) -> GlideRawClient:
+    def settings(self, url: str) -> GlideSettings:
+        """The settings the raw client for ``url`` is built from."""
+        raise NotImplementedError
+
+    def connect(self, url: str) -> C:
         """The shared raw client for LOCATION entry ``url`` (no connection is opened yet)."""
         return self.get_or_create_connection_pool({"url": url})
 
     def disconnect(self, connection: Any) -> None:
         """Close ``connection``'s GLIDE client (``CLOSE_CONNECTION``); its next command reconnects."""
-        if isinstance(connection, GlideRawClient):
+        if isinstance(connection, LeasedClient):
             connection.close()
 
-    def get_or_create_connection_pool(self, params: dict[str, Any]) -> GlideRawClient:
+    def get_or_create_connection_pool(self, params: dict[str, Any]) -> C:
         """The shared raw client for ``params["url"]``: GLIDE multiplexes, so the "pool" is one
-        client holding one connection."""
+        client holding one connection per server."""
         url = params.get("url")
         if not isinstance(url, str):
             raise TypeError(f"{type(self).__name__} needs params['url'], got {safe_repr(params)}")
-        settings = glide_settings(url, self.options)
-        shared = scope_objects()
-        key = (GlideRawClient, settings)
-        client = shared.get(key)
-        if client is None:
-            client = shared[key] = GlideRawClient(settings)
-        found: GlideRawClient = client
-        return found
+        return shared_client(self.raw_client, self.settings(url))
+
+
+class GlideConnectionFactory(SharedClientFactory[GlideRawClient]):
+    """Connection factory for ``OPTIONS["CONNECTION_FACTORY"]``: raw clients on GLIDE.
+
+    Conforms to ``ConnectionFactoryProtocol`` without inheriting from it. Every cache
+    object of a process (for asyncio: of an event loop) with the same server and settings
+    shares one ``GlideRawClient``, so a process holds one connection per server whatever
+    its threads, tasks and requests.
+    """
+
+    raw_client: Callable[[GlideSettings], GlideRawClient] = GlideRawClient
+
+    def settings(self, url: str) -> GlideSettings:
+        """``url`` and OPTIONS read as one server's settings."""
+        return glide_settings(url, self.options)
+
+
+def shared_client(cls: Callable[[GlideSettings], C], settings: GlideSettings) -> C:
+    """The process's (for asyncio: the event loop's) raw client ``cls`` for ``settings``."""
+    shared = scope_objects()
+    key = (cls, settings)
+    client = shared.get(key)
+    if client is None:
+        client = shared[key] = cls(settings)
+    found: C = client
+    return found

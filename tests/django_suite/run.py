@@ -126,6 +126,12 @@ VARIANTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("Cluster", CLUSTER_BACKEND, {}, "cluster"),
     ("client-cache-cluster", CLUSTER_BACKEND, {"CLIENT_CACHE": True}, "cluster"),
     ("GLIDE", BACKEND, {"CONNECTION_FACTORY": "django_valkey.glide.GlideConnectionFactory"}, "one"),
+    (
+        "GLIDE-cluster",
+        CLUSTER_BACKEND,
+        {"CONNECTION_FACTORY": "django_valkey.glide.GlideClusterConnectionFactory"},
+        "cluster",
+    ),
     # Auto-pipelining: the sync API on the thread client; the a-methods config's async twin too.
     ("auto-pipelined", BACKEND, {"BASE_CLIENT_CLASS": "django_valkey.autopipeline.AutoPipelineValkey"}, "one"),
     (

@@ -38,9 +38,9 @@ def cluster_cache(topo: ClusterTopology, backend: type[Any] = ClusterValkeyCache
     location = [node.url for node in topo.nodes[:3]]
     params = cache_params(
         location,
+        f"django_valkey.cluster_cache.cache.{backend.__name__}",
         **{"SOCKET_TIMEOUT": TIMEOUT, "SOCKET_CONNECT_TIMEOUT": TIMEOUT, "CIRCUIT_BREAKER": {"FAILURES": 2}, **options},
     )
-    params["BACKEND"] = f"django_valkey.cluster_cache.cache.{backend.__name__}"
     return backend(params["LOCATION"], params)
 
 
@@ -71,6 +71,7 @@ def timed(call: Any) -> tuple[float, Any]:
     return time.monotonic() - started, result
 
 
+@pytest.mark.valkey_py(reason="node circuits are valkey-py cluster pools'; GLIDE has none: test_glide_cluster.py")
 def test_hung_primary_fails_its_slots_fast_and_the_others_keep_working(cluster: ClusterTopology) -> None:
     cache = cluster_cache(cluster)
     hung_key, other_key, victim = two_keys(cluster, cache)
@@ -105,6 +106,7 @@ def test_hung_primary_fails_its_slots_fast_and_the_others_keep_working(cluster: 
     assert cache.get_many([hung_key, other_key]) == {hung_key: "a", other_key: "b"}
 
 
+@pytest.mark.valkey_py(reason="node circuits are valkey-py cluster pools'; GLIDE has none: test_glide_cluster.py")
 def test_hung_primary_under_ignore_exceptions_returns_the_fallback_at_once(cluster: ClusterTopology) -> None:
     cache = cluster_cache(cluster, IGNORE_EXCEPTIONS=True)
     hung_key, other_key, victim = two_keys(cluster, cache)
@@ -119,6 +121,7 @@ def test_hung_primary_under_ignore_exceptions_returns_the_fallback_at_once(clust
     assert poll(lambda: cache.get(hung_key) == "a", 2, interval=0.01)
 
 
+@pytest.mark.valkey_py(reason="node circuits are valkey-py cluster pools'; GLIDE has none: test_glide_cluster.py")
 async def test_async_hung_primary(cluster: ClusterTopology) -> None:
     cache = cluster_cache(cluster, AsyncClusterValkeyCache)
     hung_key, other_key, victim = two_keys(cluster, cache)
@@ -166,6 +169,7 @@ def check_replica_reads(results: list[tuple[float, Any]]) -> None:
     assert max(spent for spent, _ in results[6:]) < FAST, results
 
 
+@pytest.mark.valkey_py(reason="node circuits are valkey-py cluster pools'; GLIDE has none: test_glide_cluster.py")
 def test_hung_replica_reads_go_to_the_primary(cluster: ClusterTopology) -> None:
     cache = cluster_cache(cluster, CONNECTION_POOL_KWARGS={"read_from_replicas": True})
     key, replica = replica_setup(cluster, cache)
@@ -175,6 +179,7 @@ def test_hung_replica_reads_go_to_the_primary(cluster: ClusterTopology) -> None:
     assert role(replica) == "slave"
 
 
+@pytest.mark.valkey_py(reason="node circuits are valkey-py cluster pools'; GLIDE has none: test_glide_cluster.py")
 async def test_async_hung_replica_reads_go_to_the_primary(cluster: ClusterTopology) -> None:
     cache = cluster_cache(cluster, AsyncClusterValkeyCache, CONNECTION_POOL_KWARGS={"read_from_replicas": True})
     key, replica = replica_setup(cluster, cache)
@@ -188,6 +193,7 @@ async def test_async_hung_replica_reads_go_to_the_primary(cluster: ClusterTopolo
     check_replica_reads(results)
 
 
+@pytest.mark.valkey_py(reason="node circuits are valkey-py cluster pools'; GLIDE has none: test_glide_cluster.py")
 def test_circuit_breaker_off_keeps_no_node_circuits(cluster: ClusterTopology) -> None:
     cache = cluster_cache(cluster, CIRCUIT_BREAKER=False)
     cache.set("circuit-off", 1)
@@ -235,6 +241,7 @@ async def test_async_call_to_a_hung_node_ends_without_a_breaker(cluster: Cluster
         assert time.monotonic() - started < 10 * TIMEOUT
 
 
+@pytest.mark.valkey_py(reason="GLIDE's request timeout is one per client: DEADLINE cannot cut one call short")
 @pytest.mark.parametrize("backend", [ClusterValkeyCache, AsyncClusterValkeyCache], ids=["sync", "async"])
 def test_deadline_bounds_a_call_to_a_hung_node(cluster: ClusterTopology, backend: type[Any]) -> None:
     # valkey-py's cluster client retries a timed-out command itself (3 times, refreshing its

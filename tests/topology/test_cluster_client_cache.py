@@ -138,7 +138,7 @@ def test_async_cluster_cache(cluster: ClusterTopology) -> None:
     from django_valkey.cluster_cache.cache import AsyncClusterValkeyCache
 
     location = [node.url for node in cluster.nodes[:3]]
-    params = cache_params(location, CLIENT_CACHE={"HEARTBEAT": 0.05})
+    params = cache_params(location, AsyncClusterValkeyCache, CLIENT_CACHE={"HEARTBEAT": 0.05})
     params["KEY_PREFIX"] = uuid.uuid4().hex[:8]
     cache = AsyncClusterValkeyCache(params["LOCATION"], params)
 

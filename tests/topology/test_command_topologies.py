@@ -39,13 +39,14 @@ def cluster() -> Iterator[ClusterTopology]:
     topo.cleanup()
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "glide"])
 def cluster_caches(request: pytest.FixtureRequest, cluster: ClusterTopology) -> Iterator[str]:
     """CACHES['default'] on the cluster (the sync or the async cluster backend), KEY_PREFIX "app";
     the cluster is emptied first. Yields the backend's dotted path."""
     backend = {
         "sync": "django_valkey.cluster_cache.cache.ClusterValkeyCache",
         "async": "django_valkey.cluster_cache.cache.AsyncClusterValkeyCache",
+        "glide": "django_valkey.cluster_cache.cache.ClusterValkeyCache",
     }[request.param]
     for node in cluster.nodes[:3]:
         with node.client() as conn:
@@ -56,6 +57,8 @@ def cluster_caches(request: pytest.FixtureRequest, cluster: ClusterTopology) -> 
         "KEY_PREFIX": "app",
         "OPTIONS": {"SOCKET_TIMEOUT": 2, "SOCKET_CONNECT_TIMEOUT": 1},
     }
+    if request.param == "glide":
+        entry["OPTIONS"]["CONNECTION_FACTORY"] = "django_valkey.glide.GlideClusterConnectionFactory"
     with override_settings(CACHES={"default": entry}):
         yield backend
 
