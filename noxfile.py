@@ -52,6 +52,7 @@ SHARES = {
         "tests/topology/test_sentinel.py",
         "tests/topology/test_cluster_circuits.py",
         "tests/topology/test_cluster_client_cache.py",
+        "tests/topology/test_glide_cluster.py",
     ],
 }
 
