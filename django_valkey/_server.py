@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-__all__ = ["DemoError", "ThrowawayServer", "find_server_binary", "free_port", "stop_process"]
+__all__ = ["DemoError", "ThrowawayServer", "die_with_parent", "find_server_binary", "free_port", "stop_process"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -65,18 +65,22 @@ def stop_process(process: subprocess.Popen[bytes] | None) -> None:
         process.wait(5)
 
 
-def _die_with_parent(parent: int) -> Callable[[], None]:
-    """A ``preexec_fn``: on Linux, the server gets SIGTERM when the demo process dies, even by
-    SIGKILL or a broken pipe, when no ``finally`` can run."""
+def die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn``: on Linux, the child gets SIGTERM when ``parent`` dies, even by SIGKILL,
+    when no ``finally`` can run (``None`` elsewhere). ``prctl`` is looked up here, before the
+    fork, so the child only calls it (no ``dlopen`` between fork and exec, where another
+    thread may have held the loader's lock). The signal follows the thread that forks: call
+    this from a thread that lives as long as the child should."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
     def arrange() -> None:
-        if not sys.platform.startswith("linux"):
-            return
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        except (OSError, AttributeError):
-            return
-        if os.getppid() != parent:  # the demo died before prctl took effect
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)
 
     return arrange
@@ -152,7 +156,7 @@ class ThrowawayServer:
                 # Own process group: a Ctrl-C in the terminal reaches only the demo, which then
                 # stops the server itself (after it has finished printing).
                 start_new_session=True,
-                preexec_fn=_die_with_parent(os.getpid()),
+                preexec_fn=die_with_parent(os.getpid()),
             )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.process.poll() is None:

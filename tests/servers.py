@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import valkey
 
-from django_valkey._server import find_server_binary, free_port, stop_process
+from django_valkey._server import die_with_parent, find_server_binary, free_port, stop_process
 
 __all__ = ["ValkeyProcess", "cluster_port", "free_port", "named_connections", "running"]
 
@@ -95,7 +96,16 @@ class ValkeyProcess:
                 args.append("--sentinel")
             with self.log.open("ab") as log:
                 self.process = subprocess.Popen(
-                    args, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir, start_new_session=True
+                    args,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.dir,
+                    start_new_session=True,
+                    # Stopped with pytest even when it is killed (-9) and no finalizer runs. Only
+                    # from the main thread: the signal follows the thread that started the server.
+                    preexec_fn=die_with_parent(os.getpid())
+                    if threading.current_thread() is threading.main_thread()
+                    else None,
                 )
             if self._wait_ready(timeout):
                 return self
