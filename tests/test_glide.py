@@ -10,12 +10,15 @@ whatever the number of threads and cache objects, what it refuses and how, and t
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
+import os
 import threading
 import time
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.exceptions import ImproperlyConfigured
 
 from django_valkey.cache import ValkeyCache
@@ -100,6 +103,50 @@ def test_an_event_loop_has_one_connection_whatever_the_tasks(valkey_server: Valk
         return named_connections(valkey_server, name)
 
     assert asyncio.run(main()) == 1
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts file descriptors in /proc")
+@pytest.mark.parametrize("shutdown", ["asyncio.run", "async_to_sync", "loop.close() alone"])
+def test_an_event_loop_that_ends_takes_its_glide_client_with_it(valkey_server: ValkeyProcess, shutdown: str) -> None:
+    """A GLIDE asyncio client refers to its loop; kept per loop, it kept the loop and its
+    sockets alive for the life of the process (5 descriptors per loop), which a WSGI view that
+    calls ``async_to_sync`` (a new loop per call) would run out of. Each ending loop's client is
+    now closed with it, or dropped once the loop is seen closed."""
+    location = f"{valkey_server.url}/0"
+    name = f"glide-loop-end-{shutdown.split('.')[0].split(' ')[0]}"
+    sync_cache = glide_cache(location, CONNECTION_POOL_KWARGS={"client_name": name})
+    async_cache = make_async(location, CONNECTION_FACTORY=ASYNC_GLIDE, CONNECTION_POOL_KWARGS={"client_name": name})
+
+    async def calls() -> None:
+        await sync_cache.aset("k", 1)
+        assert await sync_cache.aget("k") == 1
+        await async_cache.set("k", 2)
+        assert await async_cache.get("k") == 2
+
+    def one_loop() -> None:
+        if shutdown == "asyncio.run":
+            asyncio.run(calls())
+        elif shutdown == "async_to_sync":
+            async_to_sync(calls)()
+        else:
+            loop = asyncio.new_event_loop()
+            try:
+                loop.run_until_complete(calls())
+            finally:
+                loop.close()  # no shutdown_asyncgens(): nothing is awaited on the way out
+        gc.collect()
+
+    one_loop()
+    one_loop()
+    before = _open_fds()
+    for _ in range(15):
+        one_loop()
+    assert _open_fds() - before <= 3  # at most the last loop's client, not one per loop
+    assert named_connections(valkey_server, name) <= 2
 
 
 @pytest.mark.parametrize(

@@ -212,6 +212,17 @@ class AsyncLeasedClient(AsyncLockCommands, Generic[N]):
         if idle is not None:
             await idle.close()
 
+    def abandon(self) -> None:
+        """Forget the GLIDE client without closing it (its event loop is closed, so nothing
+        can be awaited): GLIDE closes a client it collects, and this one no longer keeps its
+        loop alive. The next command builds a new one."""
+        self._leases.retire()
+
+    async def disconnect(self) -> None:
+        """``aclose``: what a scope's objects are closed with when it ends (for asyncio, when the
+        event loop shuts down: ``django_valkey._loop_objects``)."""
+        await self.aclose()
+
 
 class AsyncGlideRawClient(AsyncLeasedClient[NativeClient]):
     """A raw client on the process's (for asyncio: the event loop's) GLIDE client for one

@@ -21,6 +21,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core.breaker import PROBE_INTERVAL, Circuit
+from django_valkey._loop_objects import loop_objects
 from django_valkey.exceptions import SerializerError
 
 if sys.version_info >= (3, 11):
@@ -205,14 +206,7 @@ class LoopClients:
         return clients or []
 
 
-# Objects shared by the coroutines of one event loop (an asyncio connection must not cross loops).
-_LOOP_OBJECTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, Any]] = weakref.WeakKeyDictionary()
-
-
 def scope_objects() -> dict[Any, Any]:
-    """The objects shared within this scope: the running event loop's (gone with the loop)."""
-    loop = asyncio.get_running_loop()
-    found = _LOOP_OBJECTS.get(loop)
-    if found is None:
-        found = _LOOP_OBJECTS[loop] = {}
-    return found
+    """The objects shared within this scope: the running event loop's, each disconnected when
+    the loop shuts down (``django_valkey._loop_objects``)."""
+    return loop_objects()

@@ -214,6 +214,17 @@ class LeasedClient(LockCommands, Generic[N]):
         if idle is not None:
             idle.close()
 
+    def abandon(self) -> None:
+        """Forget the GLIDE client without closing it (its event loop is closed, so nothing
+        can be awaited): GLIDE closes a client it collects, and this one no longer keeps its
+        loop alive. The next command builds a new one."""
+        self._leases.retire()
+
+    def disconnect(self) -> None:
+        """``close``: what a scope's objects are closed with when it ends (for asyncio, when the
+        event loop shuts down: ``django_valkey._loop_objects``)."""
+        self.close()
+
 
 class GlideRawClient(LeasedClient[NativeClient]):
     """A raw client on the process's (for asyncio: the event loop's) GLIDE client for one

@@ -1,11 +1,9 @@
 """Asyncio connection factories, with connection pools kept per event loop.
 
 A ``valkey.asyncio`` connection belongs to the event loop it was opened on: using it from another
-loop fails, or worse, hangs. So ``AsyncConnectionFactory`` keeps its pools per loop (keyed weakly
-by the loop, and within a loop by the same pool-shaping options as the sync factory). When a loop
-shuts down through ``asyncio.run``, ``asyncio.Runner`` or asgiref (they all call
-``loop.shutdown_asyncgens()``), its pools are disconnected on that loop; a loop closed without that
-step has its connections closed when the loop is next noticed closed, or collected.
+loop fails, or worse, hangs. So ``AsyncConnectionFactory`` keeps its pools per loop (within a loop
+by the same pool-shaping options as the sync factory), in ``django_valkey._loop_objects``, which
+disconnects them when the loop shuts down.
 
 Nothing here blocks the loop: building a pool opens no connection, and connections are opened by
 ``valkey.asyncio`` with ``await``.
@@ -14,9 +12,6 @@ Nothing here blocks the loop: building a pool opens no connection, and connectio
 from __future__ import annotations
 
 import asyncio
-import threading
-import weakref
-from collections.abc import AsyncGenerator, Hashable
 from typing import Any, ClassVar
 
 from valkey.asyncio import Valkey as AsyncValkey
@@ -28,6 +23,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from django_valkey._core.primaries import register_sentinel_pool
+from django_valkey._loop_objects import loop_objects, loop_pools
 from django_valkey._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT, load_object
 from django_valkey._sentinel import SentinelFactoryMixin
 from django_valkey._slots import AsyncSlots, no_free_connection, wait_timeout
@@ -148,123 +144,6 @@ class AsyncBoundedSentinelConnectionPool(AsyncSentinelConnectionPool, AsyncBound
         await super().ensure_connection(connection)
 
 
-class _LoopPools:
-    """The pools made on one event loop, and the async generator that closes them with it."""
-
-    __slots__ = ("pools", "watcher", "abandoned")
-
-    def __init__(self) -> None:
-        self.pools: dict[Hashable, Any] = {}
-        self.watcher: AsyncGenerator[None, None] | None = None
-        self.abandoned = False
-
-
-def _drop_connections(state: _LoopPools) -> None:
-    """Close every socket of ``state``'s pools without a loop (theirs is closed)."""
-    pools, state.pools = state.pools, {}
-    for pool in pools.values():
-        connections = [*getattr(pool, "_available_connections", ()), *getattr(pool, "_in_use_connections", ())]
-        for connection in connections:
-            writer = getattr(connection, "_writer", None)
-            if writer is None:
-                continue
-            transport = writer.transport
-            try:
-                transport.abort()  # unregisters from the (closed) selector, then fails to schedule
-            except RuntimeError:
-                pass
-            sock = getattr(transport, "_sock", None)
-            if sock is not None:
-                sock.close()
-                # so the transport does not warn about it again (setattr: a private attribute
-                # that typeshed does not declare)
-                setattr(transport, "_sock", None)  # noqa: B010
-            connection._writer = connection._reader = None
-
-
-async def _close_with_loop(state: _LoopPools) -> AsyncGenerator[None, None]:
-    """Suspended until its loop runs ``shutdown_asyncgens()``; then disconnects the loop's pools."""
-    try:
-        yield
-    finally:
-        if state.abandoned:
-            _drop_connections(state)
-        else:
-            pools, state.pools = state.pools, {}
-            for pool in pools.values():
-                try:
-                    await pool.disconnect()
-                except Exception:
-                    pass
-
-
-def _abandon(state: _LoopPools) -> None:
-    """The loop closed (or was collected) without shutting its async generators down, or made
-    pools after that: close the sockets directly, and finish the watcher without awaiting."""
-    watcher, state.watcher = state.watcher, None
-    state.abandoned = True
-    if watcher is not None:
-        closing = watcher.aclose()  # runs the finally clause, which awaits nothing when abandoned
-        try:
-            closing.send(None)
-        except StopIteration:
-            pass
-    if state.pools:
-        _drop_connections(state)
-
-
-class _PerLoop:
-    """Pools by event loop: ``loop_pools()`` of the running loop, closed with it."""
-
-    def __init__(self) -> None:
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPools] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()  # loops of several threads may register at once
-
-    def current(self) -> _LoopPools:
-        loop = asyncio.get_running_loop()
-        state = self._by_loop.get(loop)
-        if state is None:
-            with self._lock:
-                state = self._register(loop)
-        return state
-
-    def _register(self, loop: asyncio.AbstractEventLoop) -> _LoopPools:
-        state = self._by_loop.get(loop)
-        if state is None:
-            self.sweep()
-            state = self._by_loop[loop] = _LoopPools()
-            watcher = _close_with_loop(state)
-            # The first step registers the generator with the loop (asyncgen hooks) and parks it
-            # at its ``yield`` without awaiting anything, so it can be driven synchronously.
-            step = watcher.__anext__()
-            try:
-                step.send(None)
-            except StopIteration:
-                pass
-            state.watcher = watcher
-            weakref.finalize(loop, _abandon, state).atexit = False
-        return state
-
-    def sweep(self) -> None:
-        """Close and forget the pools of loops that were closed without shutting down."""
-        for loop, state in list(self._by_loop.items()):
-            if loop.is_closed():
-                del self._by_loop[loop]
-                _abandon(state)
-
-    def pools_of(self, loop: asyncio.AbstractEventLoop) -> dict[Hashable, Any]:
-        state = self._by_loop.get(loop)
-        return {} if state is None else state.pools
-
-
-_PER_LOOP = _PerLoop()
-
-
-def loop_pools(loop: asyncio.AbstractEventLoop | None = None) -> dict[Hashable, Any]:
-    """The async pools made on ``loop`` (default: the running loop), keyed like the sync cache."""
-    return _PER_LOOP.pools_of(loop or asyncio.get_running_loop())
-
-
 class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionPool]):
     """Builds ``valkey.asyncio.Valkey`` clients over per-event-loop ``AsyncBoundedConnectionPool``s."""
 
@@ -276,7 +155,7 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
 
         Must be called with a running event loop: the pool belongs to it.
         """
-        pools = _PER_LOOP.current().pools
+        pools = loop_objects()
         key = self.pool_key(params)
         pool = pools.get(key)
         if pool is None:
