@@ -210,8 +210,6 @@ def _in_child(location: str, queue: Any) -> None:
     queue.put((cache.get("forked"), cache.get("child")))
 
 
-# Forking a process that has threads is the point of the test (Python 3.12+ warns about it).
-@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
 def test_a_forked_child_opens_its_own_connection(valkey_server: ValkeyProcess) -> None:
     location = f"{valkey_server.url}/0"
     cache = muxed(location)

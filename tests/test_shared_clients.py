@@ -76,8 +76,6 @@ def test_async_caches_share_the_loops_client(server: ValkeyProcess) -> None:
     asyncio.run(main())
 
 
-# Forking a process that has threads is the point of the test (Python 3.12+ warns about it).
-@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
 @pytest.mark.pooled(reason="inspects the pool's idle connections (tests/test_autopipeline_threads.py forks too)")
 def test_a_forked_child_makes_its_own_connections(server: ValkeyProcess) -> None:
     # The fork check runs only after a fork (os.register_at_fork), not per checkout: a child

@@ -189,6 +189,19 @@ class ClusterTopology:
                 raise RuntimeError("CLUSTER REPLICATE failed")
         if not self.wait_ok(30):
             raise RuntimeError("the cluster did not reach cluster_state:ok")
+        # A replica's role reaches the other nodes by gossip, after its link is up: until then a
+        # node's CLUSTER SLOTS (what clients build their view from) leaves it out.
+        if not poll(self._replicas_known, 30, 0.1):
+            raise RuntimeError("not every node lists every replica")
+
+    def _replicas_known(self) -> bool:
+        """Every node's CLUSTER SLOTS lists a primary and its replica for every range."""
+        for node in self.nodes:
+            with node.client(socket_timeout=1) as conn:
+                ranges = conn.execute_command("CLUSTER", "SLOTS")
+            if not ranges or any(len(entry) != 4 for entry in ranges):  # start, end, primary, replica
+                return False
+        return True
 
     def _known(self, node: ValkeyProcess) -> list[str]:
         with node.client(socket_timeout=1) as conn:
