@@ -21,23 +21,24 @@ from typing import Any
 __all__ = ["loop_objects", "loop_pools"]
 
 
-class _LoopPools:
+class _LoopObjects:
     """The objects made on one event loop, and the async generator that closes them with it."""
 
-    __slots__ = ("pools", "watcher", "abandoned")
+    __slots__ = ("objects", "watcher", "abandoned")
 
     def __init__(self) -> None:
-        self.pools: dict[Hashable, Any] = {}
+        self.objects: dict[Hashable, Any] = {}
         self.watcher: AsyncGenerator[None, None] | None = None
         self.abandoned = False
 
 
-def _drop_connections(state: _LoopPools) -> None:
-    """Close every socket of ``state``'s pools without a loop (theirs is closed); an object
+def _drop(state: _LoopObjects) -> None:
+    """Forget ``state``'s objects without a loop (theirs is closed): a pool's sockets are closed
+    directly; an object
     with an ``abandon()`` method (the GLIDE driver's raw clients) is told to let go of what
     refers to the loop, which is then closed when it is collected."""
-    pools, state.pools = state.pools, {}
-    for pool in pools.values():
+    objects, state.objects = state.objects, {}
+    for pool in objects.values():
         abandon = getattr(pool, "abandon", None)
         if abandon is not None:
             abandon()
@@ -61,25 +62,25 @@ def _drop_connections(state: _LoopPools) -> None:
             connection._writer = connection._reader = None
 
 
-async def _close_with_loop(state: _LoopPools) -> AsyncGenerator[None, None]:
-    """Suspended until its loop runs ``shutdown_asyncgens()``; then disconnects the loop's pools."""
+async def _close_with_loop(state: _LoopObjects) -> AsyncGenerator[None, None]:
+    """Suspended until its loop runs ``shutdown_asyncgens()``; then disconnects the loop's objects."""
     try:
         yield
     finally:
         if state.abandoned:
-            _drop_connections(state)
+            _drop(state)
         else:
-            pools, state.pools = state.pools, {}
-            for pool in pools.values():
+            objects, state.objects = state.objects, {}
+            for pool in objects.values():
                 try:
                     await pool.disconnect()
                 except Exception:
                     pass
 
 
-def _abandon(state: _LoopPools) -> None:
+def _abandon(state: _LoopObjects) -> None:
     """The loop closed (or was collected) without shutting its async generators down, or made
-    pools after that: close the sockets directly, and finish the watcher without awaiting."""
+    objects after that: drop them (``_drop``), and finish the watcher without awaiting."""
     watcher, state.watcher = state.watcher, None
     state.abandoned = True
     if watcher is not None:
@@ -88,18 +89,18 @@ def _abandon(state: _LoopPools) -> None:
             closing.send(None)
         except StopIteration:
             pass
-    if state.pools:
-        _drop_connections(state)
+    if state.objects:
+        _drop(state)
 
 
 class _PerLoop:
-    """Pools by event loop: ``loop_pools()`` of the running loop, closed with it."""
+    """Shared objects by event loop: ``loop_objects()`` of the running loop, closed with it."""
 
     def __init__(self) -> None:
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPools] = weakref.WeakKeyDictionary()
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopObjects] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()  # loops of several threads may register at once
 
-    def current(self) -> _LoopPools:
+    def current(self) -> _LoopObjects:
         loop = asyncio.get_running_loop()
         state = self._by_loop.get(loop)
         if state is None:
@@ -107,11 +108,11 @@ class _PerLoop:
                 state = self._register(loop)
         return state
 
-    def _register(self, loop: asyncio.AbstractEventLoop) -> _LoopPools:
+    def _register(self, loop: asyncio.AbstractEventLoop) -> _LoopObjects:
         state = self._by_loop.get(loop)
         if state is None:
             self.sweep()
-            state = self._by_loop[loop] = _LoopPools()
+            state = self._by_loop[loop] = _LoopObjects()
             watcher = _close_with_loop(state)
             # The first step registers the generator with the loop (asyncgen hooks) and parks it
             # at its ``yield`` without awaiting anything, so it can be driven synchronously.
@@ -125,25 +126,26 @@ class _PerLoop:
         return state
 
     def sweep(self) -> None:
-        """Close and forget the pools of loops that were closed without shutting down."""
+        """Drop the objects of loops that were closed without shutting down."""
         for loop, state in list(self._by_loop.items()):
             if loop.is_closed():
                 del self._by_loop[loop]
                 _abandon(state)
 
-    def pools_of(self, loop: asyncio.AbstractEventLoop) -> dict[Hashable, Any]:
+    def objects_of(self, loop: asyncio.AbstractEventLoop) -> dict[Hashable, Any]:
         state = self._by_loop.get(loop)
-        return {} if state is None else state.pools
+        return {} if state is None else state.objects
 
 
 _PER_LOOP = _PerLoop()
 
 
 def loop_pools(loop: asyncio.AbstractEventLoop | None = None) -> dict[Hashable, Any]:
-    """The async pools made on ``loop`` (default: the running loop), keyed like the sync cache."""
-    return _PER_LOOP.pools_of(loop or asyncio.get_running_loop())
+    """The objects shared on ``loop`` (default: the running loop), without registering it: its
+    valkey-py pools, keyed like the sync cache, and the GLIDE driver's raw clients."""
+    return _PER_LOOP.objects_of(loop or asyncio.get_running_loop())
 
 
 def loop_objects() -> dict[Hashable, Any]:
     """The running loop's shared objects (registered to be closed with the loop on first use)."""
-    return _PER_LOOP.current().pools
+    return _PER_LOOP.current().objects

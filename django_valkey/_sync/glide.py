@@ -215,9 +215,9 @@ class LeasedClient(LockCommands, Generic[N]):
             idle.close()
 
     def abandon(self) -> None:
-        """Forget the GLIDE client without closing it (its event loop is closed, so nothing
-        can be awaited): GLIDE closes a client it collects, and this one no longer keeps its
-        loop alive. The next command builds a new one."""
+        """Forget the GLIDE client without closing it, when nothing can be awaited any more
+        (for asyncio: its event loop is closed): GLIDE closes a client it collects, and nothing
+        here keeps that loop alive. The next command builds a new one."""
         self._leases.retire()
 
     def disconnect(self) -> None:
